@@ -1,0 +1,353 @@
+using LiveUpdate.Region.Allocation;
+using LiveUpdate.Region.Devices;
+using LiveUpdate.Region.Format;
+using LiveUpdate.Region.Internal;
+
+namespace LiveUpdate.Region.Checking;
+
+/// <summary>
+/// Reads all metadata (chunk table, inode chunks, extent blocks) and never a data page, verifying every
+/// checksum and structural invariant, then links the tree and rebuilds free space. Attach and check share it.
+/// </summary>
+internal static class MetadataScanner
+{
+    /// <summary>Scans the region described by <paramref name="sb"/>.</summary>
+    public static MetadataScan Scan(RegionDevice device, in SuperblockRecord sb)
+    {
+        var scan = new MetadataScan();
+        scan.Used.Add(new UsedRange(0, RegionLayout.HeaderSize, Pool.Large, "header area"));
+        ReadChunkTable(device, scan);
+        foreach (var (chunkOffset, index) in scan.Chunks.Select((offset, index) => (offset, index)))
+        {
+            ReadChunk(device, scan, chunkOffset, index);
+        }
+
+        Link(scan);
+        scan.Allocator = ExtentAllocator.Rebuild(device.Size, scan.Used, (range, message) =>
+            scan.Problems.Add(new CheckProblem(range.Owner, range.Start, message) { Action = ActionFor(range.Owner), Inode = InodeOf(range.Owner) }));
+        return scan;
+    }
+
+    private static void ReadChunkTable(RegionDevice device, MetadataScan scan)
+    {
+        var ended = false;
+        for (var page = 0; page < RegionLayout.ChunkTablePages; page++)
+        {
+            var offset = RegionLayout.ChunkTableOffset + ((long)page * ChunkTablePage.TotalSize);
+            var bytes = device.Span(offset, ChunkTablePage.TotalSize);
+            if (ChunkTablePage.Magic(bytes) != ChunkTablePage.MagicValue || !Checksum.Verify(bytes, Checksum.ChunkTableSeed)
+                || ChunkTablePage.Index(bytes) != page)
+            {
+                scan.Problems.Add(new CheckProblem($"inode chunk table page {page}", offset, "checksum, magic or index mismatch"));
+                ended = true; // the chunks this page names are unknown; later pages cannot be trusted to continue densely
+                continue;
+            }
+
+            var entries = ChunkTablePage.Entries(bytes);
+            for (var i = 0; i < entries.Length; i++)
+            {
+                var chunk = entries[i];
+                var index = (page * ChunkTablePage.EntriesPerPage) + i;
+                if (chunk == 0)
+                {
+                    ended = true;
+                    continue;
+                }
+
+                if (ended)
+                {
+                    scan.Problems.Add(new CheckProblem($"inode chunk table page {page}", offset, $"chunk {index} follows an empty entry"));
+                    continue;
+                }
+
+                if (chunk % RegionLayout.SmallGranule != 0 || chunk < RegionLayout.HeaderSize || chunk > device.Size - RegionLayout.InodeChunkSize)
+                {
+                    scan.Problems.Add(new CheckProblem($"inode chunk table page {page}", offset, $"chunk {index} at 0x{chunk:x} is misaligned or outside the region"));
+                    ended = true;
+                    continue;
+                }
+
+                scan.Chunks.Add(chunk);
+                scan.Used.Add(new UsedRange(chunk, RegionLayout.InodeChunkSize, Pool.Small, $"inode chunk {index}"));
+            }
+        }
+    }
+
+    private static void ReadChunk(RegionDevice device, MetadataScan scan, long chunkOffset, int chunkIndex)
+    {
+        device.Prefetch(chunkOffset, RegionLayout.InodeChunkSize);
+        var chunk = device.Span(chunkOffset, RegionLayout.InodeChunkSize);
+        for (var slot = 0; slot < RegionLayout.InodesPerChunk; slot++)
+        {
+            var number = (ulong)(((long)chunkIndex * RegionLayout.InodesPerChunk) + slot);
+            var offset = chunkOffset + ((long)slot * InodeRecord.TotalSize);
+            var bytes = chunk.Slice(slot * InodeRecord.TotalSize, InodeRecord.TotalSize);
+            if (!bytes.ContainsAnyExcept((byte)0))
+            {
+                if (number == RegionLayout.RootInode)
+                {
+                    scan.Problems.Add(new CheckProblem("root inode", offset, "the root directory's slot is empty"));
+                }
+                else if (number != 0)
+                {
+                    scan.FreeSlots.Add((number, 0));
+                }
+
+                continue;
+            }
+
+            if (number == 0)
+            {
+                scan.Problems.Add(new CheckProblem("inode 0", offset, "the reserved slot is not empty") { Action = RepairAction.ClearInode, Inode = 0 });
+                continue;
+            }
+
+            if (!Checksum.Verify(bytes, Checksum.InodeSeed))
+            {
+                scan.Problems.Add(new CheckProblem($"inode {number}", offset, "checksum mismatch") { Action = RepairAction.ClearInode, Inode = number });
+                continue;
+            }
+
+            var record = InodeRecord.Read(bytes);
+            if (Decode(device, scan, record, number, offset) is { } node)
+            {
+                scan.Nodes.Add(number, node);
+            }
+        }
+    }
+
+    private static Node? Decode(RegionDevice device, MetadataScan scan, in InodeRecord record, ulong number, long offset)
+    {
+        string Where() => $"inode {number}";
+        void Problem(string message) =>
+            scan.Problems.Add(new CheckProblem(Where(), offset, message) { Action = RepairAction.ClearInode, Inode = number });
+
+        if (record.Magic != InodeRecord.MagicValue || record.Number != number)
+        {
+            Problem($"bad magic or inode number (records {record.Number})");
+            return null;
+        }
+
+        if (record.Kind == 0)
+        {
+            scan.FreeSlots.Add((number, record.Generation));
+            return null;
+        }
+
+        var kind = (FileKind)record.Kind;
+        if (!Enum.IsDefined(kind))
+        {
+            Problem($"unknown kind {record.Kind}");
+            return null;
+        }
+
+        string? name;
+        if (number == RegionLayout.RootInode)
+        {
+            name = record.NameLength == 0 && kind == FileKind.Directory ? string.Empty : null;
+        }
+        else
+        {
+            name = record.NameLength is > 0 and <= RegionLayout.MaxNameBytes
+                ? NameRules.Decode(((ReadOnlySpan<byte>)record.Name)[..record.NameLength])
+                : null;
+        }
+
+        if (name is null)
+        {
+            Problem("invalid name");
+            return null;
+        }
+
+        var granule = Node.GranuleOf(kind);
+        var expectedAllocation = kind == FileKind.Directory ? 0 : (record.Size + granule - 1) / granule * granule;
+        if (record.Size < 0 || record.AllocatedBytes != expectedAllocation || (kind == FileKind.Directory && record.Size != 0))
+        {
+            Problem($"size {record.Size} does not match allocation {record.AllocatedBytes}");
+            return null;
+        }
+
+        var extents = new List<ExtentRecord>((int)Math.Min(record.ExtentCount, 64));
+        var blocks = new List<long>();
+        if (!ReadExtents(device, record, extents, blocks, out var why))
+        {
+            Problem(why);
+            return null;
+        }
+
+        long total = 0;
+        foreach (var extent in extents)
+        {
+            total += extent.Length;
+        }
+
+        if (total != record.AllocatedBytes)
+        {
+            Problem($"extents cover {total} bytes, the inode records {record.AllocatedBytes}");
+            return null;
+        }
+
+        var node = new Node
+        {
+            Number = number,
+            Generation = record.Generation,
+            Kind = kind,
+            Name = name,
+            ParentNumber = record.Parent,
+            Size = record.Size,
+            OwnerUid = record.OwnerUid,
+            Mode = record.Mode,
+            VmUuid = record.VmUuid.ToGuid(),
+            CreatedUnixMs = record.CreatedUnixMs,
+            ModifiedUnixMs = record.ModifiedUnixMs,
+            Extents = extents,
+            ExtentBlocks = blocks,
+            Children = kind == FileKind.Directory ? new Dictionary<string, Node>(StringComparer.Ordinal) : null,
+        };
+        var owner = $"inode {number}";
+        foreach (var extent in extents)
+        {
+            scan.Used.Add(new UsedRange(extent.RegionOffset, extent.Length, node.Pool, owner));
+        }
+
+        foreach (var block in blocks)
+        {
+            scan.Used.Add(new UsedRange(block, ExtentBlock.TotalSize, Pool.Small, owner));
+        }
+
+        return node;
+    }
+
+    private static bool ReadExtents(RegionDevice device, in InodeRecord record, List<ExtentRecord> extents, List<long> blocks, out string why)
+    {
+        var count = record.ExtentCount;
+        var inline = (int)Math.Min(count, InodeRecord.InlineExtentCapacity);
+        ReadOnlySpan<ExtentRecord> inlineExtents = record.Extents;
+        extents.AddRange(inlineExtents[..inline]);
+        var remaining = count - (uint)inline;
+        var next = record.OverflowBlock;
+        if (remaining == 0 && next != 0)
+        {
+            why = "has an extent block but no overflow extents";
+            return false;
+        }
+
+        for (var index = 0L; remaining > 0; index++)
+        {
+            if (next == 0 || next % RegionLayout.SmallGranule != 0 || next < RegionLayout.HeaderSize || next > device.Size - ExtentBlock.TotalSize)
+            {
+                why = $"extent block {index} pointer 0x{next:x} is missing, misaligned or outside the region ({remaining} extents unread)";
+                return false;
+            }
+
+            var bytes = device.Span(next, ExtentBlock.TotalSize);
+            var header = ExtentBlock.ReadHeader(bytes);
+            var expected = (int)Math.Min(remaining, ExtentBlock.Capacity);
+            if (!Checksum.Verify(bytes, Checksum.ExtentBlockSeed) || header.Magic != ExtentBlock.MagicValue)
+            {
+                why = $"extent block {index} at 0x{next:x}: checksum mismatch";
+                return false;
+            }
+
+            if (header.Owner != record.Number || header.OwnerGeneration != record.Generation || header.Index != index || header.Count != expected)
+            {
+                why = $"extent block {index} at 0x{next:x} belongs to inode {header.Owner} generation {header.OwnerGeneration}, index {header.Index}, count {header.Count}";
+                return false;
+            }
+
+            blocks.Add(next);
+            extents.AddRange(ExtentBlock.Extents(bytes, expected));
+            remaining -= (uint)expected;
+            next = header.Next;
+        }
+
+        if (next != 0)
+        {
+            why = "extent chain continues past the recorded extent count";
+            return false;
+        }
+
+        why = string.Empty;
+        return true;
+    }
+
+    /// <summary>Attaches every node to its parent, reporting orphans, duplicates and cycles.</summary>
+    private static void Link(MetadataScan scan)
+    {
+        if (scan.Nodes.TryGetValue(RegionLayout.RootInode, out var root) && root.IsDirectory && root.ParentNumber == RegionLayout.RootInode)
+        {
+            root.Parent = root;
+            scan.Root = root;
+        }
+        else if (root is not null)
+        {
+            scan.Problems.Add(new CheckProblem("root inode", 0, "inode 1 is not a directory that is its own parent"));
+        }
+
+        foreach (var node in scan.Nodes.Values)
+        {
+            if (ReferenceEquals(node, scan.Root))
+            {
+                continue;
+            }
+
+            if (!scan.Nodes.TryGetValue(node.ParentNumber, out var parent) || !parent.IsDirectory || node.ParentNumber == node.Number)
+            {
+                scan.Problems.Add(new CheckProblem($"inode {node.Number}", 0, $"'{node.Name}' names parent {node.ParentNumber}, which is not a directory")
+                { Action = RepairAction.MoveToLostAndFound, Inode = node.Number });
+                continue;
+            }
+
+            if (!parent.Children!.TryAdd(node.Name, node))
+            {
+                scan.Problems.Add(new CheckProblem($"inode {node.Number}", 0, $"'{node.Name}' is a second entry of that name in directory {parent.Number}")
+                { Action = RepairAction.MoveToLostAndFound, Inode = node.Number });
+                continue;
+            }
+
+            node.Parent = parent;
+        }
+
+        // A node is reachable when walking up its parents ends at the root; anything else is a cycle.
+        var reachable = new HashSet<ulong>();
+        if (scan.Root is not null)
+        {
+            reachable.Add(scan.Root.Number);
+        }
+
+        var path = new List<Node>();
+        foreach (var node in scan.Nodes.Values)
+        {
+            path.Clear();
+            var cursor = node;
+            while (cursor is not null && !reachable.Contains(cursor.Number) && path.Count <= scan.Nodes.Count)
+            {
+                path.Add(cursor);
+                cursor = cursor.Parent;
+            }
+
+            if (cursor is null)
+            {
+                continue; // ends at an orphan, which is reported (and repaired) itself
+            }
+
+            if (reachable.Contains(cursor.Number))
+            {
+                foreach (var member in path)
+                {
+                    reachable.Add(member.Number);
+                }
+            }
+            else
+            {
+                scan.Problems.Add(new CheckProblem($"inode {node.Number}", 0, $"'{node.Name}' is not reachable from the root (directory cycle)")
+                { Action = RepairAction.MoveToLostAndFound, Inode = node.Number });
+            }
+        }
+    }
+
+    private static RepairAction ActionFor(string owner) => owner.StartsWith("inode ", StringComparison.Ordinal) && !owner.StartsWith("inode chunk", StringComparison.Ordinal)
+        ? RepairAction.ClearInode : RepairAction.None;
+
+    private static ulong InodeOf(string owner) => ActionFor(owner) == RepairAction.ClearInode && ulong.TryParse(owner.AsSpan(6), out var number) ? number : 0;
+}

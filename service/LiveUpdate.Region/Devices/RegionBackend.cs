@@ -1,0 +1,10 @@
+namespace LiveUpdate.Region.Devices;
+
+/// <summary>Where a region's bytes live.</summary>
+public enum RegionBackend
+{
+    /// <summary>A sparse file, normally on tmpfs: survives daemon restarts, not reboots.</summary>
+    File = 1,
+    /// <summary>A device-DAX character device over reserved RAM: survives kexec.</summary>
+    DevDax = 2,
+}

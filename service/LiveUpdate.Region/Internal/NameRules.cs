@@ -1,0 +1,104 @@
+using System.Text;
+using LiveUpdate.Region.Format;
+
+namespace LiveUpdate.Region.Internal;
+
+/// <summary>Validation of names and paths: the rules every caller's input meets before anything changes.</summary>
+internal static class NameRules
+{
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Throws <see cref="RegionError.InvalidArgument"/> unless <paramref name="name"/> is a valid file name.</summary>
+    public static void ValidateName(string name)
+    {
+        if (name.Length == 0)
+        {
+            throw RegionException.Invalid("a name must not be empty");
+        }
+
+        if (name is "." or "..")
+        {
+            throw RegionException.Invalid($"'{name}' is not allowed as a name");
+        }
+
+        if (name.Contains('/', StringComparison.Ordinal))
+        {
+            throw RegionException.Invalid($"a name must not contain '/': '{name}'");
+        }
+
+        if (name.Contains('\0', StringComparison.Ordinal))
+        {
+            throw RegionException.Invalid("a name must not contain a NUL character");
+        }
+
+        int bytes;
+        try
+        {
+            bytes = s_strictUtf8.GetByteCount(name);
+        }
+        catch (EncoderFallbackException)
+        {
+            throw RegionException.Invalid("a name must be valid Unicode (it is stored as UTF-8)");
+        }
+
+        if (bytes > RegionLayout.MaxNameBytes)
+        {
+            throw RegionException.Invalid($"a name must be at most {RegionLayout.MaxNameBytes} UTF-8 bytes, this one is {bytes}");
+        }
+    }
+
+    /// <summary>Splits an absolute path into validated components ("/" gives none).</summary>
+    public static string[] SplitPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            throw RegionException.Invalid("a path must not be empty");
+        }
+
+        if (path[0] != '/')
+        {
+            throw RegionException.Invalid($"a path must be absolute (start with '/'): '{path}'");
+        }
+
+        if (path.Length > RegionLayout.MaxPathBytes)
+        {
+            throw RegionException.Invalid($"a path must be at most {RegionLayout.MaxPathBytes} bytes");
+        }
+
+        if (path == "/")
+        {
+            return [];
+        }
+
+        var parts = path[1..].Split('/');
+        foreach (var part in parts)
+        {
+            if (part.Length == 0)
+            {
+                throw RegionException.Invalid($"a path must not contain empty components or end with '/': '{path}'");
+            }
+
+            ValidateName(part);
+        }
+
+        return parts;
+    }
+
+    /// <summary>Decodes a stored name, or null when the bytes are not a valid name.</summary>
+    public static string? Decode(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var name = s_strictUtf8.GetString(utf8);
+            ValidateName(name);
+            return name;
+        }
+        catch (Exception ex) when (ex is DecoderFallbackException or RegionException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Encodes a validated name.</summary>
+    public static int Encode(string name, Span<byte> destination) => s_strictUtf8.GetBytes(name, destination);
+}

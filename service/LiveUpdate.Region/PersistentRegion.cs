@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using LiveUpdate.Region.Allocation;
+using LiveUpdate.Region.Checking;
+using LiveUpdate.Region.Devices;
+using LiveUpdate.Region.Format;
+using LiveUpdate.Region.Internal;
+using LiveUpdate.Region.Journal;
+
+namespace LiveUpdate.Region;
+
+/// <summary>
+/// An attached persistent region: the on-region filesystem of guest-memory, device-state, IOMMU-table and
+/// blob files. Every mutation is one journal transaction (see <see cref="MetadataJournal"/>) and is either
+/// wholly in the region after a crash or not at all. All members are thread-safe; mutations are serialized.
+/// </summary>
+public sealed partial class PersistentRegion : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly RegionDevice _device;
+    private readonly bool _ownsDevice;
+    private readonly RegionOptions _options;
+    private readonly Transaction _transaction = new();
+    private SuperblockStore _superblocks = null!;
+    private MetadataJournal _journal = null!;
+    private ExtentAllocator _allocator = null!;
+    private InodeTable _inodes = null!;
+    private Dictionary<ulong, Node> _nodes = null!;
+    private Node _root = null!;
+    private bool _disposed;
+
+    private PersistentRegion(RegionDevice device, bool ownsDevice, RegionOptions options)
+    {
+        _device = device;
+        _ownsDevice = ownsDevice;
+        _options = options;
+    }
+
+    /// <summary>What attach found and did.</summary>
+    public AttachReport AttachReport { get; private set; } = null!;
+
+    /// <summary>The device the region lives on.</summary>
+    public RegionDevice Device => _device;
+
+    /// <summary>
+    /// Attaches an existing region: validates the superblock, replays committed journal transactions, reads
+    /// all metadata (never a data page) and rebuilds the in-memory indexes. Corruption throws
+    /// <see cref="RegionError.Corrupt"/> naming the structure and offset, and nothing is written.
+    /// </summary>
+    public static PersistentRegion Attach(RegionDevice device, RegionOptions? options = null) =>
+        AttachCore(device, ownsDevice: false, options ?? new RegionOptions());
+
+    /// <summary>Opens the device at <paramref name="path"/> and attaches it; disposing the region closes the device.</summary>
+    public static PersistentRegion Attach(string path, RegionDeviceOptions? deviceOptions = null, RegionOptions? options = null)
+    {
+        var device = RegionDevice.Open(path, deviceOptions);
+        try
+        {
+            return AttachCore(device, ownsDevice: true, options ?? new RegionOptions());
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes a fresh, empty region over the whole device (any previous content becomes unreachable) and
+    /// attaches it. Callers decide whether formatting is allowed; see <see cref="RegionProbe"/>.
+    /// </summary>
+    public static PersistentRegion Format(RegionDevice device, RegionOptions? options = null, Guid? regionUuid = null)
+    {
+        options ??= new RegionOptions();
+        RegionFormatter.Write(device, regionUuid ?? Guid.NewGuid(), options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        return AttachCore(device, ownsDevice: false, options);
+    }
+
+    private static PersistentRegion AttachCore(RegionDevice device, bool ownsDevice, RegionOptions options)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("the region format is little-endian");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var warnings = new List<CheckProblem>();
+        var (superblock, slot) = SuperblockReader.Read(device, warnings);
+        var versionFound = superblock.FormatVersion;
+        var region = new PersistentRegion(device, ownsDevice, options);
+        region._superblocks = new SuperblockStore(device, superblock, slot, options.FaultInjector);
+        FormatUpgrades.UpgradeInPlace(device, region._superblocks);
+        region._journal = MetadataJournal.Recover(device, region._superblocks, options.FaultInjector, readOnly: false, out var replayed);
+        var scan = MetadataScanner.Scan(device, region._superblocks.Current);
+        if (scan.Problems.Count > 0)
+        {
+            var first = scan.Problems[0];
+            throw new RegionException(RegionError.Corrupt,
+                $"corrupt {first.Structure} at region offset 0x{first.Offset:x}: {first.Message}" +
+                (scan.Problems.Count > 1 ? $" (and {scan.Problems.Count - 1} more problems)" : string.Empty) +
+                "; the region was not changed. Run a check (luctl check) to list every problem and check --repair to fix what can be fixed");
+        }
+
+        region.Load(scan);
+        var now = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        region._superblocks.Update((ref SuperblockRecord sb) =>
+        {
+            sb.AttachedAtUnixMs = now;
+            sb.AttachCount++;
+            sb.PhysicalBase = device.PhysicalBase;
+            sb.Flags = (device.PhysicalBaseSimulated ? SuperblockRecord.FlagPhysicalBaseSimulated : 0)
+                | (device.Backend == RegionBackend.DevDax ? SuperblockRecord.FlagDevDax : 0);
+        });
+        region._journal.CheckpointHere();
+        region.AttachReport = new AttachReport
+        {
+            StateAtAttach = (LifecycleState)superblock.LifecycleState,
+            BootIdAtAttach = superblock.BootId.ToGuid(),
+            JournalTransactionsReplayed = replayed,
+            FormatVersionFound = versionFound,
+            Warnings = warnings,
+            Duration = Stopwatch.GetElapsedTime(started),
+        };
+        return region;
+    }
+
+    /// <summary>Replaces the in-memory indexes with those of a clean scan.</summary>
+    private void Load(MetadataScan scan)
+    {
+        _nodes = scan.Nodes;
+        _root = scan.Root ?? throw RegionException.Corrupt("root inode", 0, "missing");
+        _allocator = scan.Allocator!;
+        _inodes = new InodeTable(scan.Chunks, scan.FreeSlots);
+    }
+
+    /// <summary>Facts about the region.</summary>
+    public RegionInfo Info
+    {
+        get
+        {
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                ref readonly var sb = ref _superblocks.Current;
+                return new RegionInfo
+                {
+                    Backend = _device.Backend,
+                    Path = _device.Path,
+                    Size = sb.RegionSize,
+                    SmallGranule = (int)sb.SmallGranule,
+                    LargeGranule = sb.LargeGranule,
+                    PhysicalBase = sb.PhysicalBase,
+                    PhysicalBaseSimulated = (sb.Flags & SuperblockRecord.FlagPhysicalBaseSimulated) != 0,
+                    FormatVersion = sb.FormatVersion,
+                    RegionUuid = sb.RegionUuid.ToGuid(),
+                    State = (LifecycleState)sb.LifecycleState,
+                    Generation = (long)sb.Generation,
+                    BootId = sb.BootId.ToGuid(),
+                    PreviousBootId = sb.PreviousBootId.ToGuid(),
+                    FormattedAt = DateTimeOffset.FromUnixTimeMilliseconds(sb.FormattedAtUnixMs),
+                    AttachCount = (long)sb.AttachCount,
+                };
+            }
+        }
+    }
+
+    /// <summary>Detaches: marks everything applied so the next attach replays nothing, then releases the device if owned.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _journal.CheckpointHere();
+        }
+
+        if (_ownsDevice)
+        {
+            _device.Dispose();
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private long NowUnixMs() => _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+}
