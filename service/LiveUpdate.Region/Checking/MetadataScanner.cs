@@ -15,7 +15,7 @@ internal static class MetadataScanner
     public static MetadataScan Scan(RegionDevice device, in SuperblockRecord sb)
     {
         var scan = new MetadataScan();
-        scan.Used.Add(new UsedRange(0, RegionLayout.HeaderSize, Pool.Large, "header area"));
+        scan.Used.Add(new UsedRange(0, RegionLayout.HeaderSize, Pool.Large, OwnerKind.Header, 0));
         ReadChunkTable(device, scan);
         foreach (var (chunkOffset, index) in scan.Chunks.Select((offset, index) => (offset, index)))
         {
@@ -24,7 +24,11 @@ internal static class MetadataScanner
 
         Link(scan);
         scan.Allocator = ExtentAllocator.Rebuild(device.Size, scan.Used, (range, message) =>
-            scan.Problems.Add(new CheckProblem(range.Owner, range.Start, message) { Action = ActionFor(range.Owner), Inode = InodeOf(range.Owner) }));
+            scan.Problems.Add(new CheckProblem(range.Owner, range.Start, message)
+            {
+                Action = range.OwnerKind == OwnerKind.Inode ? RepairAction.ClearInode : RepairAction.None,
+                Inode = range.OwnerKind == OwnerKind.Inode ? range.OwnerId : 0,
+            }));
         return scan;
     }
 
@@ -68,7 +72,7 @@ internal static class MetadataScanner
                 }
 
                 scan.Chunks.Add(chunk);
-                scan.Used.Add(new UsedRange(chunk, RegionLayout.InodeChunkSize, Pool.Small, $"inode chunk {index}"));
+                scan.Used.Add(new UsedRange(chunk, RegionLayout.InodeChunkSize, Pool.Small, OwnerKind.InodeChunk, (ulong)index));
             }
         }
     }
@@ -204,15 +208,14 @@ internal static class MetadataScanner
             ExtentBlocks = blocks,
             Children = kind == FileKind.Directory ? new Dictionary<string, Node>(StringComparer.Ordinal) : null,
         };
-        var owner = $"inode {number}";
         foreach (var extent in extents)
         {
-            scan.Used.Add(new UsedRange(extent.RegionOffset, extent.Length, node.Pool, owner));
+            scan.Used.Add(new UsedRange(extent.RegionOffset, extent.Length, node.Pool, OwnerKind.Inode, number));
         }
 
         foreach (var block in blocks)
         {
-            scan.Used.Add(new UsedRange(block, ExtentBlock.TotalSize, Pool.Small, owner));
+            scan.Used.Add(new UsedRange(block, ExtentBlock.TotalSize, Pool.Small, OwnerKind.Inode, number));
         }
 
         return node;
@@ -345,9 +348,4 @@ internal static class MetadataScanner
             }
         }
     }
-
-    private static RepairAction ActionFor(string owner) => owner.StartsWith("inode ", StringComparison.Ordinal) && !owner.StartsWith("inode chunk", StringComparison.Ordinal)
-        ? RepairAction.ClearInode : RepairAction.None;
-
-    private static ulong InodeOf(string owner) => ActionFor(owner) == RepairAction.ClearInode && ulong.TryParse(owner.AsSpan(6), out var number) ? number : 0;
 }

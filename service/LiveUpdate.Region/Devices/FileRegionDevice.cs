@@ -208,6 +208,7 @@ public sealed unsafe class FileRegionDevice : RegionDevice
         throw Interop.Libc.ErrnoException(errno, $"create of region {path}");
     }
 
+    /// <summary>Creates the missing directories above <paramref name="path"/> with mode 0700 (existing ones are left alone).</summary>
     private static void CreateParentDirectory(string path)
     {
         string? directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
@@ -222,9 +223,19 @@ public sealed unsafe class FileRegionDevice : RegionDevice
             throw new PlatformNotSupportedException("region files need Linux");
         }
 
+        // Directory.CreateDirectory applies the mode to the last directory only: create each missing level with it.
+        var missing = new Stack<string>();
+        for (string? level = directory; level is not null && !Directory.Exists(level); level = System.IO.Path.GetDirectoryName(level))
+        {
+            missing.Push(level);
+        }
+
         try
         {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            while (missing.TryPop(out string? level))
+            {
+                Directory.CreateDirectory(level, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: restore, Release build, every test project, and one closing
+# summary line "N passed, N failed, N skipped". Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3)
+if ((${#need_apt[@]})); then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "run-all: missing ${need_apt[*]}; install them (apt-get install ${need_apt[*]})" >&2
+    exit 1
+  fi
+fi
+
+dotnet restore LiveUpdate.sln -v quiet
+dotnet build LiveUpdate.sln -c Release --no-restore -v quiet -nologo
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test LiveUpdate.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+
+# dotnet test prints one "Failed: a, Passed: b, Skipped: c" line per test assembly; add them up.
+read -r failed passed skipped < <(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" \
+  | awk -F'[:,] *' '{f+=$2; p+=$4; s+=$6} END {print f+0, p+0, s+0}')
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi
