@@ -1,0 +1,142 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace LiveUpdate.Client.Internal;
+
+/// <summary>
+/// Redeems an Open token for its descriptor on the daemon's fd socket (AF_UNIX, SOCK_SEQPACKET): connect, send the
+/// token as one message, receive one message of a status byte and an SCM_RIGHTS descriptor or an error text.
+/// </summary>
+/// <remarks>
+/// The socket is a raw, blocking descriptor with SO_RCVTIMEO and SO_SNDTIMEO set, never a .NET Socket (whose async
+/// operations make the descriptor non-blocking). One connection per hand-out: connecting costs a few microseconds
+/// against the gRPC Open's ≈ 100, so a pooled connection would buy little and cost a reconnect protocol after every
+/// daemon restart. Cancellation shuts the socket down, which wakes the blocked call.
+/// </remarks>
+internal static class FdHandoutClient
+{
+    /// <summary>The receive buffer: the status byte and up to 4095 bytes of error text.</summary>
+    internal const int DataBufferSize = 4096;
+
+    /// <summary>CMSG_SPACE(sizeof(int)): room for exactly one descriptor; more set MSG_CTRUNC (the kernel closes the rest).</summary>
+    internal const int ControlBufferSize = 24;
+
+    /// <summary>The most descriptors a <see cref="ControlBufferSize"/> buffer can deliver ((24 − 16) / 4).</summary>
+    private const int MaxDescriptors = 2;
+
+    /// <summary>
+    /// Sends <paramref name="token"/> to <paramref name="socketPath"/> and returns the descriptor it is exchanged for;
+    /// the caller owns it (close-on-exec is set). Blocks for at most about <paramref name="timeout"/> per system call.
+    /// Throws <see cref="LiveUpdateException"/>: Unavailable when the daemon is not there (retrying the whole Open is
+    /// safe: tokens are one-time), HandoutFailed with the daemon's status and text, ProtocolViolation, DeadlineExceeded.
+    /// </summary>
+    internal static SafeFileHandle Redeem(string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string purpose = $"the fd socket {socketPath}";
+        using SafeUnixSocketHandle socket = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET, purpose);
+        Interop.Libc.SetTimeouts(socket, timeout, purpose);
+
+        int errno = Interop.Libc.TryConnect(socket, socketPath);
+        if (errno != 0)
+        {
+            throw ConnectFailure(errno, socketPath);
+        }
+
+        // Cancellation: shutdown wakes a blocked sendmsg/recvmsg; disposing the registration waits for a running
+        // callback, so the socket is still open whenever the callback touches it.
+        using CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(
+            static state => Interop.Libc.Shutdown((SafeUnixSocketHandle)state!, Interop.Libc.SHUT_RDWR), socket);
+
+        Send(socket, token, socketPath, timeout, cancellationToken);
+        return Receive(socket, socketPath, timeout, cancellationToken);
+    }
+
+    private static unsafe void Send(SafeUnixSocketHandle socket, ReadOnlySpan<byte> token, string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        nint sent;
+        int errno;
+        fixed (byte* bytes = token)
+        {
+            var iov = new Interop.Libc.IoVec { Base = bytes, Length = (nuint)token.Length };
+            var message = new Interop.Libc.MsgHdr { IoVecs = &iov, IoVecCount = 1 };
+            sent = Interop.Libc.TrySendMsg(socket, &message, 0, out errno);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (sent < 0)
+        {
+            throw errno switch
+            {
+                Interop.Libc.EAGAIN => new LiveUpdateException(
+                    LiveUpdateError.DeadlineExceeded, $"sending the token to {socketPath} did not complete within {timeout.TotalSeconds:0.###} s") { Errno = errno },
+                Interop.Libc.EPIPE or Interop.Libc.ECONNRESET or Interop.Libc.ENOTCONN => Interop.Libc.ErrnoException(
+                    LiveUpdateError.Unavailable, errno, $"sendmsg of the token to {socketPath}", "the daemon closed the connection"),
+                _ => Interop.Libc.ErrnoException(LiveUpdateError.Io, errno, $"sendmsg of the token to {socketPath}"),
+            };
+        }
+
+        if (sent != token.Length)
+        {
+            throw new LiveUpdateException(LiveUpdateError.Io, $"sendmsg of the token to {socketPath} sent {sent} of {token.Length} bytes");
+        }
+    }
+
+    private static unsafe SafeFileHandle Receive(SafeUnixSocketHandle socket, string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        byte* data = stackalloc byte[DataBufferSize];
+        byte* control = stackalloc byte[ControlBufferSize];
+        new Span<byte>(control, ControlBufferSize).Clear();
+        var iov = new Interop.Libc.IoVec { Base = data, Length = DataBufferSize };
+        var message = new Interop.Libc.MsgHdr
+        {
+            IoVecs = &iov,
+            IoVecCount = 1,
+            Control = control,
+            ControlLength = ControlBufferSize,
+        };
+
+        nint received = Interop.Libc.TryRecvMsg(socket, &message, Interop.Libc.MSG_CMSG_CLOEXEC, out int errno);
+        if (received < 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw errno == Interop.Libc.EAGAIN
+                ? new LiveUpdateException(
+                    LiveUpdateError.DeadlineExceeded, $"the daemon did not answer the token on {socketPath} within {timeout.TotalSeconds:0.###} s") { Errno = errno }
+                : Interop.Libc.ErrnoException(
+                    errno is Interop.Libc.ECONNRESET ? LiveUpdateError.Unavailable : LiveUpdateError.Io, errno, $"recvmsg on {socketPath}");
+        }
+
+        // From here every descriptor the kernel delivered is ours: keep at most one, close the rest on every path.
+        Span<int> descriptors = stackalloc int[MaxDescriptors];
+        int count = Math.Min(
+            MaxDescriptors,
+            HandoutReplyDecoder.CollectDescriptors(new ReadOnlySpan<byte>(control, (int)Math.Min(message.ControlLength, ControlBufferSize)), descriptors));
+        int kept = -1;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            HandoutReplyDecoder.Check(new ReadOnlySpan<byte>(data, (int)received), message.Flags, count, socketPath);
+            kept = 0;
+            return new SafeFileHandle(descriptors[0], ownsHandle: true);
+        }
+        finally
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (i != kept)
+                {
+                    _ = Interop.Libc.Close(descriptors[i]);
+                }
+            }
+        }
+    }
+
+    private static LiveUpdateException ConnectFailure(int errno, string socketPath) => errno switch
+    {
+        Interop.Libc.ENOENT or Interop.Libc.ECONNREFUSED or Interop.Libc.EAGAIN => Interop.Libc.ErrnoException(
+            LiveUpdateError.Unavailable, errno, $"connect to the fd socket {socketPath}", "the daemon is not running or is restarting"),
+        Interop.Libc.EACCES or Interop.Libc.EPERM => Interop.Libc.ErrnoException(
+            LiveUpdateError.PermissionDenied, errno, $"connect to the fd socket {socketPath}", "the socket directory does not admit this user"),
+        _ => Interop.Libc.ErrnoException(LiveUpdateError.Io, errno, $"connect to the fd socket {socketPath}"),
+    };
+}

@@ -1,0 +1,63 @@
+using System.Text;
+using Grpc.Core;
+
+namespace LiveUpdate.Client.Internal;
+
+/// <summary>The one place where gRPC failures become <see cref="LiveUpdateException"/>s.</summary>
+internal static class RpcErrors
+{
+    /// <summary>
+    /// "<paramref name="operation"/> failed: NOT_FOUND: '/vm/a' does not exist": the error kind the status code means,
+    /// with the code, the daemon's text and the original exception kept.
+    /// </summary>
+    internal static LiveUpdateException Translate(RpcException exception, string operation, string socketPath)
+    {
+        StatusCode code = exception.StatusCode;
+        string detail = exception.Status.Detail;
+        string message = $"{operation} failed: {CodeName(code)}: {detail}";
+        if (code == StatusCode.Unavailable)
+        {
+            message += $" (daemon socket {socketPath})";
+        }
+
+        return new LiveUpdateException(ErrorOf(code), message, exception)
+        {
+            StatusCode = code,
+            ServerMessage = detail,
+        };
+    }
+
+    /// <summary>The error kind a gRPC status code means in the LiveUpdate contract (files.proto).</summary>
+    internal static LiveUpdateError ErrorOf(StatusCode code) => code switch
+    {
+        StatusCode.InvalidArgument or StatusCode.OutOfRange => LiveUpdateError.InvalidArgument,
+        StatusCode.NotFound => LiveUpdateError.NotFound,
+        StatusCode.AlreadyExists => LiveUpdateError.AlreadyExists,
+        StatusCode.ResourceExhausted => LiveUpdateError.ResourceExhausted,
+        StatusCode.FailedPrecondition => LiveUpdateError.FailedPrecondition,
+        StatusCode.PermissionDenied or StatusCode.Unauthenticated => LiveUpdateError.PermissionDenied,
+        StatusCode.Unavailable => LiveUpdateError.Unavailable,
+        StatusCode.DataLoss => LiveUpdateError.DataLoss,
+        StatusCode.DeadlineExceeded => LiveUpdateError.DeadlineExceeded,
+        _ => LiveUpdateError.Unknown,
+    };
+
+    /// <summary>The code as gRPC spells it on the wire and in documentation: NOT_FOUND, FAILED_PRECONDITION, …</summary>
+    internal static string CodeName(StatusCode code)
+    {
+        string name = code.ToString();
+        var builder = new StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c) && i > 0)
+            {
+                builder.Append('_');
+            }
+
+            builder.Append(char.ToUpperInvariant(c));
+        }
+
+        return builder.ToString();
+    }
+}

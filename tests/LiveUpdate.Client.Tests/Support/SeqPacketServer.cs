@@ -1,0 +1,193 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace LiveUpdate.Client.Tests.Support;
+
+/// <summary>What the test server answers to one request: message bytes and descriptors to pass, or a way to misbehave.</summary>
+internal sealed record ServerReply(byte[] Data, SafeHandle[] Descriptors)
+{
+    /// <summary>Close the connection without answering.</summary>
+    public static readonly ServerReply Hangup = new([], []);
+
+    /// <summary>Never answer (until the server is disposed).</summary>
+    public static readonly ServerReply Silence = new([], []);
+
+    public static ServerReply Success(SafeHandle descriptor) => new([0x00], [descriptor]);
+
+    public static ServerReply Failure(HandoutStatus status, string text, params SafeHandle[] descriptors) =>
+        new([(byte)status, .. System.Text.Encoding.UTF8.GetBytes(text)], descriptors);
+}
+
+/// <summary>
+/// A tiny fd socket for tests: AF_UNIX SOCK_SEQPACKET, accepts connections on its own thread, reads one request message
+/// per connection and answers it as <c>respond</c> says, passing descriptors with SCM_RIGHTS through the client's own
+/// sendmsg interop. Descriptors in a reply stay owned by the test (the kernel passes duplicates).
+/// </summary>
+internal sealed class SeqPacketServer : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly Func<byte[], ServerReply> _respond;
+    private readonly Thread _thread;
+    private readonly ManualResetEventSlim _stopped = new();
+    private readonly List<byte[]> _requests = [];
+
+    public SeqPacketServer(Func<byte[], ServerReply> respond)
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "lu-client-tests-" + Guid.NewGuid().ToString("N")[..12]);
+        System.IO.Directory.CreateDirectory(Directory);
+        SocketPath = Path.Combine(Directory, "fd.sock");
+        _respond = respond;
+        _listener = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
+        _listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
+        _listener.Listen(64);
+        _thread = new Thread(Serve) { IsBackground = true, Name = "fd-socket test server" };
+        _thread.Start();
+    }
+
+    public string Directory { get; }
+
+    public string SocketPath { get; }
+
+    /// <summary>Every request message received so far.</summary>
+    public IReadOnlyList<byte[]> Requests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopped.Set();
+        _listener.Dispose();
+        _thread.Join(TimeSpan.FromSeconds(5));
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void Serve()
+    {
+        while (!_stopped.IsSet)
+        {
+            Socket connection;
+            try
+            {
+                connection = _listener.Accept();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            // Connections are served one after the other, synchronously (no async: it would make them non-blocking).
+            using (connection)
+            {
+                ServeConnection(connection);
+            }
+        }
+    }
+
+    private void ServeConnection(Socket connection)
+    {
+        var buffer = new byte[4096];
+        while (true)
+        {
+            int received;
+            try
+            {
+                received = connection.Receive(buffer);
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+
+            if (received == 0)
+            {
+                return;
+            }
+
+            byte[] request = buffer[..received];
+            lock (_requests)
+            {
+                _requests.Add(request);
+            }
+
+            ServerReply reply = _respond(request);
+            if (ReferenceEquals(reply, ServerReply.Hangup))
+            {
+                return;
+            }
+
+            if (ReferenceEquals(reply, ServerReply.Silence))
+            {
+                _stopped.Wait();
+                return;
+            }
+
+            Send(connection.SafeHandle, reply);
+        }
+    }
+
+    /// <summary>sendmsg of the reply's bytes with its descriptors in one SCM_RIGHTS control message.</summary>
+    public static unsafe void Send(SafeHandle socket, ServerReply reply)
+    {
+        int payload = reply.Descriptors.Length * sizeof(int);
+        int controlLength = payload == 0 ? 0 : Interop.Libc.CmsgHdr.Space(payload);
+        byte* control = stackalloc byte[Math.Max(controlLength, 1)];
+        new Span<byte>(control, Math.Max(controlLength, 1)).Clear();
+        var added = new bool[reply.Descriptors.Length];
+        try
+        {
+            if (payload != 0)
+            {
+                var header = (Interop.Libc.CmsgHdr*)control;
+                header->Length = (nuint)Interop.Libc.CmsgHdr.MessageLength(payload);
+                header->Level = Interop.Libc.SOL_SOCKET;
+                header->Type = Interop.Libc.SCM_RIGHTS;
+                var fds = (int*)(control + Interop.Libc.CmsgHdr.DataOffset);
+                for (int i = 0; i < reply.Descriptors.Length; i++)
+                {
+                    reply.Descriptors[i].DangerousAddRef(ref added[i]);
+                    fds[i] = (int)reply.Descriptors[i].DangerousGetHandle();
+                }
+            }
+
+            fixed (byte* data = reply.Data)
+            {
+                var iov = new Interop.Libc.IoVec { Base = data, Length = (nuint)reply.Data.Length };
+                var message = new Interop.Libc.MsgHdr
+                {
+                    IoVecs = &iov,
+                    IoVecCount = 1,
+                    Control = payload == 0 ? null : control,
+                    ControlLength = (nuint)controlLength,
+                };
+                nint sent = Interop.Libc.TrySendMsg(socket, &message, 0, out int errno);
+                if (sent < 0)
+                {
+                    throw new IOException($"test server sendmsg failed: errno {errno}");
+                }
+            }
+        }
+        finally
+        {
+            for (int i = 0; i < added.Length; i++)
+            {
+                if (added[i])
+                {
+                    reply.Descriptors[i].DangerousRelease();
+                }
+            }
+        }
+    }
+}
