@@ -36,7 +36,7 @@ public sealed partial class PersistentRegion
             ThrowIfDisposed();
             ThrowIfFrozen();
             var (parent, name) = ResolveNew(path);
-            return CreateCore(parent, name, FileKind.Directory, 0, 0, options with { Mode = options.Mode == 0x180 ? 0x1ED : options.Mode }).ToInfo(path);
+            return CreateCore(parent, name, FileKind.Directory, 0, 0, options).ToInfo(path);
         }
     }
 
@@ -55,6 +55,10 @@ public sealed partial class PersistentRegion
 
             var allocation = AllocationFor(node.Kind, size);
             var current = node.AllocatedBytes;
+
+            // The slack past the old size in the last granule may hold bytes the owner wrote past the end through
+            // its mapping; growth must expose zeros. Clearing it before the commit is safe: it is past the old size.
+            ZeroFileRange(node, node.Size, Math.Min(size, current));
             if (allocation > current)
             {
                 Grow(node, allocation - current, size);
@@ -97,6 +101,7 @@ public sealed partial class PersistentRegion
 
             var oldParent = node.Parent!;
             var oldName = node.Name;
+            var oldModified = node.ModifiedUnixMs;
             node.Parent = parent;
             node.Name = name;
             node.Generation++;
@@ -112,6 +117,7 @@ public sealed partial class PersistentRegion
                 node.Parent = oldParent;
                 node.Name = oldName;
                 node.Generation--;
+                node.ModifiedUnixMs = oldModified;
                 throw;
             }
 
@@ -140,7 +146,16 @@ public sealed partial class PersistentRegion
             }
 
             InodeWriter.WriteFree(_transaction, node.Number, node.Generation, _inodes.SlotOffset(node.Number));
-            _journal.Commit(_transaction);
+            try
+            {
+                _journal.Commit(_transaction);
+            }
+            catch
+            {
+                _transaction.Clear();
+                throw;
+            }
+
             node.Parent!.Children!.Remove(node.Name);
             _nodes.Remove(node.Number);
             _inodes.Release(node.Number, node.Generation);
@@ -169,7 +184,7 @@ public sealed partial class PersistentRegion
             Parent = parent,
             Size = size,
             OwnerUid = options.OwnerUid,
-            Mode = options.Mode,
+            Mode = options.Mode ?? (kind == FileKind.Directory ? CreateFileOptions.DefaultDirectoryMode : CreateFileOptions.DefaultFileMode),
             VmUuid = options.VmUuid,
             CreatedUnixMs = now,
             ModifiedUnixMs = now,
@@ -193,7 +208,7 @@ public sealed partial class PersistentRegion
                 _allocator.Free(extent, node.Pool);
             }
 
-            foreach (var block in blocks)
+            foreach (var block in node.ExtentBlocks)
             {
                 _allocator.FreeSmall(block, ExtentBlock.TotalSize);
             }
@@ -222,6 +237,7 @@ public sealed partial class PersistentRegion
         var oldExtents = node.Extents;
         var oldBlocks = new List<long>(node.ExtentBlocks);
         var oldSize = node.Size;
+        var oldModified = node.ModifiedUnixMs;
         var extents = new List<ExtentRecord>(oldExtents);
         foreach (var extent in added)
         {
@@ -263,6 +279,7 @@ public sealed partial class PersistentRegion
             node.ExtentBlocks = oldBlocks;
             node.Size = oldSize;
             node.Generation--;
+            node.ModifiedUnixMs = oldModified;
             throw;
         }
     }
@@ -292,26 +309,53 @@ public sealed partial class PersistentRegion
             position += extent.Length;
         }
 
+        var oldExtents = node.Extents;
         var oldBlocks = new List<long>(node.ExtentBlocks);
+        var oldSize = node.Size;
+        var oldModified = node.ModifiedUnixMs;
         node.Extents = kept;
         node.Size = size;
         node.Generation++;
         node.ModifiedUnixMs = NowUnixMs();
-        ResizeExtentBlocks(node);
-        InodeWriter.Write(_transaction, node, _inodes.SlotOffset(node.Number));
-        _journal.Commit(_transaction);
+        try
+        {
+            ResizeExtentBlocks(node);
+            InodeWriter.Write(_transaction, node, _inodes.SlotOffset(node.Number));
+            _journal.Commit(_transaction);
+        }
+        catch
+        {
+            _transaction.Clear();
+            node.Extents = oldExtents;
+            node.ExtentBlocks = oldBlocks;
+            node.Size = oldSize;
+            node.Generation--;
+            node.ModifiedUnixMs = oldModified;
+            throw;
+        }
+
         foreach (var extent in freed)
         {
             _allocator.Free(extent, node.Pool);
         }
 
         FreeExtentBlocks(oldBlocks.Except(node.ExtentBlocks).ToList());
-        if (size < allocation && kept.Count > 0)
+    }
+
+    /// <summary>Clears file bytes [<paramref name="from"/>, <paramref name="to"/>) through the file's extents.</summary>
+    private void ZeroFileRange(Node node, long from, long to)
+    {
+        long position = 0;
+        foreach (var extent in node.Extents)
         {
-            // Bytes past the new end of the last granule read as zero if the file grows again.
-            var last = kept[^1];
-            var tail = allocation - size;
-            _device.Span(last.End - tail, (int)tail).Clear();
+            var start = Math.Max(from, position);
+            var end = Math.Min(to, position + extent.Length);
+            if (start < end)
+            {
+                _device.Zero(extent.RegionOffset + (start - position), end - start);
+            }
+
+            position += extent.Length;
         }
     }
 
@@ -322,9 +366,21 @@ public sealed partial class PersistentRegion
         if (needed > node.ExtentBlocks.Count)
         {
             var blocks = new List<long>(node.ExtentBlocks);
-            while (blocks.Count < needed)
+            try
             {
-                blocks.Add(_allocator.AllocateSmall(ExtentBlock.TotalSize)[0].RegionOffset);
+                while (blocks.Count < needed)
+                {
+                    blocks.Add(_allocator.AllocateSmall(ExtentBlock.TotalSize)[0].RegionOffset);
+                }
+            }
+            catch
+            {
+                foreach (var block in blocks.Skip(node.ExtentBlocks.Count))
+                {
+                    _allocator.FreeSmall(block, ExtentBlock.TotalSize);
+                }
+
+                throw;
             }
 
             node.ExtentBlocks = blocks;

@@ -89,10 +89,14 @@ public sealed partial class PersistentRegion : IDisposable
         var region = new PersistentRegion(device, ownsDevice, options);
         region._superblocks = new SuperblockStore(device, superblock, slot, options.FaultInjector);
         FormatUpgrades.UpgradeInPlace(device, region._superblocks);
-        region._journal = MetadataJournal.Recover(device, region._superblocks, options.FaultInjector, readOnly: false, out var replayed);
+        var replacedByReplay = new List<(long Offset, byte[] Bytes)>();
+        region._journal = MetadataJournal.Recover(device, region._superblocks, options.FaultInjector, readOnly: false, out var replayed, replacedByReplay);
         var scan = MetadataScanner.Scan(device, region._superblocks.Current);
         if (scan.Problems.Count > 0)
         {
+            // The replay is undone so that a refused attach leaves the region byte for byte as it was; the records
+            // stay in the journal and are replayed by the attach after a repair.
+            MetadataJournal.Undo(device, replacedByReplay);
             var first = scan.Problems[0];
             throw new RegionException(RegionError.Corrupt,
                 $"corrupt {first.Structure} at region offset 0x{first.Offset:x}: {first.Message}" +
@@ -174,7 +178,10 @@ public sealed partial class PersistentRegion : IDisposable
             }
 
             _disposed = true;
-            _journal.CheckpointHere();
+            if (!_journal.Failed)
+            {
+                _journal.CheckpointHere();
+            }
         }
 
         if (_ownsDevice)

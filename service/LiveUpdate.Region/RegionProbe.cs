@@ -25,7 +25,9 @@ public static class RegionProbe
     /// <summary>Classifies what <paramref name="device"/> holds.</summary>
     public static RegionContent Inspect(RegionDevice device)
     {
-        var header = device.Span(0, 2 * RegionLayout.SuperblockSlotSize);
+        // The whole header area, not just the superblock slots: a region whose two superblocks were zeroed still has
+        // its chunk table and journal, and calling it Empty would invite formatting over every file in it.
+        var header = device.Span(0, (int)Math.Min(device.Size, RegionLayout.HeaderSize));
         if (!header.ContainsAnyExcept((byte)0))
         {
             return RegionContent.Empty;
@@ -41,7 +43,10 @@ public static class RegionProbe
             return ex.Error switch
             {
                 RegionError.Corrupt => RegionContent.CorruptRegion,
-                RegionError.UnsupportedFormat when ex.Message.Contains("no LiveUpdate region", StringComparison.Ordinal) => RegionContent.Foreign,
+                RegionError.UnsupportedFormat when ex.Message.Contains("no LiveUpdate region", StringComparison.Ordinal)
+                    => ChunkTablePage.Magic(header[(int)RegionLayout.ChunkTableOffset..]) == ChunkTablePage.MagicValue
+                        ? RegionContent.CorruptRegion // both superblock magics are gone, but the chunk table says region
+                        : RegionContent.Foreign,
                 _ => RegionContent.NewerRegion,
             };
         }

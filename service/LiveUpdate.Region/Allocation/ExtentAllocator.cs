@@ -215,6 +215,7 @@ internal sealed class ExtentAllocator
             Lend(chunk, granules);
             _small.TryFindBestFit(bytes, Small, out start);
             _small.Take(start, bytes);
+            ReturnWholeGranules(start + bytes); // the lent run may have merged with a free tail below it
             extents.Add(new ExtentRecord(start, bytes));
             return extents;
         }
@@ -236,6 +237,11 @@ internal sealed class ExtentAllocator
 
             var take = Math.Min(range.Length, remaining);
             _small.Take(range.Start, take);
+            if (take < range.Length)
+            {
+                ReturnWholeGranules(range.Start + take);
+            }
+
             extents.Add(new ExtentRecord(range.Start, take));
             remaining -= take;
         }
@@ -248,7 +254,20 @@ internal sealed class ExtentAllocator
     {
         RequireMultiple(bytes, Small);
         _small.Free(start, bytes);
-        _small.TryContaining(start, out var range);
+        ReturnWholeGranules(start);
+    }
+
+    /// <summary>
+    /// Gives the wholly free granules of the small free range that holds <paramref name="offset"/> back to the
+    /// large pool, so the small pool only ever holds partly used granules (what <see cref="Rebuild"/> derives).
+    /// </summary>
+    private void ReturnWholeGranules(long offset)
+    {
+        if (!_small.TryContaining(offset, out var range))
+        {
+            return;
+        }
+
         var first = FreeSpaceMap.AlignUp(range.Start, Large);
         var end = range.End / Large * Large;
         if (end > first)

@@ -32,6 +32,12 @@ internal sealed class FreeSpaceMap
     public void Free(long start, long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        if (_byStart.TryGetValue(new Range(start, 0), out var same))
+        {
+            // Neither a predecessor nor a successor: a free range that starts exactly here (a double free).
+            throw new InvalidOperationException($"freeing [0x{start:x}, +0x{length:x}) overlaps free range [0x{same.Start:x}, +0x{same.Length:x})");
+        }
+
         var merged = new Range(start, length);
         if (TryPredecessor(start, out var before))
         {

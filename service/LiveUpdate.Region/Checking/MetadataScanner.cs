@@ -17,14 +17,17 @@ internal static class MetadataScanner
         var scan = new MetadataScan();
         scan.Used.Add(new UsedRange(0, RegionLayout.HeaderSize, Pool.Large, OwnerKind.Header, 0));
         ReadChunkTable(device, scan);
+        var emptySlots = new List<(ulong Number, long Offset)>();
+        ulong highestWritten = 0;
         foreach (var (chunkOffset, index) in scan.Chunks.Select((offset, index) => (offset, index)))
         {
-            ReadChunk(device, scan, chunkOffset, index);
+            ReadChunk(device, scan, chunkOffset, index, emptySlots, ref highestWritten);
         }
 
+        ReportZeroedSlots(scan, emptySlots, highestWritten);
         Link(scan);
         scan.Allocator = ExtentAllocator.Rebuild(device.Size, scan.Used, (range, message) =>
-            scan.Problems.Add(new CheckProblem(range.Owner, range.Start, message)
+            scan.Problems.Add(new CheckProblem(range.Owner, range.OwnerKind == OwnerKind.Inode ? SlotOffset(scan, range.OwnerId) : range.Start, message)
             {
                 Action = range.OwnerKind == OwnerKind.Inode ? RepairAction.ClearInode : RepairAction.None,
                 Inode = range.OwnerKind == OwnerKind.Inode ? range.OwnerId : 0,
@@ -77,7 +80,8 @@ internal static class MetadataScanner
         }
     }
 
-    private static void ReadChunk(RegionDevice device, MetadataScan scan, long chunkOffset, int chunkIndex)
+    private static void ReadChunk(RegionDevice device, MetadataScan scan, long chunkOffset, int chunkIndex,
+        List<(ulong Number, long Offset)> emptySlots, ref ulong highestWritten)
     {
         device.Prefetch(chunkOffset, RegionLayout.InodeChunkSize);
         var chunk = device.Span(chunkOffset, RegionLayout.InodeChunkSize);
@@ -95,10 +99,13 @@ internal static class MetadataScanner
                 else if (number != 0)
                 {
                     scan.FreeSlots.Add((number, 0));
+                    emptySlots.Add((number, offset));
                 }
 
                 continue;
             }
+
+            highestWritten = Math.Max(highestWritten, number);
 
             if (number == 0)
             {
@@ -164,10 +171,18 @@ internal static class MetadataScanner
         }
 
         var granule = Node.GranuleOf(kind);
-        var expectedAllocation = kind == FileKind.Directory ? 0 : (record.Size + granule - 1) / granule * granule;
-        if (record.Size < 0 || record.AllocatedBytes != expectedAllocation || (kind == FileKind.Directory && record.Size != 0))
+        var expectedAllocation = kind == FileKind.Directory || record.Size is < 0 or > RegionLayout.MaximumRegionSize
+            ? 0 : (record.Size + granule - 1) / granule * granule;
+        if (record.Size < 0 || record.Size > RegionLayout.MaximumRegionSize || record.AllocatedBytes != expectedAllocation
+            || (kind == FileKind.Directory && record.Size != 0))
         {
             Problem($"size {record.Size} does not match allocation {record.AllocatedBytes}");
+            return null;
+        }
+
+        if (!IsUnixMs(record.CreatedUnixMs) || !IsUnixMs(record.ModifiedUnixMs))
+        {
+            Problem($"times {record.CreatedUnixMs} and {record.ModifiedUnixMs} are not valid unix milliseconds");
             return null;
         }
 
@@ -274,6 +289,32 @@ internal static class MetadataScanner
         return true;
     }
 
+    /// <summary>
+    /// Slots are handed out lowest first, and a freed slot keeps a sealed record (its generation), so the all-zero
+    /// slots are exactly those above the highest slot ever written. An all-zero slot below it is a record that was
+    /// zeroed (a lost or overwritten write), not an empty slot: taking it for one would silently drop a file.
+    /// </summary>
+    private static void ReportZeroedSlots(MetadataScan scan, List<(ulong Number, long Offset)> emptySlots, ulong highestWritten)
+    {
+        foreach (var (number, offset) in emptySlots)
+        {
+            if (number < highestWritten)
+            {
+                scan.Problems.Add(new CheckProblem($"inode {number}", offset,
+                    $"the slot is all zeros, below written slot {highestWritten}: a zeroed record, not an empty slot")
+                { Action = RepairAction.ClearInode, Inode = number });
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="unixMs"/> is a time a <see cref="DateTimeOffset"/> can hold (what Stat and List turn it into).</summary>
+    internal static bool IsUnixMs(long unixMs) =>
+        unixMs >= DateTimeOffset.MinValue.ToUnixTimeMilliseconds() && unixMs <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    /// <summary>Region offset of an inode's slot (the inode lies in a chunk the scan found).</summary>
+    private static long SlotOffset(MetadataScan scan, ulong number) =>
+        scan.Chunks[(int)(number / RegionLayout.InodesPerChunk)] + ((long)(number % RegionLayout.InodesPerChunk) * InodeRecord.TotalSize);
+
     /// <summary>Attaches every node to its parent, reporting orphans, duplicates and cycles.</summary>
     private static void Link(MetadataScan scan)
     {
@@ -284,7 +325,7 @@ internal static class MetadataScanner
         }
         else if (root is not null)
         {
-            scan.Problems.Add(new CheckProblem("root inode", 0, "inode 1 is not a directory that is its own parent"));
+            scan.Problems.Add(new CheckProblem("root inode", SlotOffset(scan, RegionLayout.RootInode), "inode 1 is not a directory that is its own parent"));
         }
 
         foreach (var node in scan.Nodes.Values)
@@ -296,14 +337,14 @@ internal static class MetadataScanner
 
             if (!scan.Nodes.TryGetValue(node.ParentNumber, out var parent) || !parent.IsDirectory || node.ParentNumber == node.Number)
             {
-                scan.Problems.Add(new CheckProblem($"inode {node.Number}", 0, $"'{node.Name}' names parent {node.ParentNumber}, which is not a directory")
+                scan.Problems.Add(new CheckProblem($"inode {node.Number}", SlotOffset(scan, node.Number), $"'{node.Name}' names parent {node.ParentNumber}, which is not a directory")
                 { Action = RepairAction.MoveToLostAndFound, Inode = node.Number });
                 continue;
             }
 
             if (!parent.Children!.TryAdd(node.Name, node))
             {
-                scan.Problems.Add(new CheckProblem($"inode {node.Number}", 0, $"'{node.Name}' is a second entry of that name in directory {parent.Number}")
+                scan.Problems.Add(new CheckProblem($"inode {node.Number}", SlotOffset(scan, node.Number), $"'{node.Name}' is a second entry of that name in directory {parent.Number}")
                 { Action = RepairAction.MoveToLostAndFound, Inode = node.Number });
                 continue;
             }
@@ -343,7 +384,7 @@ internal static class MetadataScanner
             }
             else
             {
-                scan.Problems.Add(new CheckProblem($"inode {node.Number}", 0, $"'{node.Name}' is not reachable from the root (directory cycle)")
+                scan.Problems.Add(new CheckProblem($"inode {node.Number}", SlotOffset(scan, node.Number), $"'{node.Name}' is not reachable from the root (directory cycle)")
                 { Action = RepairAction.MoveToLostAndFound, Inode = node.Number });
             }
         }

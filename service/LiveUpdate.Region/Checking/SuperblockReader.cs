@@ -121,6 +121,11 @@ internal static class SuperblockReader
             return $"physical base 0x{sb.PhysicalBase:x} is not 2 MiB aligned";
         }
 
+        if (!MetadataScanner.IsUnixMs(sb.FormattedAtUnixMs) || !MetadataScanner.IsUnixMs(sb.AttachedAtUnixMs))
+        {
+            return $"times {sb.FormattedAtUnixMs} and {sb.AttachedAtUnixMs} are not valid unix milliseconds";
+        }
+
         return null;
     }
 }

@@ -56,7 +56,7 @@ internal static class RegionLayout
     /// <summary>Most inode chunks the table can name.</summary>
     public const int MaxInodeChunks = ChunkTablePages * ChunkTablePage.EntriesPerPage;
 
-    /// <summary>Most inodes a region can hold (8,290,816 in format 1).</summary>
+    /// <summary>Most inodes a region can hold (8,339,456 in format 1).</summary>
     public const long MaxInodes = (long)MaxInodeChunks * InodesPerChunk;
 
     /// <summary>Inode number of the root directory. Inode 0 is never used, so 0 can mean "none".</summary>

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
 using LiveUpdate.Region.Devices;
 using LiveUpdate.Region.Format;
 
@@ -38,6 +37,7 @@ internal sealed unsafe class MetadataJournal
     private readonly ulong _nonce;
     private long _writePosition;
     private ulong _nextSequence;
+    private bool _failed;
 
     private MetadataJournal(RegionDevice device, SuperblockStore superblocks, IFaultInjector? faults, long writePosition, ulong nextSequence)
     {
@@ -55,6 +55,12 @@ internal sealed unsafe class MetadataJournal
     /// <summary>Transactions committed since the engine attached (for statistics).</summary>
     public long Committed { get; private set; }
 
+    /// <summary>
+    /// True after a commit failed once its record was sealed: what is applied is then unknown, so nothing
+    /// more is committed or checkpointed and the next attach replays the record.
+    /// </summary>
+    public bool Failed => _failed;
+
     /// <summary>Sequence number the next transaction gets.</summary>
     public ulong NextSequence => _nextSequence;
 
@@ -63,9 +69,14 @@ internal sealed unsafe class MetadataJournal
 
     /// <summary>
     /// Finds the committed transactions after the checkpoint, replays them (unless <paramref name="readOnly"/>),
-    /// and returns a journal positioned after them.
+    /// and returns a journal positioned after them. With <paramref name="undo"/>, the bytes each replayed write
+    /// replaces are saved there first, so that a caller who then finds the region corrupt can put them back
+    /// (<see cref="Undo"/>) and leave the region as it found it.
     /// </summary>
-    public static MetadataJournal Recover(RegionDevice device, SuperblockStore superblocks, IFaultInjector? faults, bool readOnly, out int replayed)
+    /// <exception cref="RegionException"><see cref="RegionError.Corrupt"/>: a record that cannot be read is followed by
+    /// a committed one (damage, not a commit torn by a crash), or a checksummed record writes outside metadata space.</exception>
+    public static MetadataJournal Recover(RegionDevice device, SuperblockStore superblocks, IFaultInjector? faults, bool readOnly, out int replayed,
+        List<(long Offset, byte[] Bytes)>? undo = null)
     {
         ref readonly var sb = ref superblocks.Current;
         var start = sb.JournalOffset;
@@ -96,11 +107,18 @@ internal sealed unsafe class MetadataJournal
             sequence++;
         }
 
+        RequireNoCommittedSuccessor(device, start, end, nonce, position, sequence);
         if (!readOnly)
         {
             foreach (var (recordPosition, length) in found)
             {
-                Apply(device, device.Span(recordPosition, length), null);
+                var record = device.Span(recordPosition, length);
+                if (undo is not null)
+                {
+                    SaveTargets(device, record, undo);
+                }
+
+                Apply(device, record, null);
             }
         }
 
@@ -111,6 +129,7 @@ internal sealed unsafe class MetadataJournal
     /// <summary>Makes <paramref name="transaction"/> durable and applies it; afterwards it is clear.</summary>
     public void Commit(Transaction transaction)
     {
+        ThrowIfFailed();
         if (transaction.Count == 0)
         {
             return;
@@ -152,10 +171,18 @@ internal sealed unsafe class MetadataJournal
             _faults.Reached(FaultPoint.JournalTorn);
         }
 
-        Checksum.Seal(record, Checksum.JournalSeed);
-        _faults?.Reached(FaultPoint.JournalWritten);
-        Apply(_device, record, _faults);
-        _faults?.Reached(FaultPoint.Applied);
+        try
+        {
+            Checksum.Seal(record, Checksum.JournalSeed);
+            _faults?.Reached(FaultPoint.JournalWritten);
+            Apply(_device, record, _faults);
+            _faults?.Reached(FaultPoint.Applied);
+        }
+        catch
+        {
+            _failed = true;
+            throw;
+        }
         _writePosition += size;
         _nextSequence++;
         Committed++;
@@ -165,6 +192,7 @@ internal sealed unsafe class MetadataJournal
     /// <summary>Declares everything committed so far applied: attach will replay nothing before this point.</summary>
     public void CheckpointHere()
     {
+        ThrowIfFailed();
         var position = _writePosition;
         var sequence = _nextSequence;
         _superblocks.Update((ref SuperblockRecord sb) =>
@@ -172,6 +200,78 @@ internal sealed unsafe class MetadataJournal
             sb.CheckpointOffset = position;
             sb.CheckpointSequence = sequence;
         });
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failed)
+        {
+            throw new RegionException(RegionError.Io, "a metadata commit failed half-way; detach and attach the region again (attach replays the journal)");
+        }
+    }
+
+    /// <summary>Puts back the bytes <see cref="Recover"/> saved, newest first: the region is as it was before the replay.</summary>
+    public static void Undo(RegionDevice device, List<(long Offset, byte[] Bytes)> undo)
+    {
+        for (var i = undo.Count - 1; i >= 0; i--)
+        {
+            var (offset, bytes) = undo[i];
+            bytes.CopyTo(device.Span(offset, bytes.Length));
+        }
+    }
+
+    /// <summary>
+    /// Replay stops at the first record that does not verify. That is a commit torn by the crash only if nothing
+    /// committed follows it: a crash leaves at most one torn record, at the end. A valid record with the next
+    /// sequence number further on means the stopping record was damaged after it was committed, and stopping
+    /// there would silently drop it and everything after it.
+    /// </summary>
+    private static void RequireNoCommittedSuccessor(RegionDevice device, long start, long end, ulong nonce, long position, ulong sequence)
+    {
+        Span<byte> magic = stackalloc byte[sizeof(uint)];
+        BinaryPrimitives.WriteUInt32LittleEndian(magic, JournalRecord.MagicValue);
+        var from = position + 8;
+        while (end - from >= JournalRecord.HeaderSize + JournalRecord.TrailerSize)
+        {
+            var found = device.Span(from, (int)(end - from)).IndexOf(magic);
+            if (found < 0)
+            {
+                return;
+            }
+
+            var candidate = from + found;
+            from = candidate + 1;
+            if (((candidate - start) & 7) != 0 || end - candidate < JournalRecord.HeaderSize + JournalRecord.TrailerSize)
+            {
+                continue;
+            }
+
+            var header = JournalRecord.ReadHeader(device.Span(candidate, JournalRecord.HeaderSize));
+            if (header.Sequence != sequence + 1 || header.Nonce != nonce || header.TotalLength < JournalRecord.HeaderSize + JournalRecord.TrailerSize
+                || header.TotalLength > end - candidate || (header.TotalLength & 7) != 0
+                || !Checksum.Verify(device.Span(candidate, header.TotalLength), Checksum.JournalSeed))
+            {
+                continue;
+            }
+
+            throw RegionException.Corrupt("journal record", position,
+                $"record {sequence} does not verify, yet committed record {sequence + 1} follows at 0x{candidate:x}: " +
+                "the journal was damaged after the commit (a crash tears only the last record); nothing was replayed");
+        }
+    }
+
+    /// <summary>Saves the current bytes of every range <paramref name="record"/> writes.</summary>
+    private static void SaveTargets(RegionDevice device, ReadOnlySpan<byte> record, List<(long Offset, byte[] Bytes)> undo)
+    {
+        var header = JournalRecord.ReadHeader(record);
+        var offset = JournalRecord.HeaderSize;
+        for (var i = 0; i < header.EntryCount; i++)
+        {
+            var target = BinaryPrimitives.ReadInt64LittleEndian(record[offset..]);
+            var length = BinaryPrimitives.ReadInt32LittleEndian(record[(offset + 8)..]);
+            undo.Add((target, device.Span(target, length).ToArray()));
+            offset += JournalRecord.EntrySize(length);
+        }
     }
 
     private static void Apply(RegionDevice device, ReadOnlySpan<byte> record, IFaultInjector? faults)
@@ -205,8 +305,9 @@ internal sealed unsafe class MetadataJournal
 
             var target = BinaryPrimitives.ReadInt64LittleEndian(record[offset..]);
             var length = BinaryPrimitives.ReadInt32LittleEndian(record[(offset + 8)..]);
+            // Written as "target <= end - length" so that a huge target cannot overflow into range.
             var inChunkTable = target >= RegionLayout.ChunkTableOffset
-                && target + length <= RegionLayout.ChunkTableOffset + (RegionLayout.ChunkTablePages * ChunkTablePage.TotalSize);
+                && target <= RegionLayout.ChunkTableOffset + (RegionLayout.ChunkTablePages * ChunkTablePage.TotalSize) - length;
             var inAllocatable = target >= RegionLayout.HeaderSize && target <= device.Size - length;
             if (length <= 0 || length > limit - offset - JournalRecord.EntryHeaderSize || !(inChunkTable || inAllocatable))
             {
@@ -221,7 +322,4 @@ internal sealed unsafe class MetadataJournal
             throw RegionException.Corrupt("journal record", position, "entries do not fill the record");
         }
     }
-
-    /// <summary>Hash used by tests to compare journal contents.</summary>
-    internal static ulong HashOf(ReadOnlySpan<byte> bytes) => XxHash3.HashToUInt64(bytes);
 }
