@@ -1,112 +1,132 @@
-using System.Runtime.InteropServices;
-using LiveUpdate.Region;
-using LiveUpdate.Region.Devices;
-using LiveUpdate.Service;
+using System.Net;
+using LiveUpdate.Service.Api;
+using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Security;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Prometheus;
 
-// The daemon's start-up path: open the region, refuse anything it does not recognise, attach (journal
-// replay, full metadata scan), record this boot, check, report, then hold the region until SIGTERM.
-// The gRPC endpoints are composed on top of this in the service layer.
-DaemonOptions options;
-var once = args.Contains("--once");
+// liveupdated: attaches the persistent region and serves liveupdate.v1 on {socket-dir}/liveupdate.sock (gRPC, HTTP/2)
+// and descriptors on {socket-dir}/fd.sock. Exit codes: 0 stopped cleanly (SIGTERM, Ctrl+C), 1 start-up failed,
+// 2 bad option. Start-up order: options → attach → socket directory → sockets listen → READY=1 (see DaemonServices).
+CommandLine commandLine;
 try
 {
-    options = DaemonOptions.Parse(args.Where(a => a != "--once").ToArray());
+    commandLine = CommandLine.Parse(args);
 }
-catch (Exception ex) when (ex is ArgumentException or FormatException)
+catch (FormatException ex)
 {
     Console.Error.WriteLine($"liveupdated: {ex.Message}");
-    Console.Error.WriteLine("usage: liveupdated [--region PATH] [--region-size SIZE] [--format] [--phys-base ADDR] [--boot-id-file PATH] [--once]");
-    return 2;
+    return DaemonStartupException.BadOption;
 }
 
-try
+if (commandLine.Help)
 {
-    var isDefault = options.Region == DaemonOptions.DefaultRegionPath;
-    using var device = RegionDevice.Open(options.Region, new RegionDeviceOptions
-    {
-        CreateIfMissing = isDefault,
-        CreateSize = options.RegionSize,
-        SimulatedPhysicalBase = options.PhysicalBase,
-    });
-    Console.WriteLine($"liveupdated: region {device.Path}: {device.Backend}, {Humanize(device.Size)}, physical base 0x{device.PhysicalBase:x}{(device.PhysicalBaseSimulated ? " (simulated)" : " (from sysfs)")}");
-
-    var content = RegionProbe.Inspect(device);
-    switch (content)
-    {
-        case RegionContent.Empty:
-        case RegionContent.Foreign when options.Format:
-            Console.WriteLine($"liveupdated: the region holds {(content == RegionContent.Empty ? "nothing" : "unrecognised data and --format was given")}: formatting");
-            PersistentRegion.Format(device).Dispose();
-            break;
-        case RegionContent.Foreign:
-            Console.Error.WriteLine($"liveupdated: {device.Path} holds data that is not a LiveUpdate region; refusing to touch it (pass --format to format it)");
-            return 1;
-        case RegionContent.NewerRegion:
-        case RegionContent.CorruptRegion:
-        case RegionContent.Region:
-            break;
-    }
-
-    using var region = PersistentRegion.Attach(device);
-    var attach = region.AttachReport;
-    var bootId = ReadBootId(options.BootIdFile);
-    var before = region.Info;
-    var info = region.RecordBoot(bootId);
-    Console.WriteLine($"liveupdated: attached format v{info.FormatVersion} region {info.RegionUuid} in {attach.Duration.TotalMilliseconds:F1} ms " +
-        $"(state {attach.StateAtAttach}, generation {info.Generation}, {attach.JournalTransactionsReplayed} journal transactions replayed, attach #{info.AttachCount})");
-    Console.WriteLine(before.BootId == bootId
-        ? $"liveupdated: same boot ({bootId}): daemon restart, state kept"
-        : $"liveupdated: boot id changed {before.BootId} -> {bootId}" + (before.BootId == Guid.Empty ? " (first attach)" : " (the host rebooted or was kexec'd)"));
-    foreach (var warning in attach.Warnings)
-    {
-        Console.WriteLine($"liveupdated: warning: {warning}");
-    }
-
-    var stats = region.GetStatistics();
-    Console.WriteLine($"liveupdated: {stats.Files} files, {stats.Directories} directories; used {Humanize(stats.UsedBytes)} " +
-        $"(metadata {Humanize(stats.MetadataBytes)}), free {Humanize(stats.FreeBytes)}, largest free extent {Humanize(stats.LargestFreeExtent)}");
-    var check = region.Check();
-    Console.WriteLine(check.Clean ? "liveupdated: check: clean" : $"liveupdated: check found {check.Problems.Count} problems:\n  " + string.Join("\n  ", check.Problems));
-    foreach (var file in region.ListAllFiles().Take(20))
-    {
-        Console.WriteLine($"  {file.Kind,-14} {Humanize(file.Size),10}  {file.Path}  ({file.Extents.Count} extents, vm {file.VmUuid})");
-    }
-
-    if (once)
-    {
-        return check.Clean ? 0 : 1;
-    }
-
-    Console.WriteLine("liveupdated: holding the region (locked against a second daemon); Ctrl+C or SIGTERM detaches cleanly");
-    using var stop = new ManualResetEventSlim();
-    using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Set(); });
-    using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Set(); });
-    stop.Wait();
-    Console.WriteLine("liveupdated: detaching");
+    Console.Out.Write(DaemonOptionNames.Usage());
     return 0;
 }
-catch (RegionException ex)
-{
-    Console.Error.WriteLine($"liveupdated: {ex.Error}: {ex.Message}");
-    return 1;
-}
 
-static Guid ReadBootId(string path)
+// The empty builder: only what the daemon uses (start-up time matters). appsettings.json beside the binary, not watched.
+var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+builder.WebHost.UseKestrelCore();
+builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+builder.Configuration.AddInMemoryCollection(CommandLine.FromEnvironment());
+builder.Configuration.AddInMemoryCollection(commandLine.Settings);
+builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 })
 {
-    var text = File.ReadAllText(path).Trim();
-    return Guid.TryParse(text, out var id) ? id : throw new RegionException(RegionError.InvalidArgument, $"{path} does not hold a boot id: '{text}'");
+    // stdout goes to the journal: "<6>category[event] message" lines, priority prefixes, no colours or timestamps.
+    builder.Logging.AddSystemdConsole();
 }
-
-static string Humanize(long bytes)
+else
 {
-    string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    double value = bytes;
-    var unit = 0;
-    while (value >= 1024 && unit < units.Length - 1)
+    builder.Logging.AddSimpleConsole(console =>
     {
-        value /= 1024;
-        unit++;
-    }
-
-    return unit == 0 ? $"{bytes} B" : $"{value:0.#} {units[unit]}";
+        console.SingleLine = true;
+        console.TimestampFormat = "HH:mm:ss.fff ";
+    });
 }
+
+builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(15));
+builder.Services.AddLiveUpdateDaemon();
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    var settings = kestrel.ApplicationServices.GetRequiredService<IOptions<DaemonOptions>>().Value;
+    kestrel.AddServerHeader = false;
+    kestrel.ListenUnixSocket(settings.GrpcSocketPath, listen =>
+    {
+        // Plain-text HTTP/1.1+2 fails on a Unix socket (HTTP_1_1_REQUIRED): HTTP/2 only.
+        listen.Protocols = HttpProtocols.Http2;
+        listen.UsePeerCredentials();
+    });
+    if (settings.MetricsPort > 0)
+    {
+        kestrel.Listen(IPAddress.Loopback, settings.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
+    }
+});
+
+// Options are bound and validated here (Kestrel's configuration reads them while the app is built).
+WebApplication app;
+DaemonOptions options;
+try
+{
+    app = builder.Build();
+    options = app.Services.GetRequiredService<IOptions<DaemonOptions>>().Value;
+}
+catch (OptionsValidationException ex)
+{
+    Console.Error.WriteLine($"liveupdated: {string.Join("; ", ex.Failures)}");
+    return DaemonStartupException.BadOption;
+}
+
+await using var disposeApp = app;
+
+if (app.Services.GetRequiredService<DaemonMetrics>().Registry is { } registry)
+{
+    // The loopback TCP listener serves /metrics and nothing else; the Unix socket serves everything but /metrics.
+    app.Use((context, next) =>
+    {
+        var onMetricsListener = context.Connection.LocalIpAddress is not null && context.Connection.LocalPort == options.MetricsPort;
+        if (onMetricsListener != (context.Request.Path == "/metrics"))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+
+        return next(context);
+    });
+    app.MapMetrics("/metrics", registry);
+}
+
+app.MapGrpcService<FilesService>();
+app.MapGrpcHealthChecksService();
+app.MapGrpcReflectionService();
+
+var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LiveUpdate.Service.Daemon");
+try
+{
+    await app.StartAsync();
+}
+catch (DaemonStartupException ex)
+{
+    Console.Error.WriteLine($"liveupdated: {ex.Message}");
+    return ex.ExitCode;
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"liveupdated: start-up failed: {ex.Message}");
+    return DaemonStartupException.StartupFailed;
+}
+
+if (options.MetricsPort > 0)
+{
+    DaemonLog.MetricsListening(logger, options.MetricsPort);
+}
+
+app.Lifetime.ApplicationStopping.Register(() => DaemonLog.Stopping(logger));
+await app.WaitForShutdownAsync();
+DaemonLog.Stopped(logger);
+return 0;

@@ -21,7 +21,7 @@ internal static partial class Interop
         // open(2) is variadic in C (the mode is a trailing "..."). On the Linux ABIs .NET runs on (x86_64 SysV and
         // AAPCS64) a variadic int is passed exactly like a fixed one, so a fixed mode parameter is safe here.
         [LibraryImport(Libraries.Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-        private static partial SafeFileHandle OpenRaw(string path, int flags, uint mode);
+        private static partial int OpenRaw(string path, int flags, uint mode);
 
         /// <summary>
         /// open(2), retried on EINTR. On success the caller owns <paramref name="handle"/> (closed when disposed);
@@ -31,16 +31,16 @@ internal static partial class Interop
         {
             while (true)
             {
-                SafeFileHandle result = OpenRaw(path, flags, mode);
-                if (!result.IsInvalid)
+                // open returns a C int: wrapping it in a SafeHandle directly would read -1 as 0xFFFFFFFF, a "valid" handle.
+                int fd = OpenRaw(path, flags, mode);
+                if (fd >= 0)
                 {
-                    handle = result;
+                    handle = new SafeFileHandle(fd, ownsHandle: true);
                     errno = 0;
                     return true;
                 }
 
                 errno = LastErrno;
-                result.Dispose();
                 if (errno != EINTR)
                 {
                     handle = null;

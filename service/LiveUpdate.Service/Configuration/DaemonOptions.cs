@@ -1,78 +1,81 @@
-using System.Globalization;
+namespace LiveUpdate.Service.Configuration;
 
-namespace LiveUpdate.Service;
-
-/// <summary>The daemon's options (normative names from DESIGN §5/issue 3), parsed from the command line and LIVEUPDATE_* variables.</summary>
-internal sealed record DaemonOptions
+/// <summary>
+/// The daemon's options. Their names are normative (issue 3): each is a command-line option (<c>--region-size 4GiB</c>),
+/// an environment variable (<c>LIVEUPDATE_REGION_SIZE</c>) and a setting of appsettings.json
+/// (<c>"LiveUpdate": { "region-size": "4GiB" }</c>); the command line wins over the environment, which wins over the file.
+/// See <see cref="DaemonOptionNames"/> for the list and <see cref="DaemonOptionsValidator"/> for the rules.
+/// </summary>
+internal sealed class DaemonOptions
 {
+    /// <summary>The configuration section the options are read from.</summary>
+    public const string SectionName = "LiveUpdate";
+
     /// <summary>The embedded default region: a sparse file on tmpfs.</summary>
     public const string DefaultRegionPath = "/dev/shm/liveupdate/region";
 
-    /// <summary>Region device or file.</summary>
-    public string Region { get; init; } = DefaultRegionPath;
+    /// <summary>Size of the default region file when it has to be created (1 GiB).</summary>
+    public const long DefaultRegionSize = 1L << 30;
 
-    /// <summary>Size of the default file when it has to be created.</summary>
-    public long RegionSize { get; init; } = 1L << 30;
-
-    /// <summary>Format a region that holds nothing this daemon recognises.</summary>
-    public bool Format { get; init; }
-
-    /// <summary>Simulated physical base for file regions.</summary>
-    public ulong PhysicalBase { get; init; } = 0x1_0000_0000;
+    /// <summary>The simulated physical base of a file region (4 GiB).</summary>
+    public const ulong DefaultPhysicalBase = 0x1_0000_0000;
 
     /// <summary>Where the running kernel's boot id is read.</summary>
-    public string BootIdFile { get; init; } = "/proc/sys/kernel/random/boot_id";
+    public const string DefaultBootIdFile = "/proc/sys/kernel/random/boot_id";
 
-    /// <summary>Parses arguments; environment variables LIVEUPDATE_REGION etc. give defaults.</summary>
-    public static DaemonOptions Parse(string[] args)
+    /// <summary>File name of the gRPC socket inside <see cref="SocketDirectory"/>.</summary>
+    public const string GrpcSocketName = "liveupdate.sock";
+
+    /// <summary>File name of the descriptor hand-out socket inside <see cref="SocketDirectory"/>.</summary>
+    public const string FdSocketName = "fd.sock";
+
+    /// <summary><c>--region PATH</c>: the region device (<c>/dev/daxN.M</c>) or file.</summary>
+    public string Region { get; set; } = DefaultRegionPath;
+
+    /// <summary><c>--region-size SIZE</c>: size of the default region file when the daemon creates it.</summary>
+    public long RegionSize { get; set; } = DefaultRegionSize;
+
+    /// <summary><c>--format</c>: format a region holding data the daemon does not recognise (never implied for one that holds data).</summary>
+    public bool Format { get; set; }
+
+    /// <summary><c>--socket-dir DIR</c>: where <see cref="GrpcSocketName"/> and <see cref="FdSocketName"/> are created.</summary>
+    public string SocketDirectory { get; set; } = DefaultSocketDirectory(Interop.Libc.GetEuid());
+
+    /// <summary><c>--phys-base ADDR</c>: the simulated physical base address of a file region (2 MiB aligned).</summary>
+    public ulong PhysicalBase { get; set; } = DefaultPhysicalBase;
+
+    /// <summary><c>--boot-id-file PATH</c>: the file holding the running kernel's boot id.</summary>
+    public string BootIdFile { get; set; } = DefaultBootIdFile;
+
+    /// <summary><c>--admin-group NAME</c>: members may manage and open every file, as root may; null for none.</summary>
+    public string? AdminGroup { get; set; }
+
+    /// <summary><c>--metrics-port N</c>: Prometheus metrics on 127.0.0.1:N; 0 turns them off.</summary>
+    public int MetricsPort { get; set; }
+
+    /// <summary>The gRPC socket's path.</summary>
+    public string GrpcSocketPath => Path.Combine(SocketDirectory, GrpcSocketName);
+
+    /// <summary>The descriptor socket's path.</summary>
+    public string FdSocketPath => Path.Combine(SocketDirectory, FdSocketName);
+
+    /// <summary>True when the region is the embedded default, which the daemon creates when it is missing.</summary>
+    public bool IsDefaultRegion => Region == DefaultRegionPath;
+
+    /// <summary>
+    /// <c>/run/liveupdate</c> for root; otherwise <c>$XDG_RUNTIME_DIR/liveupdate</c>, or <c>/tmp/liveupdate-UID</c>
+    /// when XDG_RUNTIME_DIR is unset.
+    /// </summary>
+    public static string DefaultSocketDirectory(uint euid)
     {
-        var options = new DaemonOptions();
-        options = Apply(options, "region", Environment.GetEnvironmentVariable("LIVEUPDATE_REGION"));
-        options = Apply(options, "region-size", Environment.GetEnvironmentVariable("LIVEUPDATE_REGION_SIZE"));
-        options = Apply(options, "phys-base", Environment.GetEnvironmentVariable("LIVEUPDATE_PHYS_BASE"));
-        options = Apply(options, "boot-id-file", Environment.GetEnvironmentVariable("LIVEUPDATE_BOOT_ID_FILE"));
-        if (Environment.GetEnvironmentVariable("LIVEUPDATE_FORMAT") is "1" or "true")
+        if (euid == 0)
         {
-            options = options with { Format = true };
+            return "/run/liveupdate";
         }
 
-        for (var i = 0; i < args.Length; i++)
-        {
-            var arg = args[i];
-            if (arg == "--format")
-            {
-                options = options with { Format = true };
-                continue;
-            }
-
-            if (!arg.StartsWith("--", StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"unexpected argument '{arg}'");
-            }
-
-            var (name, value) = arg.Contains('=', StringComparison.Ordinal)
-                ? (arg[2..arg.IndexOf('=', StringComparison.Ordinal)], arg[(arg.IndexOf('=', StringComparison.Ordinal) + 1)..])
-                : (arg[2..], i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value"));
-            options = Apply(options, name, value) ?? throw new ArgumentException($"unknown option --{name}");
-        }
-
-        return options;
-    }
-
-    private static DaemonOptions Apply(DaemonOptions options, string name, string? value)
-    {
-        if (value is null)
-        {
-            return options;
-        }
-
-        return name switch
-        {
-            "region" => options with { Region = value },
-            "region-size" => options with { RegionSize = SizeParser.Parse(value) },
-            "phys-base" => options with { PhysicalBase = ulong.Parse(value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? value[2..] : value, value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? NumberStyles.HexNumber : NumberStyles.None, CultureInfo.InvariantCulture) },
-            "boot-id-file" => options with { BootIdFile = value },
-            _ => throw new ArgumentException($"unknown option --{name}"),
-        };
+        var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        return !string.IsNullOrEmpty(runtime) && Path.IsPathRooted(runtime)
+            ? Path.Combine(runtime, "liveupdate")
+            : $"/tmp/liveupdate-{euid}";
     }
 }

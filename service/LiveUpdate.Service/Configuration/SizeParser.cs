@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace LiveUpdate.Service;
+namespace LiveUpdate.Service.Configuration;
 
 /// <summary>Parses sizes such as <c>512M</c>, <c>16GiB</c>, <c>1073741824</c> (binary units).</summary>
 internal static class SizeParser

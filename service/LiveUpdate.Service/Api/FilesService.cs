@@ -1,0 +1,268 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using LiveUpdate.Region;
+using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Handout;
+using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Security;
+using Microsoft.Extensions.Options;
+using Proto = LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Service.Api;
+
+/// <summary>
+/// The liveupdate.v1.Files service. Each call: validate the request's fields (INVALID_ARGUMENT), find the region
+/// (UNAVAILABLE while not attached), look the path up (NOT_FOUND, FAILED_PRECONDITION for the wrong kind), check the
+/// caller may act on it (PERMISSION_DENIED, rules in <see cref="CallerAuthorization"/>), then act. Checks and action
+/// happen under <see cref="RegionHost.Mutations"/>, and the engine changes nothing when it refuses, so a rejected request
+/// changes nothing. Engine errors become status codes in <see cref="ErrorMappingInterceptor"/>.
+/// </summary>
+internal sealed class FilesService(
+    RegionHost regionHost,
+    HandoutTokens tokens,
+    FdHandoutSocket fdSocket,
+    DaemonMetrics metrics,
+    IOptions<DaemonOptions> options,
+    ILogger<FilesService> logger) : Proto.Files.FilesBase
+{
+    /// <summary>Mode of a new file when the request sets none (0600).</summary>
+    private const uint DefaultFileMode = 0x180;
+
+    /// <inheritdoc/>
+    public override Task<Proto.RegionInfo> GetRegion(Proto.GetRegionRequest request, ServerCallContext context)
+    {
+        CallerOf(context);
+        var region = Attached();
+        return Task.FromResult(ProtoMapping.ToProto(region.Info, region.GetStatistics()));
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.FileInfo> CreateFile(Proto.CreateFileRequest request, ServerCallContext context)
+    {
+        var caller = CallerOf(context);
+        var path = RequestValidation.Path(request.Path, "path");
+        var size = RequestValidation.Size(request.SizeBytes, "size_bytes");
+        var kind = RequestValidation.CreatableKind(request.Kind);
+        var vmUuid = RequestValidation.VmUuid(request.VmUuid);
+        var mode = RequestValidation.Mode(request.HasMode, request.Mode, DefaultFileMode);
+        var owner = OwnerOf(caller, RequestValidation.OwnerUid(request.HasOwnerUid, request.OwnerUid), "create", path);
+        var region = Attached();
+        RegionFileInfo file;
+        lock (regionHost.Mutations)
+        {
+            file = region.CreateFile(path, size, kind, new CreateFileOptions(vmUuid, owner, mode));
+        }
+
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var detail = $"{kind}, {file.Size} bytes in {file.Extents.Count} extents, owner {owner}, mode 0{Convert.ToString(mode, 8)}";
+            FilesLog.Changed(logger, "created", file.Path, caller.Uid, caller.Pid, detail);
+        }
+
+        return Task.FromResult(ProtoMapping.ToProto(file));
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.FileInfo> MakeDirectory(Proto.MakeDirectoryRequest request, ServerCallContext context)
+    {
+        var caller = CallerOf(context);
+        var path = RequestValidation.Path(request.Path, "path");
+        // Unset mode: the engine's directory default (0755), which it gives when asked for the file default.
+        var mode = RequestValidation.Mode(request.HasMode, request.Mode, DefaultFileMode);
+        var owner = OwnerOf(caller, RequestValidation.OwnerUid(request.HasOwnerUid, request.OwnerUid), "create", path);
+        var region = Attached();
+        RegionFileInfo directory;
+        lock (regionHost.Mutations)
+        {
+            directory = region.MakeDirectory(path, new CreateFileOptions(Guid.Empty, owner, mode));
+        }
+
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var detail = $"owner {owner}, mode 0{Convert.ToString(directory.Mode, 8)}";
+            FilesLog.Changed(logger, "made directory", directory.Path, caller.Uid, caller.Pid, detail);
+        }
+
+        return Task.FromResult(ProtoMapping.ToProto(directory));
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.FileInfo> Stat(Proto.StatRequest request, ServerCallContext context)
+    {
+        CallerOf(context);
+        var path = RequestValidation.Path(request.Path, "path");
+        return Task.FromResult(ProtoMapping.ToProto(Attached().Stat(path)));
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.ListResponse> List(Proto.ListRequest request, ServerCallContext context)
+    {
+        CallerOf(context);
+        var path = RequestValidation.Path(request.Path, "path");
+        var response = new Proto.ListResponse();
+        foreach (var entry in Attached().List(path))
+        {
+            response.Entries.Add(ProtoMapping.ToProto(entry));
+        }
+
+        return Task.FromResult(response);
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.FileInfo> Resize(Proto.ResizeRequest request, ServerCallContext context)
+    {
+        var caller = CallerOf(context);
+        var path = RequestValidation.Path(request.Path, "path");
+        var size = RequestValidation.Size(request.SizeBytes, "size_bytes");
+        var region = Attached();
+        RegionFileInfo file;
+        long before;
+        lock (regionHost.Mutations)
+        {
+            var current = region.Stat(path);
+            DemandOwnership(caller, current, "resize");
+            before = current.Size;
+            file = region.Resize(path, size);
+        }
+
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var detail = $"{before} -> {file.Size} bytes, {file.Extents.Count} extents";
+            FilesLog.Changed(logger, "resized", file.Path, caller.Uid, caller.Pid, detail);
+        }
+
+        return Task.FromResult(ProtoMapping.ToProto(file));
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.FileInfo> Rename(Proto.RenameRequest request, ServerCallContext context)
+    {
+        var caller = CallerOf(context);
+        var path = RequestValidation.Path(request.Path, "path");
+        var newPath = RequestValidation.Path(request.NewPath, "new_path");
+        var region = Attached();
+        RegionFileInfo file;
+        lock (regionHost.Mutations)
+        {
+            DemandOwnership(caller, region.Stat(path), "rename");
+            file = region.Rename(path, newPath);
+        }
+
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var detail = $"now {file.Path}";
+            FilesLog.Changed(logger, "renamed", path, caller.Uid, caller.Pid, detail);
+        }
+
+        return Task.FromResult(ProtoMapping.ToProto(file));
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.RemoveResponse> Remove(Proto.RemoveRequest request, ServerCallContext context)
+    {
+        var caller = CallerOf(context);
+        var path = RequestValidation.Path(request.Path, "path");
+        var region = Attached();
+        RegionFileInfo file;
+        lock (regionHost.Mutations)
+        {
+            file = region.Stat(path);
+            DemandOwnership(caller, file, "remove");
+            region.Remove(path);
+        }
+
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var detail = $"{file.Kind}, {file.AllocatedBytes} bytes freed";
+            FilesLog.Changed(logger, "removed", file.Path, caller.Uid, caller.Pid, detail);
+        }
+
+        return Task.FromResult(new Proto.RemoveResponse());
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.OpenResponse> Open(Proto.OpenRequest request, ServerCallContext context)
+    {
+        var caller = CallerOf(context);
+        var path = RequestValidation.Path(request.Path, "path");
+        var writable = RequestValidation.Writable(request.Access);
+        var region = Attached();
+        if (!fdSocket.IsServing)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the descriptor socket is not serving; retry"));
+        }
+
+        (byte[] Token, Handout.HandoutGrant Grant)? issued;
+        RegionFileInfo file;
+        lock (regionHost.Mutations)
+        {
+            file = region.Stat(path);
+            if (file.Kind == FileKind.Directory)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"'{file.Path}' is a directory: only files can be opened"));
+            }
+
+            DemandOwnership(caller, file, writable ? "open read-write" : "open");
+            if (writable && region.Info.State is LifecycleState.Freezing or LifecycleState.Frozen)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"the host is {region.Info.State.ToString().ToUpperInvariant()} for an update: files open read-only until it thaws"));
+            }
+
+            issued = tokens.TryIssue(new HandoutGrant(caller.Uid, caller.Pid, file.Path, file.Inode, file.Generation, writable));
+        }
+
+        if (issued is not { } granted)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"{HandoutTokens.Capacity} descriptor tokens are outstanding; redeem or let them expire, then retry"));
+        }
+
+        metrics.TokenIssued();
+        HandoutLog.TokenIssued(logger, caller.Uid, caller.Pid, granted.Grant.AccessName, file.Path, file.Inode, granted.Grant.ExpiresAt);
+        var response = new Proto.OpenResponse
+        {
+            Token = Google.Protobuf.ByteString.CopyFrom(granted.Token),
+            FdSocketPath = options.Value.FdSocketPath,
+            SizeBytes = (ulong)file.Size,
+            RegionPath = regionHost.RegionPath,
+            ExpiresAt = Timestamp.FromDateTimeOffset(granted.Grant.ExpiresAt),
+            Access = writable ? Proto.Access.ReadWrite : Proto.Access.ReadOnly,
+        };
+        ProtoMapping.AddExtents(response.Extents, file.Extents);
+        return Task.FromResult(response);
+    }
+
+    /// <summary>The caller, from the connection's SO_PEERCRED (set by <see cref="PeerCredentialsMiddleware"/>).</summary>
+    private static Caller CallerOf(ServerCallContext context) =>
+        context.GetHttpContext().Features.Get<CallerFeature>()?.Caller
+        ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "no peer credentials: call the daemon on its Unix socket"));
+
+    private PersistentRegion Attached() =>
+        regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached (the daemon is starting or stopping); retry"));
+
+    private uint OwnerOf(Caller caller, uint? requested, string action, string path)
+    {
+        if (CallerAuthorization.OwnerForNewFile(caller, requested) is { } owner)
+        {
+            return owner;
+        }
+
+        var reason = $"only root and the admin group may {action} files owned by another uid (asked for uid {requested})";
+        FilesLog.Denied(logger, action, path, caller.Uid, caller.Pid, reason);
+        throw new RpcException(new Status(StatusCode.PermissionDenied, reason));
+    }
+
+    private void DemandOwnership(Caller caller, RegionFileInfo file, string action)
+    {
+        if (CallerAuthorization.MayManage(caller, file.OwnerUid))
+        {
+            return;
+        }
+
+        var reason = $"uid {caller.Uid} may not {action} '{file.Path}': it belongs to uid {file.OwnerUid} (only its owner, root and the admin group may)";
+        FilesLog.Denied(logger, action, file.Path, caller.Uid, caller.Pid, reason);
+        throw new RpcException(new Status(StatusCode.PermissionDenied, reason));
+    }
+}

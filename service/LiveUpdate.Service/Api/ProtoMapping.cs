@@ -1,0 +1,94 @@
+using Google.Protobuf.WellKnownTypes;
+using LiveUpdate.Region;
+using LiveUpdate.Region.Devices;
+using Proto = LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Service.Api;
+
+/// <summary>Engine records to protocol messages (and the kind and state enums, whose numbers differ).</summary>
+internal static class ProtoMapping
+{
+    /// <summary>The protocol's kind for an engine kind.</summary>
+    public static Proto.FileKind ToProto(FileKind kind) => kind switch
+    {
+        FileKind.GuestMemory => Proto.FileKind.GuestMemory,
+        FileKind.DeviceState => Proto.FileKind.DeviceState,
+        FileKind.Blob => Proto.FileKind.Blob,
+        FileKind.IommuPageTable => Proto.FileKind.IommuPgtable,
+        FileKind.Directory => Proto.FileKind.Directory,
+        _ => Proto.FileKind.Unspecified,
+    };
+
+    /// <summary>The protocol's lifecycle state for the engine's.</summary>
+    public static Proto.LifecycleState ToProto(LifecycleState state) => state switch
+    {
+        LifecycleState.Active => Proto.LifecycleState.Active,
+        LifecycleState.Freezing => Proto.LifecycleState.Freezing,
+        LifecycleState.Frozen => Proto.LifecycleState.Frozen,
+        LifecycleState.Reconciling => Proto.LifecycleState.Reconciling,
+        _ => Proto.LifecycleState.Unspecified,
+    };
+
+    /// <summary>Canonical UUID text (lower case), or empty for none.</summary>
+    public static string UuidText(Guid uuid) => uuid == Guid.Empty ? string.Empty : uuid.ToString("D");
+
+    /// <summary>A file's description.</summary>
+    public static Proto.FileInfo ToProto(RegionFileInfo file)
+    {
+        var info = new Proto.FileInfo
+        {
+            Path = file.Path,
+            Inode = (ulong)file.Inode,
+            Kind = ToProto(file.Kind),
+            SizeBytes = (ulong)file.Size,
+            VmUuid = UuidText(file.VmUuid),
+            OwnerUid = file.OwnerUid,
+            Mode = file.Mode,
+            CreatedAt = Timestamp.FromDateTimeOffset(file.CreatedAt),
+            ModifiedAt = Timestamp.FromDateTimeOffset(file.ModifiedAt),
+            Generation = (ulong)file.Generation,
+            DmaMappedBytes = 0,
+            AllocatedBytes = (ulong)file.AllocatedBytes,
+        };
+        AddExtents(info.Extents, file.Extents);
+        return info;
+    }
+
+    /// <summary>Adds <paramref name="extents"/> to a repeated field.</summary>
+    public static void AddExtents(Google.Protobuf.Collections.RepeatedField<Proto.Extent> target, IReadOnlyList<Extent> extents)
+    {
+        foreach (var extent in extents)
+        {
+            target.Add(new Proto.Extent
+            {
+                FileOffset = (ulong)extent.FileOffset,
+                RegionOffset = (ulong)extent.RegionOffset,
+                Length = (ulong)extent.Length,
+            });
+        }
+    }
+
+    /// <summary>The region's facts.</summary>
+    public static Proto.RegionInfo ToProto(RegionInfo info, RegionStatistics stats) => new()
+    {
+        Backend = info.Backend == RegionBackend.DevDax ? Proto.Backend.Devdax : Proto.Backend.File,
+        Path = info.Path,
+        SizeBytes = (ulong)info.Size,
+        UsedBytes = (ulong)stats.UsedBytes,
+        FreeBytes = (ulong)stats.FreeBytes,
+        SmallGranuleBytes = (uint)info.SmallGranule,
+        LargeGranuleBytes = (ulong)info.LargeGranule,
+        PhysicalBase = info.PhysicalBase,
+        PhysicalBaseSimulated = info.PhysicalBaseSimulated,
+        FormatVersion = info.FormatVersion,
+        State = ToProto(info.State),
+        Generation = (ulong)info.Generation,
+        BootId = UuidText(info.BootId),
+        PreviousBootId = UuidText(info.PreviousBootId),
+        FileCount = (ulong)stats.Files,
+        DirectoryCount = (ulong)stats.Directories,
+        RegionUuid = UuidText(info.RegionUuid),
+        LargestFreeExtentBytes = (ulong)stats.LargestFreeExtent,
+        MetadataBytes = (ulong)stats.MetadataBytes,
+    };
+}

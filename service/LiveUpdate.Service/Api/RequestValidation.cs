@@ -1,0 +1,66 @@
+using Grpc.Core;
+using LiveUpdate.Region;
+using Proto = LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Service.Api;
+
+/// <summary>
+/// Checks of request fields made before the engine is touched; each failure is INVALID_ARGUMENT naming the field. Path
+/// syntax (absolute, components, name rules) is the engine's, which also checks it before changing anything.
+/// </summary>
+internal static class RequestValidation
+{
+    /// <summary>Largest permission bits accepted (rwxrwxrwx; no setuid, setgid or sticky bit).</summary>
+    public const uint MaxMode = 0x1FF;
+
+    /// <summary>A size that fits the engine's signed 64-bit sizes.</summary>
+    public static long Size(ulong size, string field) =>
+        size <= long.MaxValue ? (long)size : throw Invalid($"{field} {size} is larger than the largest size ({long.MaxValue})");
+
+    /// <summary>The engine kind of a kind CreateFile accepts: GUEST_MEMORY, DEVICE_STATE or BLOB.</summary>
+    public static FileKind CreatableKind(Proto.FileKind kind) => kind switch
+    {
+        Proto.FileKind.GuestMemory => FileKind.GuestMemory,
+        Proto.FileKind.DeviceState => FileKind.DeviceState,
+        Proto.FileKind.Blob => FileKind.Blob,
+        Proto.FileKind.Unspecified => throw Invalid("kind is required: GUEST_MEMORY, DEVICE_STATE or BLOB"),
+        Proto.FileKind.IommuPgtable => throw Invalid("IOMMU_PGTABLE files are created by the Dma service, not by CreateFile"),
+        Proto.FileKind.Directory => throw Invalid("use MakeDirectory to create a directory"),
+        _ => throw Invalid($"kind {(int)kind} is not a known file kind"),
+    };
+
+    /// <summary>A VM UUID: empty for none, else 8-4-4-4-12 hex digits (either case; stored and returned in lower case).</summary>
+    public static Guid VmUuid(string text) =>
+        text.Length == 0 ? Guid.Empty
+        : Guid.TryParseExact(text, "D", out var uuid) ? uuid
+        : throw Invalid($"vm_uuid '{Shorten(text)}' is not a canonical UUID (8-4-4-4-12 hex digits)");
+
+    /// <summary>Permission bits, at most 0777; <paramref name="fallback"/> when unset.</summary>
+    public static uint Mode(bool hasMode, uint mode, uint fallback) =>
+        !hasMode ? fallback
+        : mode <= MaxMode ? mode
+        : throw Invalid($"mode 0{Convert.ToString(mode, 8)} is not permission bits (at most 0777)");
+
+    /// <summary>An owner uid, when set: any uid but (uid_t)-1.</summary>
+    public static uint? OwnerUid(bool hasOwner, uint uid) =>
+        !hasOwner ? null
+        : uid != uint.MaxValue ? uid
+        : throw Invalid("owner_uid 4294967295 ((uid_t)-1) is not a uid");
+
+    /// <summary>True for READ_WRITE, false for READ_ONLY; anything else is refused.</summary>
+    public static bool Writable(Proto.Access access) => access switch
+    {
+        Proto.Access.ReadOnly => false,
+        Proto.Access.ReadWrite => true,
+        Proto.Access.Unspecified => throw Invalid("access is required: READ_ONLY or READ_WRITE"),
+        _ => throw Invalid($"access {(int)access} is not a known access"),
+    };
+
+    /// <summary>A path field: must be set (its syntax is checked by the engine).</summary>
+    public static string Path(string path, string field) =>
+        path.Length > 0 ? path : throw Invalid($"{field} is required (an absolute path such as /vm/ram)");
+
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    private static string Shorten(string text) => text.Length > 64 ? text[..64] + "…" : text;
+}

@@ -1,0 +1,55 @@
+using System.Text;
+
+namespace LiveUpdate.Service.Configuration;
+
+/// <summary>The daemon's options (normative names) and its usage text.</summary>
+internal static class DaemonOptionNames
+{
+    public const string Region = "region";
+    public const string RegionSize = "region-size";
+    public const string Format = "format";
+    public const string SocketDir = "socket-dir";
+    public const string PhysBase = "phys-base";
+    public const string BootIdFile = "boot-id-file";
+    public const string AdminGroup = "admin-group";
+    public const string MetricsPort = "metrics-port";
+
+    /// <summary>Every option, in usage order.</summary>
+    public static IReadOnlyList<DaemonOption> All { get; } =
+    [
+        new(Region, "PATH", $"region device (/dev/daxN.M) or file; default {DaemonOptions.DefaultRegionPath}, created sparse when missing"),
+        new(RegionSize, "SIZE", "size of the default region file when it is created (512M, 4GiB, …); default 1GiB"),
+        new(Format, null, "format a region that holds data the daemon does not recognise (an empty one is formatted without it)"),
+        new(SocketDir, "DIR", "directory of liveupdate.sock (gRPC) and fd.sock (descriptors), mode 0750; default /run/liveupdate as root, else $XDG_RUNTIME_DIR/liveupdate or /tmp/liveupdate-UID"),
+        new(PhysBase, "ADDR", "simulated physical base of a file region (0x… or decimal, 2 MiB aligned); default 0x100000000"),
+        new(BootIdFile, "PATH", $"where the running kernel's boot id is read; default {DaemonOptions.DefaultBootIdFile}"),
+        new(AdminGroup, "NAME", "group whose members may manage and open every file, as root may; default none"),
+        new(MetricsPort, "N", "serve Prometheus metrics on http://127.0.0.1:N/metrics; default 0 (off)"),
+    ];
+
+    /// <summary>The option called <paramref name="name"/> (case-insensitive), or null.</summary>
+    public static DaemonOption? Find(string name) =>
+        All.FirstOrDefault(option => string.Equals(option.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The text <c>--help</c> prints.</summary>
+    public static string Usage()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("usage: liveupdated [OPTIONS]");
+        text.AppendLine();
+        text.AppendLine("The LiveUpdate host daemon: attaches the persistent region and serves the liveupdate.v1 gRPC API");
+        text.AppendLine("on {socket-dir}/liveupdate.sock and file descriptors on {socket-dir}/fd.sock.");
+        text.AppendLine();
+        text.AppendLine("options (each also LIVEUPDATE_NAME in the environment, or \"LiveUpdate\": { \"name\": … } in appsettings.json):");
+        foreach (var option in All)
+        {
+            var head = option.IsFlag ? $"  --{option.Name}" : $"  --{option.Name} {option.Value}";
+            text.Append(head.PadRight(26)).AppendLine(option.Help);
+        }
+
+        text.Append("  --help".PadRight(26)).AppendLine("print this text");
+        text.AppendLine();
+        text.AppendLine("exit codes: 0 stopped cleanly, 1 start-up failed (region busy, foreign or corrupt; sockets in use), 2 bad option");
+        return text.ToString();
+    }
+}

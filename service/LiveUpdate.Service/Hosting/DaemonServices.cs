@@ -1,0 +1,54 @@
+using LiveUpdate.Service.Api;
+using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Handout;
+using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Security;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LiveUpdate.Service.Hosting;
+
+/// <summary>Registers the daemon's parts.</summary>
+internal static class DaemonServices
+{
+    /// <summary>
+    /// Adds the options, the region host, the socket directory, the descriptor socket, systemd integration, metrics and
+    /// the gRPC services. Hosted services run in this order: region (attach in StartingAsync), socket directory (prepare in
+    /// StartingAsync, secure the gRPC socket in StartedAsync), descriptor socket (StartAsync), systemd (READY=1 in
+    /// StartedAsync); at stop the sockets close first and StoppedAsync detaches and removes the socket files.
+    /// </summary>
+    public static IServiceCollection AddLiveUpdateDaemon(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<DaemonOptions>().ValidateOnStart();
+        services.AddSingleton<IConfigureOptions<DaemonOptions>, DaemonOptionsBinder>();
+        services.AddSingleton<IValidateOptions<DaemonOptions>, DaemonOptionsValidator>();
+
+        services.AddSingleton<RegionHost>();
+        services.AddSingleton<SocketDirectory>();
+        services.AddSingleton<CallerAuthorization>();
+        services.AddSingleton<HandoutTokens>();
+        services.AddSingleton<FdHandoutSocket>();
+        services.AddSingleton<SystemdNotifier>();
+        services.AddSingleton<SystemdIntegration>();
+        services.AddSingleton<DaemonMetrics>();
+        services.AddHostedService(provider => provider.GetRequiredService<RegionHost>());
+        services.AddHostedService(provider => provider.GetRequiredService<SocketDirectory>());
+        services.AddHostedService(provider => provider.GetRequiredService<FdHandoutSocket>());
+        services.AddHostedService(provider => provider.GetRequiredService<SystemdIntegration>());
+
+        services.AddSingleton<MetricsInterceptor>();
+        services.AddSingleton<ErrorMappingInterceptor>();
+        services.AddGrpc(grpc =>
+        {
+            grpc.EnableDetailedErrors = false;
+            // The first interceptor is the outermost: metrics see the status the mapping produced.
+            grpc.Interceptors.Add<MetricsInterceptor>();
+            grpc.Interceptors.Add<ErrorMappingInterceptor>();
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks(health => health.Services.Map("liveupdate.v1.Files", _ => true))
+            .AddCheck<RegionHealthCheck>("region");
+        return services;
+    }
+}

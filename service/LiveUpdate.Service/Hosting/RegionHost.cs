@@ -1,0 +1,208 @@
+using LiveUpdate.Region;
+using LiveUpdate.Region.Devices;
+using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Observability;
+using Microsoft.Extensions.Options;
+
+namespace LiveUpdate.Service.Hosting;
+
+/// <summary>
+/// Owns the attached region. Attach runs first of all start-up work (before either socket exists, so a second daemon on
+/// the same region stops at the region's lock and never touches the first one's sockets): open the device (creating the
+/// embedded default file when missing), probe it, format it only when it is empty or when <c>--format</c> was given for
+/// data it does not recognise, attach (journal replay, full metadata scan), record the boot id. Detach runs last, after
+/// both sockets have stopped and in-flight calls have finished.
+/// </summary>
+internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider time, ILogger<RegionHost> logger) : IHostedLifecycleService, IDisposable
+{
+    private readonly Lock _lock = new();
+    private RegionDevice? _device;
+    private volatile PersistentRegion? _region;
+
+    /// <summary>The attached region, or null before attach and after detach.</summary>
+    public PersistentRegion? Region => _region;
+
+    /// <summary>The region device's path (what descriptors are opened on); set by attach.</summary>
+    public string RegionPath { get; private set; } = string.Empty;
+
+    /// <summary>The device's identity at attach; a descriptor opened later must refer to the same inode.</summary>
+    public (uint DevMajor, uint DevMinor, ulong Inode, uint RdevMajor, uint RdevMinor) RegionIdentity { get; private set; }
+
+    /// <summary>
+    /// Serializes the API's check-then-act sequences (look up the owner, then change the file), so a decision is never
+    /// made on a file that another call replaces in between. The engine serializes its own mutations as well.
+    /// </summary>
+    public Lock Mutations { get; } = new();
+
+    /// <summary>Probes, formats when allowed, attaches and records the boot. Throws <see cref="DaemonStartupException"/>.</summary>
+    public void Attach()
+    {
+        lock (_lock)
+        {
+            if (_region is not null)
+            {
+                return;
+            }
+
+            var settings = options.Value;
+            var device = OpenDevice(settings);
+            PersistentRegion? region = null;
+            try
+            {
+                RegionLog.Opened(logger, device.Path, device.Backend, device.Size, device.PhysicalBase, device.PhysicalBaseSimulated ? "simulated" : "from sysfs");
+                var regionOptions = new RegionOptions { TimeProvider = time };
+                var content = RegionProbe.Inspect(device);
+                switch (content)
+                {
+                    case RegionContent.Empty:
+                        RegionLog.Formatting(logger, device.Path, "it holds nothing");
+                        region = PersistentRegion.Format(device, regionOptions);
+                        break;
+                    case RegionContent.Foreign when settings.Format:
+                        RegionLog.Formatting(logger, device.Path, "it holds data that is not a LiveUpdate region and --format was given");
+                        region = PersistentRegion.Format(device, regionOptions);
+                        break;
+                    case RegionContent.Foreign:
+                        throw new DaemonStartupException(
+                            $"{device.Path} holds data that is not a LiveUpdate region; refusing to touch it (pass --format to format it, destroying that data)");
+                    default:
+                        // Region, NewerRegion, CorruptRegion: attach says precisely what it found (a newer format, a damaged
+                        // structure and its offset) and writes nothing when it refuses.
+                        region = PersistentRegion.Attach(device, regionOptions);
+                        break;
+                }
+
+                var bootId = ReadBootId(settings.BootIdFile);
+                var before = region.Info;
+                var info = region.RecordBoot(bootId);
+                var report = region.AttachReport;
+                RegionLog.Attached(logger, info.FormatVersion, info.RegionUuid, report.Duration.TotalMilliseconds, report.StateAtAttach,
+                    info.Generation, report.JournalTransactionsReplayed, info.AttachCount);
+                if (before.BootId == bootId)
+                {
+                    RegionLog.SameBoot(logger, bootId);
+                }
+                else
+                {
+                    RegionLog.BootChanged(logger, before.BootId, bootId, before.BootId == Guid.Empty ? "first attach" : "the host rebooted or was kexec'd");
+                }
+
+                foreach (var warning in report.Warnings)
+                {
+                    RegionLog.AttachWarning(logger, warning.ToString());
+                }
+
+                var stats = region.GetStatistics();
+                RegionLog.Usage(logger, stats.Files, stats.Directories, stats.UsedBytes, stats.FreeBytes, stats.LargestFreeExtent);
+                RegionIdentity = StatIdentity(device.Path);
+                RegionPath = device.Path;
+                _device = device;
+                _region = region;
+            }
+            catch (RegionException ex)
+            {
+                region?.Dispose();
+                device.Dispose();
+                throw new DaemonStartupException($"cannot attach region {device.Path}: {ex.Message}", inner: ex);
+            }
+            catch
+            {
+                region?.Dispose();
+                device.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Detaches (the journal is checkpointed) and closes the device, releasing its lock. Idempotent.</summary>
+    public void Detach()
+    {
+        lock (_lock)
+        {
+            var region = _region;
+            if (region is null)
+            {
+                return;
+            }
+
+            _region = null;
+            region.Dispose();
+            _device?.Dispose();
+            _device = null;
+            RegionLog.Detached(logger, RegionPath);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        Attach();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        Detach();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Detach();
+
+    private static RegionDevice OpenDevice(DaemonOptions settings)
+    {
+        try
+        {
+            return RegionDevice.Open(settings.Region, new RegionDeviceOptions
+            {
+                CreateIfMissing = settings.IsDefaultRegion,
+                CreateSize = settings.RegionSize,
+                SimulatedPhysicalBase = settings.PhysicalBase,
+            });
+        }
+        catch (RegionException ex) when (ex.Error == RegionError.Busy)
+        {
+            throw new DaemonStartupException(
+                $"region {settings.Region} is held by another process (is another liveupdated running on it?): stop that one first", inner: ex);
+        }
+        catch (RegionException ex)
+        {
+            throw new DaemonStartupException($"cannot open region {settings.Region}: {ex.Message}", inner: ex);
+        }
+    }
+
+    private static Guid ReadBootId(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DaemonStartupException($"cannot read the boot id from {path}: {ex.Message}", inner: ex);
+        }
+
+        return Guid.TryParse(text, out var id)
+            ? id
+            : throw new DaemonStartupException($"{path} does not hold a boot id (a UUID): '{(text.Length > 64 ? text[..64] + "…" : text)}'");
+    }
+
+    private static (uint, uint, ulong, uint, uint) StatIdentity(string path) =>
+        Interop.Libc.TryStatx(path, noFollow: false, out var status, out var errno)
+            ? status.Identity
+            : throw new DaemonStartupException($"cannot stat region {path}: {Interop.Libc.Describe(errno)}");
+}

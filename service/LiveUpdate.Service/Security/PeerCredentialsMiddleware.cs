@@ -1,0 +1,42 @@
+using LiveUpdate.Service.Observability;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace LiveUpdate.Service.Security;
+
+/// <summary>
+/// A Kestrel connection middleware for the gRPC Unix socket: reads SO_PEERCRED once per accepted connection, decides
+/// whether the peer is an administrator, and sets a <see cref="CallerFeature"/> on the connection, where every request
+/// on it finds it (HTTP/2 request features fall back to the connection's). A connection whose credentials cannot be read
+/// is closed before it can send a request.
+/// </summary>
+internal static class PeerCredentialsMiddleware
+{
+    /// <summary>Adds the middleware to <paramref name="listen"/>.</summary>
+    public static ListenOptions UsePeerCredentials(this ListenOptions listen)
+    {
+        var authorization = listen.ApplicationServices.GetRequiredService<CallerAuthorization>();
+        var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PeerCredentialsMiddleware));
+        listen.Use(next => connection =>
+        {
+            var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+            Caller caller;
+            try
+            {
+                caller = authorization.Identify(PeerCredentials.Of(socket ?? throw new InvalidOperationException("the connection has no socket")));
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException or ObjectDisposedException)
+            {
+                FilesLog.NoPeerCredentials(logger, connection.ConnectionId, ex.Message);
+                connection.Abort(new ConnectionAbortedException("no peer credentials"));
+                return Task.CompletedTask;
+            }
+
+            connection.Features.Set(new CallerFeature(caller));
+            FilesLog.Connected(logger, connection.ConnectionId, caller.Uid, caller.Peer.Gid, caller.Pid, caller.IsAdmin);
+            return next(connection);
+        });
+        return listen;
+    }
+}
