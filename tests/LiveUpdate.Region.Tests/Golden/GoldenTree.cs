@@ -1,0 +1,12 @@
+namespace LiveUpdate.Region.Tests.Golden;
+
+/// <summary>What attaching a golden image must show: region facts and every inode, as kept in region-vN.expected.json.</summary>
+public sealed record GoldenTree(uint FormatVersion, Guid RegionUuid, long RegionSize, long FormattedAtUnixMs, IReadOnlyList<GoldenEntry> Entries);
+
+/// <summary>One inode of a golden image; <see cref="DataSha256"/> is the SHA-256 of its first <see cref="Size"/> bytes (files only).</summary>
+public sealed record GoldenEntry(
+    string Path, FileKind Kind, long Size, long AllocatedBytes, long Inode, long Generation, Guid VmUuid, uint OwnerUid, string Mode,
+    long CreatedAtUnixMs, long ModifiedAtUnixMs, IReadOnlyList<GoldenExtent> Extents, string? DataSha256);
+
+/// <summary>An extent: where a run of the file lies in the region.</summary>
+public sealed record GoldenExtent(long FileOffset, long RegionOffset, long Length);
