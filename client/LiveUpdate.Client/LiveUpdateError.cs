@@ -24,7 +24,10 @@ public enum LiveUpdateError
     /// <summary>FAILED_PRECONDITION: frozen for an update, DMA-mapped, directory not empty, or the wrong kind of path.</summary>
     FailedPrecondition = 5,
 
-    /// <summary>PERMISSION_DENIED: the caller does not own the file; or the kernel refused a writable mapping of a read-only descriptor.</summary>
+    /// <summary>
+    /// PERMISSION_DENIED: the caller does not own the file; or the kernel refused a writable mapping of a read-only
+    /// descriptor; or connecting to the daemon's sockets failed with EACCES (the socket directory does not admit this user).
+    /// </summary>
     PermissionDenied = 6,
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Health.V1;
 using LiveUpdate.Protocol.V1;
+using LiveUpdate.Service.Tests.EndToEnd;
 
 namespace LiveUpdate.Service.Tests;
 
@@ -91,13 +92,11 @@ public sealed class FilesApiTests(RunningDaemon fixture) : IClassFixture<Running
     [MemberData(nameof(InvalidCreates))]
     public async Task CreateFile_InvalidRequest_IsInvalidArgumentAndChangesNothing(string what, CreateFileRequest request)
     {
-        var before = await _files.GetRegionAsync(new GetRegionRequest());
+        var before = await RegionTree.CaptureAsync(_files);
         var error = await Assert.ThrowsAsync<RpcException>(async () => await _files.CreateFileAsync(request));
         Assert.True(error.StatusCode == StatusCode.InvalidArgument, $"{what}: {error.Status}");
         Assert.False(string.IsNullOrWhiteSpace(error.Status.Detail));
-        var after = await _files.GetRegionAsync(new GetRegionRequest());
-        Assert.Equal(before.FileCount, after.FileCount);
-        Assert.Equal(before.UsedBytes, after.UsedBytes);
+        before.AssertUnchanged(await RegionTree.CaptureAsync(_files), what); // the whole tree and GetRegion
     }
 
     [Fact]

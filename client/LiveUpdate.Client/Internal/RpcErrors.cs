@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using Grpc.Core;
 
@@ -14,6 +15,22 @@ internal static class RpcErrors
     {
         StatusCode code = exception.StatusCode;
         string detail = exception.Status.Detail;
+
+        // Grpc.Net.Client reports every failed connect as UNAVAILABLE. EACCES is not the daemon being down but a socket
+        // directory that does not admit this user: PermissionDenied (not retried), as the fd socket's connect reports it.
+        if (code == StatusCode.Unavailable && IsAccessDenied(exception.Status.DebugException))
+        {
+            return new LiveUpdateException(
+                LiveUpdateError.PermissionDenied,
+                $"{operation} failed: connect to the daemon socket {socketPath}: Permission denied (EACCES): the socket directory does not admit this user",
+                exception)
+            {
+                StatusCode = code,
+                ServerMessage = detail,
+                Errno = Interop.Libc.EACCES,
+            };
+        }
+
         string message = $"{operation} failed: {CodeName(code)}: {detail}";
         if (code == StatusCode.Unavailable)
         {
@@ -25,6 +42,20 @@ internal static class RpcErrors
             StatusCode = code,
             ServerMessage = detail,
         };
+    }
+
+    /// <summary>True when <paramref name="exception"/> or one of its inner exceptions is a socket call refused with EACCES.</summary>
+    private static bool IsAccessDenied(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is SocketException { SocketErrorCode: SocketError.AccessDenied })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The error kind a gRPC status code means in the LiveUpdate contract (files.proto).</summary>

@@ -29,10 +29,13 @@ internal static class RequestValidation
         _ => throw Invalid($"kind {(int)kind} is not a known file kind"),
     };
 
-    /// <summary>A VM UUID: empty for none, else 8-4-4-4-12 hex digits (either case; stored and returned in lower case).</summary>
+    /// <summary>
+    /// A VM UUID: empty for none, else exactly 8-4-4-4-12 hex digits (either case; stored and returned in lower case).
+    /// The length is checked first because Guid.TryParseExact ignores leading and trailing white space.
+    /// </summary>
     public static Guid VmUuid(string text) =>
         text.Length == 0 ? Guid.Empty
-        : Guid.TryParseExact(text, "D", out var uuid) ? uuid
+        : text.Length == 36 && Guid.TryParseExact(text, "D", out var uuid) ? uuid
         : throw Invalid($"vm_uuid '{Shorten(text)}' is not a canonical UUID (8-4-4-4-12 hex digits)");
 
     /// <summary>Permission bits, at most 0777; <paramref name="fallback"/> when unset.</summary>

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Grpc.Core;
 using LiveUpdate.Client.Internal;
 
@@ -28,5 +29,28 @@ public sealed class RpcErrorsTests
         Assert.Equal("detail text", e.ServerMessage);
         Assert.StartsWith($"Stat of /a failed: {name}: detail text", e.Message, StringComparison.Ordinal);
         Assert.Same(rpc, e.InnerException);
+    }
+
+    [Fact]
+    public void Translate_ConnectRefusedWithEacces_IsPermissionDeniedNotUnavailable()
+    {
+        var connect = new HttpRequestException("Permission denied (localhost:80)", new SocketException((int)SocketError.AccessDenied));
+        var rpc = new RpcException(new Status(StatusCode.Unavailable, "Error starting gRPC call.", connect));
+
+        LiveUpdateException e = RpcErrors.Translate(rpc, "Stat of /a", "/run/liveupdate/liveupdate.sock");
+
+        Assert.Equal(LiveUpdateError.PermissionDenied, e.Error);
+        Assert.Equal(13, e.Errno);
+        Assert.False(RetryingInvoker.IsRetryable(e));
+        Assert.Contains("/run/liveupdate/liveupdate.sock", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Translate_ConnectRefusedOtherwise_StaysUnavailable()
+    {
+        var connect = new HttpRequestException("Connection refused", new SocketException((int)SocketError.ConnectionRefused));
+        var rpc = new RpcException(new Status(StatusCode.Unavailable, "Error starting gRPC call.", connect));
+
+        Assert.Equal(LiveUpdateError.Unavailable, RpcErrors.Translate(rpc, "Stat of /a", "/run/liveupdate/liveupdate.sock").Error);
     }
 }

@@ -1,0 +1,279 @@
+using System.Security.Cryptography;
+using Grpc.Core;
+using LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Service.Tests.EndToEnd;
+
+/// <summary>
+/// DESIGN §11 bad input: every Files RPC with malformed, hostile and boundary values (names, paths, sizes, enum values,
+/// UUIDs, undecodable request bytes), and garbage on the descriptor socket. Each answers one exact status code, the
+/// daemon keeps serving, and the whole tree and GetRegion are unchanged (<see cref="RegionTree"/>; the daemon has no Check
+/// RPC yet). CreateFile's kind, UUID, mode, owner and basic path cases are FilesApiTests.InvalidCreates; the fd socket's
+/// random 16 bytes and 5, 17 and 1000-byte messages are FilesApiTests.FdSocket_MalformedAndRandomRequests_….
+/// </summary>
+public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDaemon>
+{
+    private const ulong TiB = 1UL << 40;
+
+    private static readonly string s_longName = new('n', 256);
+    private static readonly string s_longUtf8Name = new('é', 128); // 128 characters, 256 UTF-8 bytes
+    private static readonly string s_longPath = "/" + string.Join('/', Enumerable.Repeat(new string('p', 200), 21)); // 4221 bytes of valid names
+    private static readonly Marshaller<byte[]> s_bytes = Marshallers.Create(bytes => bytes, bytes => bytes);
+
+    /// <summary>A protobuf field with wire type 7, which does not exist.</summary>
+    private static readonly byte[] s_undecodable = [0xFF, 0xFF, 0xFF, 0xFF, 0x0F];
+
+    /// <summary>Field 1 (path) announcing 100 bytes and carrying 2.</summary>
+    private static readonly byte[] s_truncated = [0x0A, 0x64, 0x2F, 0x61];
+
+    /// <summary>Field 1 (path): "/" and then 0xC3 0x28, which is not UTF-8.</summary>
+    private static readonly byte[] s_notUtf8 = [0x0A, 0x03, 0x2F, 0xC3, 0x28];
+
+    private static readonly Dictionary<string, BadCall> s_calls = BuildCalls().ToDictionary(c => c.Name, StringComparer.Ordinal);
+
+    public static TheoryData<string> Calls => new(s_calls.Keys);
+
+    public static TheoryData<string, int, byte> FdSocketGarbage => new()
+    {
+        { "one byte", 1, 0x04 },
+        { "a token short by one", 15, 0x04 },
+        { "sixteen zero bytes", -16, 0x01 },
+        { "as long as the daemon's receive buffer", 64, 0x04 },
+        { "one byte past the receive buffer (truncated)", 65, 0x04 },
+        { "a page", 4096, 0x04 },
+        { "64 KiB", 65536, 0x04 },
+    };
+
+    [Theory(Timeout = 60_000)]
+    [MemberData(nameof(Calls))]
+    public async Task Rpc_BadInput_AnswersItsStatusCodeChangesNothingAndTheDaemonKeepsServing(string name)
+    {
+        var call = s_calls[name];
+        var before = await RegionTree.CaptureAsync(fixture.Files);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.Invoke(fixture.Files, fixture.RawInvoker));
+        Assert.True(error.StatusCode == call.Expected, $"{name}: expected {call.Expected}, got {error.Status}");
+        Assert.False(string.IsNullOrWhiteSpace(error.Status.Detail), $"{name}: no error text");
+
+        await AssertStillServingAndUnchangedAsync(before, name);
+    }
+
+    [Theory(Timeout = 60_000)]
+    [MemberData(nameof(FdSocketGarbage))]
+    public async Task FdSocket_Garbage_IsRefusedWithItsStatusAndTheDaemonKeepsHandingOut(string what, int length, byte expected)
+    {
+        var before = await RegionTree.CaptureAsync(fixture.Files);
+        var message = length < 0 ? new byte[-length] : RandomNumberGenerator.GetBytes(length);
+        using var client = new FdSocketClient(fixture.Daemon.FdSocketPath);
+        var (status, text) = client.Ask(message);
+        Assert.True(status == expected, $"{what}: expected status {expected}, got {status} ({text})");
+        Assert.False(string.IsNullOrWhiteSpace(text));
+
+        // The same connection still redeems a good token.
+        var open = await fixture.Files.OpenAsync(new OpenRequest { Path = "/seed/blob", Access = Access.ReadOnly });
+        Assert.Equal(0x00, client.Ask(open.Token.Span).Status);
+        await AssertStillServingAndUnchangedAsync(before, what);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task FdSocket_EmptyMessage_ClosesThatConnectionOnly()
+    {
+        // SOCK_SEQPACKET: an empty record reads as end of file, so the daemon hangs up (the protocol has no empty message).
+        using var client = new FdSocketClient(fixture.Daemon.FdSocketPath);
+        client.Socket.Send(ReadOnlySpan<byte>.Empty);
+        Assert.Equal(0, client.Socket.Receive(new byte[64]));
+
+        using var other = new FdSocketClient(fixture.Daemon.FdSocketPath);
+        var open = await fixture.Files.OpenAsync(new OpenRequest { Path = "/seed/blob", Access = Access.ReadOnly });
+        Assert.Equal(0x00, other.Ask(open.Token.Span).Status);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task FdSocket_MessagesCarryingDescriptors_AreRefusedAndTheirDescriptorsNotKept()
+    {
+        var before = await RegionTree.CaptureAsync(fixture.Files);
+        var daemonFds = DaemonDescriptors.Count(fixture.Daemon);
+
+        // A good token sent with a descriptor attached is still a malformed request: the daemon reads no descriptors.
+        var open = await fixture.Files.OpenAsync(new OpenRequest { Path = "/seed/blob", Access = Access.ReadOnly });
+        var withToken = await PythonPeer.RunAsync(null, "send", fixture.Daemon.FdSocketPath, Convert.ToHexString(open.Token.Span), "--with-fd");
+        var withGarbage = await PythonPeer.RunAsync(null, "send", fixture.Daemon.FdSocketPath, "00", "--with-fd");
+        foreach (var reply in new[] { withToken, withGarbage })
+        {
+            Assert.Equal(0x04, reply.GetProperty("status").GetInt32());
+            Assert.Equal(0, reply.GetProperty("fds").GetInt32());
+            Assert.Contains("descriptors", reply.GetProperty("text").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.True(await DaemonDescriptors.SettleAtMostAsync(fixture.Daemon, daemonFds, TimeSpan.FromSeconds(15)) <= daemonFds,
+            "the daemon kept descriptors a client sent it");
+        await AssertStillServingAndUnchangedAsync(before, "descriptors sent to the fd socket");
+    }
+
+    private async Task AssertStillServingAndUnchangedAsync(RegionTree before, string because)
+    {
+        Assert.Equal(8192UL, (await fixture.Files.StatAsync(new StatRequest { Path = "/seed/blob" })).SizeBytes);
+        before.AssertUnchanged(await RegionTree.CaptureAsync(fixture.Files), because);
+    }
+
+    private static Task<byte[]> Raw(CallInvoker invoker, string method, byte[] body) =>
+        invoker.AsyncUnaryCall(new Method<byte[], byte[]>(MethodType.Unary, "liveupdate.v1.Files", method, s_bytes, s_bytes), null, default, body).ResponseAsync;
+
+    private static IEnumerable<BadCall> BuildCalls()
+    {
+        const StatusCode Invalid = StatusCode.InvalidArgument;
+
+        // Every RPC: request bytes that do not decode (GetRegionRequest has no fields, so that is its only bad input). They
+        // fail in grpc-dotnet before the daemon's handler and interceptors run, and grpc-dotnet answers UNKNOWN "Exception
+        // was thrown by handler." (gRPC's status-code table says INTERNAL for "error parsing request proto").
+        foreach (var rpc in new[] { "GetRegion", "CreateFile", "MakeDirectory", "Stat", "List", "Resize", "Rename", "Remove", "Open" })
+        {
+            yield return new($"{rpc}: undecodable request bytes", StatusCode.Unknown, (_, raw) => Raw(raw, rpc, s_undecodable));
+            if (rpc != "GetRegion")
+            {
+                yield return new($"{rpc}: truncated path field", StatusCode.Unknown, (_, raw) => Raw(raw, rpc, s_truncated));
+                yield return new($"{rpc}: path that is not UTF-8", StatusCode.Unknown, (_, raw) => Raw(raw, rpc, s_notUtf8));
+            }
+        }
+
+        // CreateFile
+        yield return Create("NUL in a name", "/seed/a\0b", 4096, FileKind.Blob, Invalid);
+        yield return Create("name of 256 bytes", "/seed/" + s_longName, 4096, FileKind.Blob, Invalid);
+        yield return Create("name of 128 characters and 256 UTF-8 bytes", "/seed/" + s_longUtf8Name, 4096, FileKind.Blob, Invalid);
+        yield return Create("path over 4096 bytes", s_longPath, 4096, FileKind.Blob, Invalid);
+        yield return Create("trailing slash", "/seed/new/", 4096, FileKind.Blob, Invalid);
+        yield return Create("empty component", "/seed//new", 4096, FileKind.Blob, Invalid);
+        yield return Create("dot component", "/seed/./new", 4096, FileKind.Blob, Invalid);
+        yield return Create("dot-dot as the name", "/seed/..", 4096, FileKind.Blob, Invalid);
+        yield return Create("the root", "/", 4096, FileKind.Blob, StatusCode.AlreadyExists);
+        yield return Create("size 2^64-1 (a negative size's bits)", "/seed/new", ulong.MaxValue, FileKind.Blob, Invalid);
+        yield return Create("size 2^63", "/seed/new", 1UL << 63, FileKind.Blob, Invalid);
+        yield return Create("size 2^62, beyond the format", "/seed/new", 1UL << 62, FileKind.Blob, StatusCode.ResourceExhausted);
+        yield return Create("size 1 TiB, beyond the region", "/seed/new", TiB, FileKind.GuestMemory, StatusCode.ResourceExhausted);
+        yield return Create("guest memory of zero bytes", "/seed/new", 0, FileKind.GuestMemory, Invalid);
+        yield return Create("guest memory of 2 MiB + 4 KiB", "/seed/new", (2 * Clients.MiB) + 4096, FileKind.GuestMemory, Invalid);
+        yield return Create("negative kind", "/seed/new", 4096, (FileKind)(-1), Invalid);
+        yield return Create("parent missing", "/nowhere/new", 4096, FileKind.Blob, StatusCode.NotFound);
+        yield return Create("parent is a file", "/seed/blob/new", 4096, FileKind.Blob, StatusCode.FailedPrecondition);
+        yield return Create("existing directory", "/seed/sub", 4096, FileKind.Blob, StatusCode.AlreadyExists);
+        yield return CreateWith("uuid without dashes", new() { VmUuid = Guid.NewGuid().ToString("N") }, Invalid);
+        yield return CreateWith("uuid with a trailing space", new() { VmUuid = Guid.NewGuid().ToString("D") + " " }, Invalid);
+        yield return CreateWith("uuid after a newline", new() { VmUuid = "\n" + Guid.NewGuid().ToString("D") }, Invalid);
+        yield return CreateWith("uuid with non-hex digits", new() { VmUuid = "gggggggg-gggg-gggg-gggg-gggggggggggg" }, Invalid);
+        yield return CreateWith("uuid of 100,000 characters", new() { VmUuid = new string('a', 100_000) }, Invalid);
+        yield return CreateWith("mode 2^32-1", new() { Mode = uint.MaxValue }, Invalid);
+
+        // MakeDirectory
+        yield return MakeDirectory("empty path", new() { Path = "" }, Invalid);
+        yield return MakeDirectory("relative path", new() { Path = "seed/new" }, Invalid);
+        yield return MakeDirectory("dot-dot component", new() { Path = "/seed/../new" }, Invalid);
+        yield return MakeDirectory("NUL in a name", new() { Path = "/new\0dir" }, Invalid);
+        yield return MakeDirectory("name of 256 bytes", new() { Path = "/" + s_longName }, Invalid);
+        yield return MakeDirectory("mode with the sticky bit", new() { Path = "/new", Mode = 0x3FF }, Invalid);
+        yield return MakeDirectory("owner (uid_t)-1", new() { Path = "/new", OwnerUid = uint.MaxValue }, Invalid);
+        yield return MakeDirectory("the root", new() { Path = "/" }, StatusCode.AlreadyExists);
+        yield return MakeDirectory("existing directory", new() { Path = "/seed/sub" }, StatusCode.AlreadyExists);
+        yield return MakeDirectory("existing file", new() { Path = "/seed/blob" }, StatusCode.AlreadyExists);
+        yield return MakeDirectory("parent missing", new() { Path = "/nowhere/new" }, StatusCode.NotFound);
+        yield return MakeDirectory("parent is a file", new() { Path = "/seed/ram/new" }, StatusCode.FailedPrecondition);
+
+        // Stat
+        yield return Stat("empty path", "", Invalid);
+        yield return Stat("relative path", "seed", Invalid);
+        yield return Stat("dot-dot component", "/seed/../seed", Invalid);
+        yield return Stat("NUL in a name", "/seed\0", Invalid);
+        yield return Stat("path over 4096 bytes", s_longPath, Invalid);
+        yield return Stat("missing", "/seed/missing", StatusCode.NotFound);
+        yield return Stat("through a file", "/seed/blob/x", StatusCode.FailedPrecondition);
+
+        // List
+        yield return List("empty path", "", Invalid);
+        yield return List("dot-dot", "/..", Invalid);
+        yield return List("NUL in a name", "/se\0ed", Invalid);
+        yield return List("name of 256 bytes", "/" + s_longName, Invalid);
+        yield return List("a file", "/seed/blob", StatusCode.FailedPrecondition);
+        yield return List("missing", "/missing", StatusCode.NotFound);
+
+        // Resize
+        yield return Resize("empty path", "", 4096, Invalid);
+        yield return Resize("NUL in a name", "/seed/blob\0", 4096, Invalid);
+        yield return Resize("size 2^64-1", "/seed/blob", ulong.MaxValue, Invalid);
+        yield return Resize("size 2^62, beyond the format", "/seed/blob", 1UL << 62, StatusCode.ResourceExhausted);
+        yield return Resize("size 1 TiB, beyond the region", "/seed/ram", TiB, StatusCode.ResourceExhausted);
+        yield return Resize("guest memory to zero", "/seed/ram", 0, Invalid);
+        yield return Resize("guest memory to 3,000,000 bytes", "/seed/ram", 3_000_000, Invalid);
+        yield return Resize("a directory", "/seed/sub", 4096, StatusCode.FailedPrecondition);
+        yield return Resize("the root", "/", 4096, StatusCode.FailedPrecondition);
+        yield return Resize("missing", "/seed/missing", 4096, StatusCode.NotFound);
+
+        // Rename
+        yield return Rename("empty path", "", "/new", Invalid);
+        yield return Rename("empty new path", "/seed/blob", "", Invalid);
+        yield return Rename("relative new path", "/seed/blob", "new", Invalid);
+        yield return Rename("dot-dot in the new path", "/seed/blob", "/seed/sub/../new", Invalid);
+        yield return Rename("NUL in the new name", "/seed/blob", "/seed/n\0ew", Invalid);
+        yield return Rename("new name of 256 bytes", "/seed/blob", "/seed/" + s_longName, Invalid);
+        yield return Rename("the root", "/", "/new", Invalid);
+        yield return Rename("a directory into itself", "/seed", "/seed/sub/seed", Invalid);
+        yield return Rename("onto the root", "/seed/blob", "/", StatusCode.AlreadyExists);
+        yield return Rename("onto an existing file", "/seed/blob", "/seed/ram", StatusCode.AlreadyExists);
+        yield return Rename("onto itself", "/seed/blob", "/seed/blob", StatusCode.AlreadyExists);
+        yield return Rename("source missing", "/seed/missing", "/seed/new", StatusCode.NotFound);
+        yield return Rename("target's parent missing", "/seed/blob", "/nowhere/blob", StatusCode.NotFound);
+        yield return Rename("target under a file", "/seed/blob", "/seed/ram/blob", StatusCode.FailedPrecondition);
+
+        // Remove
+        yield return Remove("empty path", "", Invalid);
+        yield return Remove("dot-dot component", "/seed/sub/..", Invalid);
+        yield return Remove("NUL in a name", "/seed/blob\0x", Invalid);
+        yield return Remove("path over 4096 bytes", s_longPath, Invalid);
+        yield return Remove("the root", "/", Invalid);
+        yield return Remove("a directory that is not empty", "/seed", StatusCode.FailedPrecondition);
+        yield return Remove("missing", "/seed/missing", StatusCode.NotFound);
+        yield return Remove("through a file", "/seed/blob/x", StatusCode.FailedPrecondition);
+
+        // Open
+        yield return Open("unknown access 99", "/seed/blob", (Access)99, Invalid);
+        yield return Open("negative access", "/seed/blob", (Access)(-1), Invalid);
+        yield return Open("empty path", "", Access.ReadOnly, Invalid);
+        yield return Open("NUL in a name", "/seed/b\0lob", Access.ReadOnly, Invalid);
+        yield return Open("dot-dot component", "/seed/../seed/blob", Access.ReadWrite, Invalid);
+        yield return Open("the root", "/", Access.ReadOnly, StatusCode.FailedPrecondition);
+        yield return Open("missing", "/seed/missing", Access.ReadWrite, StatusCode.NotFound);
+    }
+
+    private static BadCall Create(string what, string path, ulong size, FileKind kind, StatusCode expected) =>
+        new($"CreateFile: {what}", expected, (files, _) => files.CreateFileAsync(new CreateFileRequest { Path = path, SizeBytes = size, Kind = kind }).ResponseAsync);
+
+    private static BadCall CreateWith(string what, CreateFileRequest request, StatusCode expected)
+    {
+        request.Path = "/seed/new";
+        request.SizeBytes = 4096;
+        request.Kind = FileKind.Blob;
+        return new($"CreateFile: {what}", expected, (files, _) => files.CreateFileAsync(request).ResponseAsync);
+    }
+
+    private static BadCall MakeDirectory(string what, MakeDirectoryRequest request, StatusCode expected) =>
+        new($"MakeDirectory: {what}", expected, (files, _) => files.MakeDirectoryAsync(request).ResponseAsync);
+
+    private static BadCall Stat(string what, string path, StatusCode expected) =>
+        new($"Stat: {what}", expected, (files, _) => files.StatAsync(new StatRequest { Path = path }).ResponseAsync);
+
+    private static BadCall List(string what, string path, StatusCode expected) =>
+        new($"List: {what}", expected, (files, _) => files.ListAsync(new ListRequest { Path = path }).ResponseAsync);
+
+    private static BadCall Resize(string what, string path, ulong size, StatusCode expected) =>
+        new($"Resize: {what}", expected, (files, _) => files.ResizeAsync(new ResizeRequest { Path = path, SizeBytes = size }).ResponseAsync);
+
+    private static BadCall Rename(string what, string path, string newPath, StatusCode expected) =>
+        new($"Rename: {what}", expected, (files, _) => files.RenameAsync(new RenameRequest { Path = path, NewPath = newPath }).ResponseAsync);
+
+    private static BadCall Remove(string what, string path, StatusCode expected) =>
+        new($"Remove: {what}", expected, (files, _) => files.RemoveAsync(new RemoveRequest { Path = path }).ResponseAsync);
+
+    private static BadCall Open(string what, string path, Access access, StatusCode expected) =>
+        new($"Open: {what}", expected, (files, _) => files.OpenAsync(new OpenRequest { Path = path, Access = access }).ResponseAsync);
+
+    /// <summary>One bad request: its name (the theory's case), the status it must get, and how to send it.</summary>
+    private sealed record BadCall(string Name, StatusCode Expected, Func<Files.FilesClient, CallInvoker, Task> Invoke);
+}

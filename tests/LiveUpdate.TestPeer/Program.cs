@@ -1,0 +1,131 @@
+using System.Globalization;
+using Grpc.Core;
+using LiveUpdate.Client;
+using LiveUpdate.Protocol.V1;
+
+// LiveUpdate.TestPeer: runs LiveUpdate.Client calls as whoever starts it (the tests start it as uid 65534 with setpriv)
+// against the daemon in $LIVEUPDATE_SOCKET_DIR, and prints one line per command: "RESULT\tDETAIL", where RESULT is
+// OK or the client's error kind (LiveUpdateError: PermissionDenied, NotFound, Unavailable, …, and
+// HandoutFailed:PeerUidMismatch with the fd socket's status); the generated stub's calls ("token") print the status code. Calls are not retried, so an unreachable
+// daemon answers at once. Exit code 0 when every command ran (whatever its result), 2 for a bad command line.
+//
+// commands (each one argument, words separated by spaces):
+//   region                         GetRegion
+//   stat PATH | list PATH          Stat, List
+//   create PATH SIZE KIND [UID]    CreateFile (KIND: blob, guest, state), owner_uid UID when given
+//   mkdir PATH                     MakeDirectory
+//   resize PATH SIZE               Resize
+//   rename PATH NEW                Rename
+//   remove PATH                    Remove
+//   open PATH ro|rw                Open and fetch the descriptor (the whole hand-out), then close it
+//   map PATH ro|rw                 Open, fetch, map; rw writes a byte through the mapping; then unmap
+//   token PATH ro|rw               Open only: DETAIL is "TOKENHEX FD_SOCKET_PATH" (the token is not redeemed)
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: LiveUpdate.TestPeer COMMAND...  (socket directory from $LIVEUPDATE_SOCKET_DIR)");
+    return 2;
+}
+
+var options = new LiveUpdateClientOptions
+{
+    MaxAttempts = 1,
+    CallTimeout = TimeSpan.FromSeconds(20),
+    RetryTimeout = TimeSpan.FromSeconds(30),
+    HandoutTimeout = TimeSpan.FromSeconds(10),
+};
+await using var client = new LiveUpdateClient(options);
+foreach (var command in args)
+{
+    var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    string line;
+    try
+    {
+        line = "OK\t" + await RunAsync(client, words);
+    }
+    catch (LiveUpdateException ex)
+    {
+        var result = ex.HandoutStatus is { } status ? $"{ex.Error}:{status}" : ex.Error.ToString();
+        line = $"{result}\t{ex.Message.ReplaceLineEndings(" ")}";
+    }
+    catch (RpcException ex)
+    {
+        line = $"{ex.StatusCode}\t{ex.Status.Detail.ReplaceLineEndings(" ")}"; // the generated stub's calls (token)
+    }
+    catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException or ArgumentException)
+    {
+        Console.Error.WriteLine($"bad command '{command}': {ex.Message}");
+        return 2;
+    }
+
+    Console.WriteLine(line);
+}
+
+return 0;
+
+static async Task<string> RunAsync(LiveUpdateClient client, string[] words)
+{
+    switch (words[0])
+    {
+        case "region":
+            var region = await client.GetRegionAsync();
+            return $"used={region.UsedBytes} free={region.FreeBytes}";
+        case "stat":
+            return Describe(await client.StatAsync(words[1]));
+        case "list":
+            return "entries=" + (await client.ListAsync(words[1])).Count.ToString(CultureInfo.InvariantCulture);
+        case "create":
+            uint? owner = words.Length > 4 ? uint.Parse(words[4], CultureInfo.InvariantCulture) : null;
+            return Describe(await client.CreateFileAsync(words[1], ulong.Parse(words[2], CultureInfo.InvariantCulture), Kind(words[3]), ownerUid: owner));
+        case "mkdir":
+            return Describe(await client.MakeDirectoryAsync(words[1]));
+        case "resize":
+            return Describe(await client.ResizeAsync(words[1], ulong.Parse(words[2], CultureInfo.InvariantCulture)));
+        case "rename":
+            return Describe(await client.RenameAsync(words[1], words[2]));
+        case "remove":
+            await client.RemoveAsync(words[1]);
+            return "removed";
+        case "open":
+            using (var file = await client.OpenAsync(words[1], AccessOf(words[2])))
+            {
+                return $"access={file.Access} size={file.Size} extents={file.Extents.Count}";
+            }
+
+        case "map":
+            var writable = AccessOf(words[2]) == Access.ReadWrite;
+            using (var mapped = await client.MapAsync(words[1], writable))
+            {
+                if (writable)
+                {
+                    mapped.GetSpan(0, 1)[0] ^= 0xFF;
+                    mapped.GetSpan(0, 1)[0] ^= 0xFF;
+                }
+
+                return $"mapped={mapped.MappedLength} first={mapped.GetReadOnlySpan(0, 1)[0]}";
+            }
+
+        case "token":
+            var response = await client.FilesClient.OpenAsync(new OpenRequest { Path = words[1], Access = AccessOf(words[2]) });
+            return $"{Convert.ToHexString(response.Token.Span)} {response.FdSocketPath}";
+        default:
+            throw new FormatException($"unknown command '{words[0]}'");
+    }
+}
+
+static string Describe(LiveUpdate.Protocol.V1.FileInfo info) =>
+    $"path={info.Path} owner={info.OwnerUid} size={info.SizeBytes} inode={info.Inode}";
+
+static FileKind Kind(string word) => word switch
+{
+    "blob" => FileKind.Blob,
+    "guest" => FileKind.GuestMemory,
+    "state" => FileKind.DeviceState,
+    _ => throw new FormatException($"unknown kind '{word}'"),
+};
+
+static Access AccessOf(string word) => word switch
+{
+    "ro" => Access.ReadOnly,
+    "rw" => Access.ReadWrite,
+    _ => throw new FormatException($"unknown access '{word}'"),
+};
