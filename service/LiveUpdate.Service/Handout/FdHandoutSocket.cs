@@ -265,6 +265,13 @@ internal sealed class FdHandoutSocket(
         connection.LastActivity = now;
         if ((messageFlags & (Interop.Libc.MSG_TRUNC | Interop.Libc.MSG_CTRUNC)) != 0 || received != HandoutTokens.TokenBytes)
         {
+            if ((messageFlags & Interop.Libc.MSG_TRUNC) == 0 && received == HandoutTokens.TokenBytes)
+            {
+                // A token was presented (with descriptors attached): it is consumed by this first attempt whatever
+                // the outcome, as files.proto promises, so a refused presentation can never be replayed.
+                tokens.Redeem(request[..received], connection.Peer.Uid, out _);
+            }
+
             var what = (messageFlags & Interop.Libc.MSG_CTRUNC) != 0
                 ? "a message carrying descriptors (they were discarded)"
                 : (messageFlags & Interop.Libc.MSG_TRUNC) != 0 ? $"a message longer than {ReceiveBytes} bytes" : $"{received} bytes";

@@ -89,7 +89,7 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task FdSocket_MessagesCarryingDescriptors_AreRefusedAndTheirDescriptorsNotKept()
+    public async Task FdSocket_MessagesCarryingDescriptors_AreRefusedConsumeTheTokenAndTheirDescriptorsAreNotKept()
     {
         var before = await RegionTree.CaptureAsync(fixture.Files);
         var daemonFds = DaemonDescriptors.Count(fixture.Daemon);
@@ -103,6 +103,12 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
             Assert.Equal(0x04, reply.GetProperty("status").GetInt32());
             Assert.Equal(0, reply.GetProperty("fds").GetInt32());
             Assert.Contains("descriptors", reply.GetProperty("text").GetString(), StringComparison.Ordinal);
+        }
+
+        // The token was presented, so it is consumed whatever the outcome (files.proto): its owner cannot redeem it now.
+        using (var owner = new FdSocketClient(fixture.Daemon.FdSocketPath))
+        {
+            Assert.Equal(0x01, owner.Ask(open.Token.Span).Status);
         }
 
         Assert.True(await DaemonDescriptors.SettleAtMostAsync(fixture.Daemon, daemonFds, TimeSpan.FromSeconds(15)) <= daemonFds,
