@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace LiveUpdate.Benchmarks.Harness;
+
+/// <summary>
+/// How busy the machine was with other work while a suite ran: CPU time used by every other process (from
+/// /proc/stat, less this process's own) as a fraction of all cores over the run, and the load average. These
+/// VMs are shared; figures measured while others use the CPU are pessimistic and say so.
+/// </summary>
+internal sealed class MachineLoad
+{
+    /// <summary>Above this share of the cores used by others, the table warns that figures are pessimistic.</summary>
+    public const double BusyThreshold = 0.10;
+
+    private readonly long _startedTimestamp;
+    private readonly long _busyTicksAtStart;
+    private readonly TimeSpan _ownCpuAtStart;
+
+    private MachineLoad()
+    {
+        _startedTimestamp = Stopwatch.GetTimestamp();
+        _busyTicksAtStart = BusyTicks();
+        _ownCpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+        LoadAverageAtStart = LoadAverage();
+    }
+
+    public double LoadAverageAtStart { get; }
+
+    public double LoadAverageAtEnd { get; private set; }
+
+    /// <summary>CPU used by other processes over the run, as a fraction of all cores (0 = idle machine, 1 = all cores busy).</summary>
+    public double OthersCpuFraction { get; private set; }
+
+    public static MachineLoad Start() => new();
+
+    public void Stop()
+    {
+        var elapsed = Stopwatch.GetElapsedTime(_startedTimestamp).TotalSeconds;
+        var busy = (BusyTicks() - _busyTicksAtStart) / (double)TicksPerSecond;
+        var own = (Process.GetCurrentProcess().TotalProcessorTime - _ownCpuAtStart).TotalSeconds;
+        OthersCpuFraction = elapsed <= 0 || busy < 0 ? double.NaN : Math.Clamp((busy - own) / (elapsed * Environment.ProcessorCount), 0, 1);
+        LoadAverageAtEnd = LoadAverage();
+    }
+
+    /// <summary>USER_HZ: /proc/stat counts in hundredths of a second on every Linux architecture .NET runs on.</summary>
+    private const int TicksPerSecond = 100;
+
+    /// <summary>Non-idle jiffies of all CPUs (user, nice, system, irq, softirq, steal), or 0 when /proc/stat is unreadable.</summary>
+    private static long BusyTicks()
+    {
+        try
+        {
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long busy = 0;
+            for (var i = 1; i < fields.Length && i <= 8; i++)
+            {
+                if (i is 4 or 5)
+                {
+                    continue; // idle, iowait
+                }
+
+                busy += long.Parse(fields[i], CultureInfo.InvariantCulture);
+            }
+
+            return busy;
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+
+    private static double LoadAverage()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException)
+        {
+            return double.NaN;
+        }
+    }
+}
