@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# The daemon tests use Debian's python3 (socket.recv_fds, mmap) as a non-C# peer, and setpriv to act as another uid.
 need_apt=()
-command -v python3 >/dev/null || need_apt+=(python3)
+[ -x /usr/bin/python3 ] || need_apt+=(python3)
+command -v setpriv >/dev/null || need_apt+=(util-linux)
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
@@ -24,9 +26,13 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test LiveUpdate.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 
-# dotnet test prints one "Failed: a, Passed: b, Skipped: c" line per test assembly; add them up.
-read -r failed passed skipped < <(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" \
-  | awk -F'[:,] *' '{f+=$2; p+=$4; s+=$6} END {print f+0, p+0, s+0}')
+# dotnet test prints, per test assembly, "Passed: n", "Failed: n" and "Skipped: n" lines under "Total tests: n"
+# (a count that is zero is left out); add them up.
+read -r passed failed skipped < <(awk '
+  /^ +Passed: +[0-9]+ *$/  { p += $2 }
+  /^ +Failed: +[0-9]+ *$/  { f += $2 }
+  /^ +Skipped: +[0-9]+ *$/ { s += $2 }
+  END { print p + 0, f + 0, s + 0 }' "$log")
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
