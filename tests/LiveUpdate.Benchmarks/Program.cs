@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LiveUpdate.Benchmarks.Daemon;
 using LiveUpdate.Benchmarks.Engine;
 using LiveUpdate.Benchmarks.Harness;
 
@@ -7,14 +8,14 @@ namespace LiveUpdate.Benchmarks;
 /// <summary>
 /// End-to-end benchmark harness: <c>dotnet run -c Release --project tests/LiveUpdate.Benchmarks -- SUITE</c>
 /// measures one suite, prints its table and writes <c>bench-results/SUITE.json</c> in the current directory.
-/// A new suite (daemon, lifecycle, dma) is one more <see cref="IBenchmarkSuite"/> in <see cref="s_suites"/>.
+/// A new suite (lifecycle, dma) is one more <see cref="IBenchmarkSuite"/> in <see cref="s_suites"/>.
 /// </summary>
 internal static class Program
 {
     /// <summary>Where region files go: tmpfs, so they are sparse and never touch a disk.</summary>
     private const string DefaultScratchRoot = "/dev/shm";
 
-    private static readonly IBenchmarkSuite[] s_suites = [new EngineSuite()];
+    private static readonly IBenchmarkSuite[] s_suites = [new EngineSuite(), new DaemonSuite()];
 
     public static int Main(string[] args)
     {
@@ -49,9 +50,10 @@ internal static class Program
             using var scratch = ScratchDirectory.Create(root);
             result = suite.Run(scratch, Console.Out);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or Region.RegionException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or Region.RegionException
+            or Client.LiveUpdateException or Grpc.Core.RpcException or System.Net.Sockets.SocketException)
         {
-            // Caught so that the scratch directory's region files are deleted on the way out.
+            // Caught so that the scratch directory's region files are deleted (and daemons killed) on the way out.
             Console.Error.WriteLine($"{suite.Name}: failed: {ex}");
             return 1;
         }

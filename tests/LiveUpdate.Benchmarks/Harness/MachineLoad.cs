@@ -5,7 +5,8 @@ namespace LiveUpdate.Benchmarks.Harness;
 
 /// <summary>
 /// How busy the machine was with other work while a suite ran: CPU time used by every other process (from
-/// /proc/stat, less this process's own) as a fraction of all cores over the run, and the load average. These
+/// /proc/stat, less this process's own and that of the child processes it started and waited for, such as the
+/// daemons the daemon suite runs) as a fraction of all cores over the run, and the load average. These
 /// VMs are shared; figures measured while others use the CPU are pessimistic and say so.
 /// </summary>
 internal sealed class MachineLoad
@@ -15,13 +16,13 @@ internal sealed class MachineLoad
 
     private readonly long _startedTimestamp;
     private readonly long _busyTicksAtStart;
-    private readonly TimeSpan _ownCpuAtStart;
+    private readonly double _ownCpuAtStart;
 
     private MachineLoad()
     {
         _startedTimestamp = Stopwatch.GetTimestamp();
         _busyTicksAtStart = BusyTicks();
-        _ownCpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+        _ownCpuAtStart = OwnAndChildrenSeconds();
         LoadAverageAtStart = LoadAverage();
     }
 
@@ -38,7 +39,7 @@ internal sealed class MachineLoad
     {
         var elapsed = Stopwatch.GetElapsedTime(_startedTimestamp).TotalSeconds;
         var busy = (BusyTicks() - _busyTicksAtStart) / (double)TicksPerSecond;
-        var own = (Process.GetCurrentProcess().TotalProcessorTime - _ownCpuAtStart).TotalSeconds;
+        var own = OwnAndChildrenSeconds() - _ownCpuAtStart;
         OthersCpuFraction = elapsed <= 0 || busy < 0 ? double.NaN : Math.Clamp((busy - own) / (elapsed * Environment.ProcessorCount), 0, 1);
         LoadAverageAtEnd = LoadAverage();
     }
@@ -68,6 +69,31 @@ internal sealed class MachineLoad
         catch (Exception ex) when (ex is IOException or FormatException or InvalidOperationException)
         {
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// CPU seconds of this process and of its children that have exited and been waited for (utime, stime, cutime,
+    /// cstime of /proc/self/stat); the process's own time alone when that cannot be read.
+    /// </summary>
+    private static double OwnAndChildrenSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            // Fields after the parenthesized command name: [0] is field 3 (state), so fields 14-17 are [11]..[14].
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            long ticks = 0;
+            for (var i = 11; i <= 14; i++)
+            {
+                ticks += long.Parse(fields[i], CultureInfo.InvariantCulture);
+            }
+
+            return ticks / (double)TicksPerSecond;
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         }
     }
 

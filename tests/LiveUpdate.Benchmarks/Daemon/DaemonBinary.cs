@@ -1,0 +1,27 @@
+using System.Reflection;
+
+namespace LiveUpdate.Benchmarks.Daemon;
+
+/// <summary>Where the daemon's build output is: <c>service/LiveUpdate.Service/bin/CONFIGURATION/net10.0/liveupdated.dll</c>.</summary>
+internal static class DaemonBinary
+{
+    /// <summary>The daemon's dll, found from this assembly's location and build configuration; throws when it is not built.</summary>
+    public static string Path { get; } = Locate();
+
+    private static string Locate()
+    {
+        var configuration = typeof(DaemonBinary).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(directory.FullName, "LiveUpdate.sln")))
+            {
+                var dll = System.IO.Path.Combine(directory.FullName, "service", "LiveUpdate.Service", "bin", configuration, "net10.0", "liveupdated.dll");
+                return File.Exists(dll)
+                    ? dll
+                    : throw new InvalidOperationException($"{dll} does not exist: build the solution (dotnet build LiveUpdate.sln -c {configuration}) first");
+            }
+        }
+
+        throw new InvalidOperationException("LiveUpdate.sln not found above " + AppContext.BaseDirectory);
+    }
+}
