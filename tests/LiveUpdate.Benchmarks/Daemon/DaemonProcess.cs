@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using LiveUpdate.Benchmarks.Harness;
 using LiveUpdate.Client;
 
 namespace LiveUpdate.Benchmarks.Daemon;
@@ -9,7 +10,7 @@ namespace LiveUpdate.Benchmarks.Daemon;
 /// One run of the real daemon as a child process: <c>dotnet liveupdated.dll --region DIR/region --socket-dir DIR/sock
 /// --format</c>, with NOTIFY_SOCKET pointing at a datagram socket of ours, so READY=1 is seen the moment it is sent (a
 /// thread blocks in recv on it). <see cref="Stop"/> sends SIGTERM; <see cref="Dispose"/> kills a daemon still running
-/// (also at process exit, Ctrl-C included), so no daemon outlives the benchmark.
+/// (also when this process is ended: exit, SIGINT, SIGTERM), so no daemon outlives the benchmark.
 /// </summary>
 internal sealed class DaemonProcess : IDisposable
 {
@@ -23,7 +24,7 @@ internal sealed class DaemonProcess : IDisposable
     private readonly Thread _notifyThread;
     private readonly ManualResetEventSlim _ready = new();
     private readonly List<(long Timestamp, string Line)> _lines = [];
-    private readonly EventHandler _onExit;
+    private readonly TerminationSignals _termination;
     private long _readyTimestamp;
     private bool _disposed;
 
@@ -43,8 +44,7 @@ internal sealed class DaemonProcess : IDisposable
             _process.ErrorDataReceived += (_, e) => Append(e.Data);
         }
 
-        _onExit = (_, _) => KillNow();
-        AppDomain.CurrentDomain.ProcessExit += _onExit;
+        _termination = TerminationSignals.OnTermination(KillNow);
     }
 
     public DaemonDirectory Directory { get; }
@@ -190,7 +190,7 @@ internal sealed class DaemonProcess : IDisposable
         }
 
         _disposed = true;
-        AppDomain.CurrentDomain.ProcessExit -= _onExit;
+        _termination.Dispose();
         KillNow();
         _process.Dispose();
         _notify.Dispose(); // ends the notify thread's recv

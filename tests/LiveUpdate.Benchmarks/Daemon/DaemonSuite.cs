@@ -39,9 +39,19 @@ internal sealed class DaemonSuite : IBenchmarkSuite
     {
         var result = new SuiteResult(Name);
         log.WriteLine($"daemon: {DaemonBinary.Path}");
-        MeasureRunningDaemon(scratch, result, log);
-        MeasureStartup(scratch, result, log);
-        MeasureIdleMemory(scratch, result, log);
+        try
+        {
+            MeasureRunningDaemon(scratch, result, log);
+            MeasureStartup(scratch, result, log);
+            MeasureIdleMemory(scratch, result, log);
+        }
+        catch (Exception ex) when (ex is not InvalidOperationException)
+        {
+            // Every failure reaches Program's handler, so the finally blocks that kill daemons and delete regions run
+            // (an exception nothing catches ends the process without running them).
+            throw new InvalidOperationException($"daemon suite: {ex.GetType().Name}: {ex.Message}", ex);
+        }
+
         result.AddNote("every figure is measured against the real daemon (dotnet liveupdated.dll --region R --socket-dir S --format, child process, region a sparse file in /dev/shm); its log goes to a tmpfs file the kernel appends to, except during start-up timing (read through a pipe)");
         result.AddNote($"latency: {LatencyRounds} rounds of {CallsPerRound:N0} calls per kind, kinds rotating; p50/p99 = median over rounds of each round's percentile; one caller, after 500 warm-up calls per kind");
         result.AddNote("open_fd = LiveUpdateClient.OpenAsync (Open, extent check, Task.Run + SCM_RIGHTS redeem on a new fd-socket connection) + OpenedFile.Dispose; open_only and grpc_stat = generated stub, same 10 s deadline as the client; raw_scm_rights = in-process SOCK_SEQPACKET server thread (connect, 16-byte token, open of a /dev/shm file, 1 status byte + SCM_RIGHTS, close) with no gRPC");

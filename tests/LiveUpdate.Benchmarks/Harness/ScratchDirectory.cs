@@ -2,20 +2,19 @@ namespace LiveUpdate.Benchmarks.Harness;
 
 /// <summary>
 /// A directory of region files on tmpfs (/dev/shm by default), deleted on dispose, at process exit
-/// (Ctrl-C and SIGTERM included) and, if this process was killed outright, by the next run.
+/// (Ctrl-C and SIGTERM included, see <see cref="TerminationSignals"/>) and, if this process was killed outright, by the next run.
 /// Region files are sparse: they hold memory only where data was written.
 /// </summary>
 internal sealed class ScratchDirectory : IDisposable
 {
     private const string Prefix = "liveupdate-bench-";
-    private readonly EventHandler _onExit;
+    private readonly TerminationSignals _termination;
     private bool _disposed;
 
     private ScratchDirectory(string path)
     {
         Path = path;
-        _onExit = (_, _) => DeleteTree();
-        AppDomain.CurrentDomain.ProcessExit += _onExit;
+        _termination = TerminationSignals.OnTermination(DeleteTree);
     }
 
     public string Path { get; }
@@ -57,7 +56,7 @@ internal sealed class ScratchDirectory : IDisposable
         }
 
         _disposed = true;
-        AppDomain.CurrentDomain.ProcessExit -= _onExit;
+        _termination.Dispose();
         DeleteTree();
     }
 
