@@ -23,6 +23,7 @@ public sealed class ChunkTableCorruptionTests(CorruptionImage image, ITestOutput
         harness.RunAll(CorruptionCases.ByteOverwrites(harness.Pristine, structure, CorruptionCases.Sampled(Page, 61), random));
         harness.RunAll(CorruptionCases.RunOverwrites(harness.Pristine, structure, 128, random));
         harness.RunAll(CorruptionCases.RunOverwrites(harness.Pristine, structure, Page, random));
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 }

@@ -20,6 +20,7 @@ public sealed class ExtentBlockCorruptionTests(CorruptionImage image, ITestOutpu
         harness.RunAll(CorruptionCases.ByteOverwrites(harness.Pristine, structure, CorruptionCases.Sampled(Block, 37), random));
         harness.RunAll(CorruptionCases.RunOverwrites(harness.Pristine, structure, 64, random));
         harness.RunAll(CorruptionCases.RunOverwrites(harness.Pristine, structure, Block, random));
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 }

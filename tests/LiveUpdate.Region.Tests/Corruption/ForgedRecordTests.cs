@@ -39,7 +39,8 @@ public sealed class ForgedRecordTests(CorruptionImage image, ITestOutputHelper o
             harness.Run(new CorruptionCase($"inode {number} forged: {string.Join(", ", changed)}", [new RegionPatch(offset, bytes)], $"inode {number}", $"0x{offset:x}", AnythingButACrash, Forged: true));
         }
 
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 
     [Fact]
@@ -67,7 +68,8 @@ public sealed class ForgedRecordTests(CorruptionImage image, ITestOutputHelper o
             harness.Run(new CorruptionCase($"extent block forged: field {field} := 0x{value:x}", [new RegionPatch(offset, bytes)], "extent block", $"0x{offset:x}", AnythingButACrash, Forged: true));
         }
 
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 
     [Fact]
@@ -93,7 +95,8 @@ public sealed class ForgedRecordTests(CorruptionImage image, ITestOutputHelper o
             harness.Run(new CorruptionCase($"chunk table page {page} forged: entry {index} := 0x{entries[index]:x}", [new RegionPatch(offset, bytes)], "inode chunk table", $"0x{offset:x}", AnythingButACrash, Forged: true));
         }
 
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 
     [Fact]
@@ -130,7 +133,8 @@ public sealed class ForgedRecordTests(CorruptionImage image, ITestOutputHelper o
             harness.Run(new CorruptionCase($"superblock forged ({(both ? "both" : "one")}): {what}", patches, "superblock", "0x", AnythingButACrash, Forged: true));
         }
 
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 
     [Fact]
@@ -156,7 +160,8 @@ public sealed class ForgedRecordTests(CorruptionImage image, ITestOutputHelper o
             harness.Run(new CorruptionCase($"journal record forged: field {field} := 0x{value:x}", [new RegionPatch(offset, bytes)], "journal record", $"0x{offset:x}", AnythingButACrash, Forged: true));
         }
 
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 
     private string MutateInode(ref InodeRecord record, Random random)

@@ -33,7 +33,8 @@ public sealed class InodeCorruptionTests(CorruptionImage image, ITestOutputHelpe
         harness.RunAll(CorruptionCases.ByteOverwrites(harness.Pristine, slot, CorruptionCases.Sampled(Record, 8), random));
         harness.RunAll(CorruptionCases.RunOverwrites(harness.Pristine, slot, 32, random));
         harness.RunAll(CorruptionCases.RunOverwrites(harness.Pristine, slot, Record, random));
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 
     private ulong InodeOf(string target) => target switch

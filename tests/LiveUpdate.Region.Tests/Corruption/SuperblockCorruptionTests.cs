@@ -26,7 +26,8 @@ public sealed class SuperblockCorruptionTests(CorruptionImage image, ITestOutput
         harness.RunAll(CorruptionCases.RunOverwrites(harness.Pristine, copy, 32, random));
         harness.RunAll(CorruptionCases.RunOverwrites(harness.Pristine, copy, Record, random));
         harness.RunAll(CorruptionCases.FieldOverwrites(harness.Pristine, copy, Fields(), random));
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 
     [Fact]
@@ -37,7 +38,8 @@ public sealed class SuperblockCorruptionTests(CorruptionImage image, ITestOutput
         harness.RunAll(CorruptionCases.BitFlips(harness.Pristine, both.Allowing(CorruptionOutcome.Refused | CorruptionOutcome.RefusedUnsupported), Enumerable.Range(0, 8)));
         harness.RunAll(CorruptionCases.BitFlips(harness.Pristine, both, Enumerable.Range(8, Record - 8)));
         harness.RunAll(CorruptionCases.RunOverwrites(harness.Pristine, both.Allowing(CorruptionOutcome.Refused | CorruptionOutcome.RefusedUnsupported), Record, new Random(7)));
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
         Assert.Contains(harness.Results, r => r.Outcome == CorruptionOutcome.RefusedUnsupported); // a region without magic reads as "not a region"
     }
 
@@ -53,7 +55,8 @@ public sealed class SuperblockCorruptionTests(CorruptionImage image, ITestOutput
         harness.RunAll(CorruptionCases.FieldOverwrites(harness.Pristine, Copy(0, CorruptionOutcome.Warned), range, random));
         harness.RunAll(CorruptionCases.FieldOverwrites(harness.Pristine, Copy(1, CorruptionOutcome.Warned), range, random));
         harness.RunAll(CorruptionCases.FieldOverwrites(harness.Pristine, Both(bothAllowed), range, random));
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 
     /// <summary>
@@ -96,7 +99,8 @@ public sealed class SuperblockCorruptionTests(CorruptionImage image, ITestOutput
             harness.Run(Resealed($"both copies re-sealed with {what}", harness.Pristine, [0, 1], mutate, "superblock", "0x1000", CorruptionOutcome.Refused));
         }
 
-        harness.AssertAllAllowed(output);
+        Assert.NotEqual(0, harness.CaseCount);
+        Assert.Empty(harness.Disallowed(output));
     }
 
     [Fact]
