@@ -175,28 +175,48 @@ public sealed partial class LiveUpdateClient
             : file.Map(writable);
     }
 
-    /// <summary>One attempt of <see cref="OpenAsync"/>: Open, check, redeem.</summary>
+    /// <summary>
+    /// One attempt of <see cref="OpenAsync"/>: Open, check, redeem. The fd socket is connected while the gRPC call is in
+    /// flight (at the path the daemon named last time), so the daemon's accept is off the critical path.
+    /// </summary>
     private async Task<OpenedFile> OpenOnceAsync(string path, Access access, CancellationToken cancellationToken)
     {
-        OpenResponse response = await FilesClient.OpenAsync(new OpenRequest { Path = path, Access = access }, CallOptions(cancellationToken))
-            .ResponseAsync.ConfigureAwait(false);
-        FileExtent[] extents = ExtentMap.Validate(response.Extents, response.SizeBytes, path);
-        if (response.Token.IsEmpty || string.IsNullOrEmpty(response.FdSocketPath) || !Path.IsPathRooted(response.FdSocketPath))
-        {
-            throw new LiveUpdateException(
-                LiveUpdateError.ProtocolViolation,
-                $"Open of {path}: the daemon sent no token or no absolute fd socket path ('{response.FdSocketPath}')");
-        }
-
-        // The hand-out blocks in recvmsg for tens of microseconds (at most HandoutTimeout): keep it off the thread that
-        // completed the gRPC call, which may be the HTTP/2 connection's reader.
-        byte[] token = response.Token.ToByteArray();
-        string socketPath = response.FdSocketPath;
         TimeSpan timeout = _handoutTimeout;
-        SafeFileHandle descriptor = await Task.Run(
-            () => FdHandoutClient.Redeem(socketPath, token, timeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+        string? expectedSocket = _fdSocketPath;
+        SafeUnixSocketHandle? early = expectedSocket is null ? null : FdHandoutClient.TryConnectEarly(expectedSocket, timeout);
+        try
+        {
+            OpenResponse response = await FilesClient.OpenAsync(new OpenRequest { Path = path, Access = access }, CallOptions(cancellationToken))
+                .ResponseAsync.ConfigureAwait(false);
+            FileExtent[] extents = ExtentMap.Validate(response.Extents, response.SizeBytes, path);
+            if (response.Token.IsEmpty || string.IsNullOrEmpty(response.FdSocketPath) || !Path.IsPathRooted(response.FdSocketPath))
+            {
+                throw new LiveUpdateException(
+                    LiveUpdateError.ProtocolViolation,
+                    $"Open of {path}: the daemon sent no token or no absolute fd socket path ('{response.FdSocketPath}')");
+            }
 
-        Access granted = response.Access == Access.Unspecified ? access : response.Access;
-        return new OpenedFile(path, descriptor, response.SizeBytes, extents, response.RegionPath, granted);
+            string socketPath = response.FdSocketPath;
+            _fdSocketPath = socketPath;
+            if (early is not null && !string.Equals(socketPath, expectedSocket, StringComparison.Ordinal))
+            {
+                early.Dispose();
+                early = null;
+            }
+
+            // The hand-out blocks in recvmsg for tens of microseconds (at most HandoutTimeout): keep it off the thread that
+            // completed the gRPC call, which may be the HTTP/2 connection's reader.
+            byte[] token = response.Token.ToByteArray();
+            SafeUnixSocketHandle? connection = early;
+            SafeFileHandle descriptor = await Task.Run(
+                () => FdHandoutClient.Redeem(connection, socketPath, token, timeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+            Access granted = response.Access == Access.Unspecified ? access : response.Access;
+            return new OpenedFile(path, descriptor, response.SizeBytes, extents, response.RegionPath, granted);
+        }
+        finally
+        {
+            early?.Dispose();
+        }
     }
 }

@@ -35,6 +35,9 @@ public sealed partial class LiveUpdateClient : IAsyncDisposable, IDisposable
     private readonly RetryingInvoker _invoker;
     private readonly TimeSpan _callTimeout;
     private readonly TimeSpan _handoutTimeout;
+
+    /// <summary>The fd socket the daemon named in its last OpenResponse: connected early by the next Open.</summary>
+    private volatile string? _fdSocketPath;
     private volatile bool _disposed;
 
     /// <summary>A client with the default options (the daemon's socket in the default socket directory).</summary>

@@ -24,34 +24,91 @@ internal static class FdHandoutClient
     private const int MaxDescriptors = 2;
 
     /// <summary>
+    /// Connects to <paramref name="socketPath"/> ahead of the Open that will produce the token, so that the daemon
+    /// accepts while the gRPC call is in flight; null when that fails (the redeem then connects afresh).
+    /// </summary>
+    internal static SafeUnixSocketHandle? TryConnectEarly(string socketPath, TimeSpan timeout)
+    {
+        SafeUnixSocketHandle? socket = null;
+        try
+        {
+            socket = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET, $"the fd socket {socketPath}");
+            Interop.Libc.SetTimeouts(socket, timeout, $"the fd socket {socketPath}");
+            if (Interop.Libc.TryConnect(socket, socketPath) == 0)
+            {
+                return socket;
+            }
+        }
+        catch (LiveUpdateException)
+        {
+            // Out of descriptors or the like: the regular connect after Open reports it properly.
+        }
+
+        socket?.Dispose();
+        return null;
+    }
+
+    /// <summary>Redeems <paramref name="token"/> on a new connection to <paramref name="socketPath"/> (see the other overload).</summary>
+    internal static SafeFileHandle Redeem(string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Redeem(null, socketPath, token, timeout, cancellationToken);
+
+    /// <summary>
     /// Sends <paramref name="token"/> to <paramref name="socketPath"/> and returns the descriptor it is exchanged for;
-    /// the caller owns it (close-on-exec is set). Blocks for at most about <paramref name="timeout"/> per system call.
+    /// the caller owns it (close-on-exec is set). Uses <paramref name="early"/> (from <see cref="TryConnectEarly"/>, which
+    /// the caller disposes) when given and its daemon is still there, else a new connection. Blocks for at most about
+    /// <paramref name="timeout"/> per system call.
     /// Throws <see cref="LiveUpdateException"/>: Unavailable when the daemon is not there (retrying the whole Open is
     /// safe: tokens are one-time), HandoutFailed with the daemon's status and text, ProtocolViolation, DeadlineExceeded.
     /// </summary>
-    internal static SafeFileHandle Redeem(string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout, CancellationToken cancellationToken)
+    internal static SafeFileHandle Redeem(
+        SafeUnixSocketHandle? early, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        string purpose = $"the fd socket {socketPath}";
-        using SafeUnixSocketHandle socket = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET, purpose);
-        Interop.Libc.SetTimeouts(socket, timeout, purpose);
-
-        int errno = Interop.Libc.TryConnect(socket, socketPath);
-        if (errno != 0)
+        if (early is not null)
         {
-            throw ConnectFailure(errno, socketPath);
+            using CancellationTokenRegistration registration = ShutdownOnCancel(early, cancellationToken);
+            int errno = TrySend(early, token, cancellationToken);
+            if (errno == 0)
+            {
+                return Receive(early, socketPath, timeout, cancellationToken);
+            }
+
+            // EPIPE/ECONNRESET: the daemon it reached has gone (restarted) and never read the token; use a new connection.
+            if (errno is not (Interop.Libc.EPIPE or Interop.Libc.ECONNRESET or Interop.Libc.ENOTCONN))
+            {
+                throw SendFailure(errno, socketPath, timeout);
+            }
         }
 
-        // Cancellation: shutdown wakes a blocked sendmsg/recvmsg; disposing the registration waits for a running
-        // callback, so the socket is still open whenever the callback touches it.
-        using CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(
-            static state => Interop.Libc.Shutdown((SafeUnixSocketHandle)state!, Interop.Libc.SHUT_RDWR), socket);
+        using SafeUnixSocketHandle socket = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET, $"the fd socket {socketPath}");
+        Interop.Libc.SetTimeouts(socket, timeout, $"the fd socket {socketPath}");
+        int connectErrno = Interop.Libc.TryConnect(socket, socketPath);
+        if (connectErrno != 0)
+        {
+            throw ConnectFailure(connectErrno, socketPath);
+        }
 
-        Send(socket, token, socketPath, timeout, cancellationToken);
-        return Receive(socket, socketPath, timeout, cancellationToken);
+        using (ShutdownOnCancel(socket, cancellationToken))
+        {
+            int errno = TrySend(socket, token, cancellationToken);
+            if (errno != 0)
+            {
+                throw SendFailure(errno, socketPath, timeout);
+            }
+
+            return Receive(socket, socketPath, timeout, cancellationToken);
+        }
     }
 
-    private static unsafe void Send(SafeUnixSocketHandle socket, ReadOnlySpan<byte> token, string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Cancellation shuts the socket down, which wakes a blocked sendmsg/recvmsg; disposing the registration waits for a
+    /// running callback, so the socket is still open whenever the callback touches it.
+    /// </summary>
+    private static CancellationTokenRegistration ShutdownOnCancel(SafeUnixSocketHandle socket, CancellationToken cancellationToken) =>
+        cancellationToken.UnsafeRegister(static state => Interop.Libc.Shutdown((SafeUnixSocketHandle)state!, Interop.Libc.SHUT_RDWR), socket);
+
+    /// <summary>Sends the token as one message; 0 or the errno (a short send counts as EMSGSIZE).</summary>
+    private static unsafe int TrySend(SafeUnixSocketHandle socket, ReadOnlySpan<byte> token, CancellationToken cancellationToken)
     {
         nint sent;
         int errno;
@@ -63,23 +120,17 @@ internal static class FdHandoutClient
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (sent < 0)
-        {
-            throw errno switch
-            {
-                Interop.Libc.EAGAIN => new LiveUpdateException(
-                    LiveUpdateError.DeadlineExceeded, $"sending the token to {socketPath} did not complete within {timeout.TotalSeconds:0.###} s") { Errno = errno },
-                Interop.Libc.EPIPE or Interop.Libc.ECONNRESET or Interop.Libc.ENOTCONN => Interop.Libc.ErrnoException(
-                    LiveUpdateError.Unavailable, errno, $"sendmsg of the token to {socketPath}", "the daemon closed the connection"),
-                _ => Interop.Libc.ErrnoException(LiveUpdateError.Io, errno, $"sendmsg of the token to {socketPath}"),
-            };
-        }
-
-        if (sent != token.Length)
-        {
-            throw new LiveUpdateException(LiveUpdateError.Io, $"sendmsg of the token to {socketPath} sent {sent} of {token.Length} bytes");
-        }
+        return sent < 0 ? errno : sent != token.Length ? Interop.Libc.EMSGSIZE : 0;
     }
+
+    private static LiveUpdateException SendFailure(int errno, string socketPath, TimeSpan timeout) => errno switch
+    {
+        Interop.Libc.EAGAIN => new LiveUpdateException(
+            LiveUpdateError.DeadlineExceeded, $"sending the token to {socketPath} did not complete within {timeout.TotalSeconds:0.###} s") { Errno = errno },
+        Interop.Libc.EPIPE or Interop.Libc.ECONNRESET or Interop.Libc.ENOTCONN => Interop.Libc.ErrnoException(
+            LiveUpdateError.Unavailable, errno, $"sendmsg of the token to {socketPath}", "the daemon closed the connection"),
+        _ => Interop.Libc.ErrnoException(LiveUpdateError.Io, errno, $"sendmsg of the token to {socketPath}"),
+    };
 
     private static unsafe SafeFileHandle Receive(SafeUnixSocketHandle socket, string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
     {

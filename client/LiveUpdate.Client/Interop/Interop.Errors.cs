@@ -23,6 +23,7 @@ internal static partial class Interop
         internal const int ENAMETOOLONG = 36;
         internal const int ENOSYS = 38;
         internal const int ENOTSOCK = 88;
+        internal const int EMSGSIZE = 90;
         internal const int EPROTOTYPE = 91;
         internal const int EOPNOTSUPP = 95;
         internal const int ECONNRESET = 104;
@@ -53,6 +54,7 @@ internal static partial class Interop
             ENAMETOOLONG => "ENAMETOOLONG",
             ENOSYS => "ENOSYS",
             ENOTSOCK => "ENOTSOCK",
+            EMSGSIZE => "EMSGSIZE",
             EPROTOTYPE => "EPROTOTYPE",
             EOPNOTSUPP => "EOPNOTSUPP",
             ECONNRESET => "ECONNRESET",

@@ -45,6 +45,59 @@ public sealed class FdHandoutClientTests
     }
 
     [Fact]
+    public void Redeem_OnAnEarlyConnection_UsesIt()
+    {
+        using var file = new ShmFile(4096, seed: 5);
+        using SafeFileHandle served = file.Open(FileAccess.Read);
+        using var server = new SeqPacketServer(_ => ServerReply.Success(served));
+        using SafeUnixSocketHandle? early = FdHandoutClient.TryConnectEarly(server.SocketPath, s_timeout);
+        Assert.NotNull(early);
+
+        // The path given for a fresh connection does not exist: success proves the early connection carried the token.
+        using SafeFileHandle received = FdHandoutClient.Redeem(
+            early, Path.Combine(server.Directory, "absent.sock"), s_token, s_timeout, CancellationToken.None);
+
+        var bytes = new byte[4096];
+        Assert.Equal(bytes.Length, RandomAccess.Read(received, bytes, 0));
+        Assert.Equal(file.Bytes, bytes);
+        Assert.Equal(s_token, Assert.Single(server.Requests));
+    }
+
+    [Fact]
+    public void Redeem_EarlyConnectionToADaemonThatWentAway_FallsBackToANewConnection()
+    {
+        using var file = new ShmFile(4096, seed: 6);
+        using SafeFileHandle served = file.Open(FileAccess.Read);
+        using var server = new SeqPacketServer(_ => ServerReply.Success(served));
+        string goneSocket = Path.Combine(server.Directory, "gone.sock");
+        SafeUnixSocketHandle? early;
+        using (var gone = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified))
+        {
+            gone.Bind(new UnixDomainSocketEndPoint(goneSocket));
+            gone.Listen(4);
+            early = FdHandoutClient.TryConnectEarly(goneSocket, s_timeout);
+            Assert.NotNull(early);
+        }
+
+        using (early)
+        {
+            // The listener closed with the connection still in its backlog, as when the daemon restarts during Open.
+            using SafeFileHandle received = FdHandoutClient.Redeem(early, server.SocketPath, s_token, s_timeout, CancellationToken.None);
+
+            Assert.False(received.IsInvalid);
+            Assert.Equal(s_token, Assert.Single(server.Requests));
+        }
+    }
+
+    [Fact]
+    public void TryConnectEarly_NoDaemon_IsNull()
+    {
+        using var server = new SeqPacketServer(_ => ServerReply.Hangup);
+
+        Assert.Null(FdHandoutClient.TryConnectEarly(Path.Combine(server.Directory, "absent.sock"), s_timeout));
+    }
+
+    [Fact]
     public void Redeem_ErrorStatus_ThrowsHandoutFailedWithStatusAndText()
     {
         using var server = new SeqPacketServer(_ => ServerReply.Failure(HandoutStatus.PeerUidMismatch, "peer uid 1000 is not the uid 0 that called Open"));
