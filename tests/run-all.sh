@@ -5,10 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The daemon tests use Debian's python3 (socket.recv_fds, mmap) as a non-C# peer, and setpriv to act as another uid.
+# The daemon tests use Debian's python3 (socket.recv_fds, mmap) as a non-C# peer, setpriv to act as another uid,
+# and libvirt's client library (libvirt0) for the VM inventory through its in-process test:/// driver.
 need_apt=()
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
+# grep reads all of ldconfig's output (no -q): an early exit could SIGPIPE ldconfig, a failure under pipefail.
+ldconfig -p | grep 'libvirt.so.0 ' >/dev/null || need_apt+=(libvirt0)
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null

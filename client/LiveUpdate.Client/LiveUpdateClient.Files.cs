@@ -188,35 +188,41 @@ public sealed partial class LiveUpdateClient
         {
             OpenResponse response = await FilesClient.OpenAsync(new OpenRequest { Path = path, Access = access }, CallOptions(cancellationToken))
                 .ResponseAsync.ConfigureAwait(false);
-            FileExtent[] extents = ExtentMap.Validate(response.Extents, response.SizeBytes, path);
-            if (response.Token.IsEmpty || string.IsNullOrEmpty(response.FdSocketPath) || !Path.IsPathRooted(response.FdSocketPath))
-            {
-                throw new LiveUpdateException(
-                    LiveUpdateError.ProtocolViolation,
-                    $"Open of {path}: the daemon sent no token or no absolute fd socket path ('{response.FdSocketPath}')");
-            }
-
-            string socketPath = response.FdSocketPath;
-            _fdSocketPath = socketPath;
-            if (early is not null && !string.Equals(socketPath, expectedSocket, StringComparison.Ordinal))
-            {
-                early.Dispose();
-                early = null;
-            }
-
-            // The hand-out blocks in recvmsg for tens of microseconds (at most HandoutTimeout): keep it off the thread that
-            // completed the gRPC call, which may be the HTTP/2 connection's reader.
-            byte[] token = response.Token.ToByteArray();
-            SafeUnixSocketHandle? connection = early;
-            SafeFileHandle descriptor = await Task.Run(
-                () => FdHandoutClient.Redeem(connection, socketPath, token, timeout, cancellationToken), cancellationToken).ConfigureAwait(false);
-
-            Access granted = response.Access == Access.Unspecified ? access : response.Access;
-            return new OpenedFile(path, descriptor, response.SizeBytes, extents, response.RegionPath, granted);
+            return await RedeemAsync(path, access, response, early, expectedSocket, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             early?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Redeems an OpenResponse (from Open, or from Lifecycle.Reclaim) for its descriptor: checks it, then exchanges the
+    /// token on the fd socket, over <paramref name="early"/> when it was connected to the socket the response names.
+    /// </summary>
+    private async Task<OpenedFile> RedeemAsync(
+        string path, Access access, OpenResponse response, SafeUnixSocketHandle? early, string? earlySocket, CancellationToken cancellationToken)
+    {
+        FileExtent[] extents = ExtentMap.Validate(response.Extents, response.SizeBytes, path);
+        if (response.Token.IsEmpty || string.IsNullOrEmpty(response.FdSocketPath) || !Path.IsPathRooted(response.FdSocketPath))
+        {
+            throw new LiveUpdateException(
+                LiveUpdateError.ProtocolViolation,
+                $"Open of {path}: the daemon sent no token or no absolute fd socket path ('{response.FdSocketPath}')");
+        }
+
+        string socketPath = response.FdSocketPath;
+        _fdSocketPath = socketPath;
+        SafeUnixSocketHandle? connection = string.Equals(socketPath, earlySocket, StringComparison.Ordinal) ? early : null;
+
+        // The hand-out blocks in recvmsg for tens of microseconds (at most HandoutTimeout): keep it off the thread that
+        // completed the gRPC call, which may be the HTTP/2 connection's reader.
+        byte[] token = response.Token.ToByteArray();
+        TimeSpan timeout = _handoutTimeout;
+        SafeFileHandle descriptor = await Task.Run(
+            () => FdHandoutClient.Redeem(connection, socketPath, token, timeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+        Access granted = response.Access == Access.Unspecified ? access : response.Access;
+        return new OpenedFile(path, descriptor, response.SizeBytes, extents, response.RegionPath, granted);
     }
 }

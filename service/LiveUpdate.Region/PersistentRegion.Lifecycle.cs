@@ -5,10 +5,11 @@ namespace LiveUpdate.Region;
 public sealed partial class PersistentRegion
 {
     /// <summary>
-    /// Moves the lifecycle state machine (DESIGN §7) and bumps the generation, in one atomic superblock update.
+    /// Moves the lifecycle state machine (DESIGN §7), records when and (optionally) the reconcile cause, and bumps the
+    /// generation, in one atomic superblock update.
     /// Illegal transitions throw <see cref="RegionError.FailedPrecondition"/>.
     /// </summary>
-    public RegionInfo TransitionTo(LifecycleState next)
+    public RegionInfo TransitionTo(LifecycleState next, ReconcileCause? cause = null)
     {
         lock (_lock)
         {
@@ -19,9 +20,16 @@ public sealed partial class PersistentRegion
                 throw new RegionException(RegionError.FailedPrecondition, $"the region cannot go from {current} to {next}");
             }
 
+            var now = NowUnixMs();
             _superblocks.Update((ref SuperblockRecord sb) =>
             {
                 sb.LifecycleState = (uint)next;
+                sb.StateChangedAtUnixMs = now;
+                if (cause is { } c)
+                {
+                    sb.ReconcileCause = (uint)c;
+                }
+
                 sb.Generation++;
             });
         }
@@ -31,9 +39,10 @@ public sealed partial class PersistentRegion
 
     /// <summary>
     /// Records the boot id of the running kernel (the previous one is kept) and, optionally, the state the
-    /// caller chose for this boot — both in one atomic superblock update, so a crash cannot separate them.
+    /// caller chose for this boot with its reconcile cause — all in one atomic superblock update, so a crash cannot
+    /// separate them.
     /// </summary>
-    public RegionInfo RecordBoot(Guid bootId, LifecycleState? state = null)
+    public RegionInfo RecordBoot(Guid bootId, LifecycleState? state = null, ReconcileCause? cause = null)
     {
         lock (_lock)
         {
@@ -44,6 +53,7 @@ public sealed partial class PersistentRegion
                 throw new RegionException(RegionError.FailedPrecondition, $"the region cannot go from {current} to {next}");
             }
 
+            var now = NowUnixMs();
             _superblocks.Update((ref SuperblockRecord sb) =>
             {
                 if (sb.BootId.ToGuid() != bootId)
@@ -52,9 +62,15 @@ public sealed partial class PersistentRegion
                     sb.BootId = Uuid.From(bootId);
                 }
 
-                if (state is { } s)
+                if (state is { } s && s != (LifecycleState)sb.LifecycleState)
                 {
                     sb.LifecycleState = (uint)s;
+                    sb.StateChangedAtUnixMs = now;
+                }
+
+                if (cause is { } c)
+                {
+                    sb.ReconcileCause = (uint)c;
                 }
 
                 sb.Generation++;
@@ -73,6 +89,7 @@ public sealed partial class PersistentRegion
         (LifecycleState.Frozen, LifecycleState.Active) => true,
         (LifecycleState.Frozen, LifecycleState.Reconciling) => true,
         (LifecycleState.Active, LifecycleState.Reconciling) => true,
+        (LifecycleState.Freezing, LifecycleState.Reconciling) => true, // rebooted before the freeze sealed
         (LifecycleState.Reconciling, LifecycleState.Active) => true,
         _ => false,
     };

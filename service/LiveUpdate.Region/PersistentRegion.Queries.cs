@@ -62,6 +62,17 @@ public sealed partial class PersistentRegion
         }
     }
 
+    /// <summary>The files (not directories) of VM <paramref name="vmUuid"/>, sorted by path; only those are described.</summary>
+    public IReadOnlyList<RegionFileInfo> ListFilesOfVm(Guid vmUuid)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            return _nodes.Values.Where(node => !node.IsDirectory && node.VmUuid == vmUuid).Select(node => node.ToInfo())
+                .OrderBy(info => info.Path, StringComparer.Ordinal).ToList();
+        }
+    }
+
     /// <summary>Space and inode usage.</summary>
     public RegionStatistics GetStatistics()
     {

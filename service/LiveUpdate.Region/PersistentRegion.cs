@@ -162,6 +162,8 @@ public sealed partial class PersistentRegion : IDisposable
                     PreviousBootId = sb.PreviousBootId.ToGuid(),
                     FormattedAt = DateTimeOffset.FromUnixTimeMilliseconds(sb.FormattedAtUnixMs),
                     AttachCount = (long)sb.AttachCount,
+                    ReconcileCause = (ReconcileCause)sb.ReconcileCause,
+                    StateChangedAt = sb.StateChangedAtUnixMs == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(sb.StateChangedAtUnixMs),
                 };
             }
         }

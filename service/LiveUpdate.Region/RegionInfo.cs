@@ -33,6 +33,12 @@ public sealed record RegionInfo
     public required Guid PreviousBootId { get; init; }
     /// <summary>When the region was formatted.</summary>
     public required DateTimeOffset FormattedAt { get; init; }
+    /// <summary>Why the region is (or was last) reconciled.</summary>
+    public required ReconcileCause ReconcileCause { get; init; }
+
+    /// <summary>When <see cref="State"/> last changed, or null when never recorded.</summary>
+    public required DateTimeOffset? StateChangedAt { get; init; }
+
     /// <summary>How many times the region has been attached.</summary>
     public required long AttachCount { get; init; }
 }

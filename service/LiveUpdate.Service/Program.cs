@@ -102,6 +102,7 @@ if (app.Services.GetRequiredService<DaemonMetrics>().Registry is { } registry)
 }
 
 app.MapGrpcService<FilesService>();
+app.MapGrpcService<LifecycleService>();
 app.MapGrpcHealthChecksService();
 app.MapGrpcReflectionService();
 

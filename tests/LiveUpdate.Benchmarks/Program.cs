@@ -2,20 +2,21 @@ using System.Diagnostics;
 using LiveUpdate.Benchmarks.Daemon;
 using LiveUpdate.Benchmarks.Engine;
 using LiveUpdate.Benchmarks.Harness;
+using LiveUpdate.Benchmarks.Lifecycle;
 
 namespace LiveUpdate.Benchmarks;
 
 /// <summary>
 /// End-to-end benchmark harness: <c>dotnet run -c Release --project tests/LiveUpdate.Benchmarks -- SUITE</c>
 /// measures one suite, prints its table and writes <c>bench-results/SUITE.json</c> in the current directory.
-/// A new suite (lifecycle, dma) is one more <see cref="IBenchmarkSuite"/> in <see cref="s_suites"/>.
+/// A new suite (dma) is one more <see cref="IBenchmarkSuite"/> in <see cref="s_suites"/>.
 /// </summary>
 internal static class Program
 {
     /// <summary>Where region files go: tmpfs, so they are sparse and never touch a disk.</summary>
     private const string DefaultScratchRoot = "/dev/shm";
 
-    private static readonly IBenchmarkSuite[] s_suites = [new EngineSuite(), new DaemonSuite()];
+    private static readonly IBenchmarkSuite[] s_suites = [new EngineSuite(), new DaemonSuite(), new LifecycleSuite()];
 
     public static int Main(string[] args)
     {

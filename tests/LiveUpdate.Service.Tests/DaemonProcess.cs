@@ -189,7 +189,7 @@ public sealed class DaemonProcess : IAsyncDisposable
         }
 
         start.Environment["NOTIFY_SOCKET"] = NotifyPath;
-        foreach (var name in new[] { "LIVEUPDATE_REGION", "LIVEUPDATE_SOCKET_DIR", "LIVEUPDATE_FORMAT", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM" })
+        foreach (var name in new[] { "LIVEUPDATE_REGION", "LIVEUPDATE_SOCKET_DIR", "LIVEUPDATE_FORMAT", "LIVEUPDATE_LIBVIRT_URI", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM" })
         {
             start.Environment.Remove(name);
         }

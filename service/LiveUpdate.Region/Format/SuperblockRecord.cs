@@ -12,7 +12,7 @@ namespace LiveUpdate.Region.Format;
 /// 88 physical base    | 96 sequence      | 104 journal offset | 112 journal size
 /// 120 checkpoint offset | 128 checkpoint sequence | 136 chunk table offset | 144 chunk table pages
 /// 148 min reader version | 152 header size | 160 formatted at | 168 attached at | 176 previous boot id (16)
-/// 192 attach count | 200..504 reserved (zero) | 504 checksum
+/// 192 attach count | 200 reconcile cause | 204 reserved | 208 state changed at | 216..504 reserved (zero) | 504 checksum
 /// </code>
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = TotalSize)]
@@ -57,6 +57,12 @@ internal struct SuperblockRecord
     [FieldOffset(168)] public long AttachedAtUnixMs;
     [FieldOffset(176)] public Uuid PreviousBootId;
     [FieldOffset(192)] public ulong AttachCount;
+
+    /// <summary>Why the region is (or was last) reconciled (<see cref="Region.ReconcileCause"/>; 0 in regions that never recorded one).</summary>
+    [FieldOffset(200)] public uint ReconcileCause;
+
+    /// <summary>When <see cref="LifecycleState"/> last changed (Unix ms; 0 when never recorded).</summary>
+    [FieldOffset(208)] public long StateChangedAtUnixMs;
     [FieldOffset(504)] public ulong Checksum;
 
     /// <summary>Reads a record from untrusted bytes (bounds-checked, no validation).</summary>

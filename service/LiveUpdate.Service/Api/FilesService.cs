@@ -1,12 +1,10 @@
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using LiveUpdate.Region;
-using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Handout;
+using LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Service.Hosting;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;
-using Microsoft.Extensions.Options;
 using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Api;
@@ -20,10 +18,8 @@ namespace LiveUpdate.Service.Api;
 /// </summary>
 internal sealed class FilesService(
     RegionHost regionHost,
-    HandoutTokens tokens,
-    FdHandoutSocket fdSocket,
-    DaemonMetrics metrics,
-    IOptions<DaemonOptions> options,
+    LifecycleGate gate,
+    OpenGrants grants,
     ILogger<FilesService> logger) : Proto.Files.FilesBase
 {
     /// <summary>Mode of a new file when the request sets none (0600).</summary>
@@ -32,7 +28,7 @@ internal sealed class FilesService(
     /// <inheritdoc/>
     public override Task<Proto.RegionInfo> GetRegion(Proto.GetRegionRequest request, ServerCallContext context)
     {
-        CallerOf(context);
+        Callers.Of(context);
         var region = Attached();
         return Task.FromResult(ProtoMapping.ToProto(region.Info, region.GetStatistics()));
     }
@@ -40,7 +36,7 @@ internal sealed class FilesService(
     /// <inheritdoc/>
     public override Task<Proto.FileInfo> CreateFile(Proto.CreateFileRequest request, ServerCallContext context)
     {
-        var caller = CallerOf(context);
+        var caller = Callers.Of(context);
         var path = RequestValidation.Path(request.Path, "path");
         var size = RequestValidation.Size(request.SizeBytes, "size_bytes");
         var kind = RequestValidation.CreatableKind(request.Kind);
@@ -51,6 +47,7 @@ internal sealed class FilesService(
         RegionFileInfo file;
         lock (regionHost.Mutations)
         {
+            gate.DemandMutable(caller, "create", path, kind == FileKind.DeviceState ? vmUuid : null);
             file = region.CreateFile(path, size, kind, new CreateFileOptions(vmUuid, owner, mode));
         }
 
@@ -66,7 +63,7 @@ internal sealed class FilesService(
     /// <inheritdoc/>
     public override Task<Proto.FileInfo> MakeDirectory(Proto.MakeDirectoryRequest request, ServerCallContext context)
     {
-        var caller = CallerOf(context);
+        var caller = Callers.Of(context);
         var path = RequestValidation.Path(request.Path, "path");
         // Unset mode: the engine's directory default (0755), which it gives when asked for the file default.
         var mode = RequestValidation.Mode(request.HasMode, request.Mode, DefaultFileMode);
@@ -75,6 +72,7 @@ internal sealed class FilesService(
         RegionFileInfo directory;
         lock (regionHost.Mutations)
         {
+            gate.DemandMutable(caller, "make directory", path);
             directory = region.MakeDirectory(path, new CreateFileOptions(Guid.Empty, owner, mode));
         }
 
@@ -90,7 +88,7 @@ internal sealed class FilesService(
     /// <inheritdoc/>
     public override Task<Proto.FileInfo> Stat(Proto.StatRequest request, ServerCallContext context)
     {
-        CallerOf(context);
+        Callers.Of(context);
         var path = RequestValidation.Path(request.Path, "path");
         return Task.FromResult(ProtoMapping.ToProto(Attached().Stat(path)));
     }
@@ -98,7 +96,7 @@ internal sealed class FilesService(
     /// <inheritdoc/>
     public override Task<Proto.ListResponse> List(Proto.ListRequest request, ServerCallContext context)
     {
-        CallerOf(context);
+        Callers.Of(context);
         var path = RequestValidation.Path(request.Path, "path");
         var response = new Proto.ListResponse();
         foreach (var entry in Attached().List(path))
@@ -112,7 +110,7 @@ internal sealed class FilesService(
     /// <inheritdoc/>
     public override Task<Proto.FileInfo> Resize(Proto.ResizeRequest request, ServerCallContext context)
     {
-        var caller = CallerOf(context);
+        var caller = Callers.Of(context);
         var path = RequestValidation.Path(request.Path, "path");
         var size = RequestValidation.Size(request.SizeBytes, "size_bytes");
         var region = Attached();
@@ -122,6 +120,7 @@ internal sealed class FilesService(
         {
             var current = region.Stat(path);
             DemandOwnership(caller, current, "resize");
+            gate.DemandMutable(caller, "resize", current.Path, current.Kind == FileKind.DeviceState ? current.VmUuid : null);
             before = current.Size;
             file = region.Resize(path, size);
         }
@@ -138,14 +137,16 @@ internal sealed class FilesService(
     /// <inheritdoc/>
     public override Task<Proto.FileInfo> Rename(Proto.RenameRequest request, ServerCallContext context)
     {
-        var caller = CallerOf(context);
+        var caller = Callers.Of(context);
         var path = RequestValidation.Path(request.Path, "path");
         var newPath = RequestValidation.Path(request.NewPath, "new_path");
         var region = Attached();
         RegionFileInfo file;
         lock (regionHost.Mutations)
         {
-            DemandOwnership(caller, region.Stat(path), "rename");
+            var source = region.Stat(path);
+            DemandOwnership(caller, source, "rename");
+            gate.DemandMutable(caller, "rename", source.Path);
             file = region.Rename(path, newPath);
         }
 
@@ -161,7 +162,7 @@ internal sealed class FilesService(
     /// <inheritdoc/>
     public override Task<Proto.RemoveResponse> Remove(Proto.RemoveRequest request, ServerCallContext context)
     {
-        var caller = CallerOf(context);
+        var caller = Callers.Of(context);
         var path = RequestValidation.Path(request.Path, "path");
         var region = Attached();
         RegionFileInfo file;
@@ -169,6 +170,7 @@ internal sealed class FilesService(
         {
             file = region.Stat(path);
             DemandOwnership(caller, file, "remove");
+            gate.DemandMutable(caller, "remove", file.Path);
             region.Remove(path);
         }
 
@@ -184,63 +186,36 @@ internal sealed class FilesService(
     /// <inheritdoc/>
     public override Task<Proto.OpenResponse> Open(Proto.OpenRequest request, ServerCallContext context)
     {
-        var caller = CallerOf(context);
+        var caller = Callers.Of(context);
         var path = RequestValidation.Path(request.Path, "path");
         var writable = RequestValidation.Writable(request.Access);
         var region = Attached();
-        if (!fdSocket.IsServing)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, "the descriptor socket is not serving; retry"));
-        }
+        grants.DemandServing();
 
-        (byte[] Token, Handout.HandoutGrant Grant)? issued;
-        RegionFileInfo file;
         lock (regionHost.Mutations)
         {
-            file = region.Stat(path);
+            var file = region.Stat(path);
             if (file.Kind == FileKind.Directory)
             {
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, $"'{file.Path}' is a directory: only files can be opened"));
             }
 
             DemandOwnership(caller, file, writable ? "open read-write" : "open");
-            if (writable && region.Info.State is LifecycleState.Freezing or LifecycleState.Frozen)
+            if (writable)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"the host is {region.Info.State.ToString().ToUpperInvariant()} for an update: files open read-only until it thaws"));
+                gate.DemandMutable(caller, "open read-write", file.Path, file.Kind == FileKind.DeviceState ? file.VmUuid : null);
             }
 
-            issued = tokens.TryIssue(new HandoutGrant(caller.Uid, caller.Pid, file.Path, file.Inode, file.Generation, writable));
+            return Task.FromResult(grants.Issue(caller, file, writable));
         }
-
-        if (issued is not { } granted)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"{HandoutTokens.Capacity} descriptor tokens are outstanding; redeem or let them expire, then retry"));
-        }
-
-        metrics.TokenIssued();
-        HandoutLog.TokenIssued(logger, caller.Uid, caller.Pid, granted.Grant.AccessName, file.Path, file.Inode, granted.Grant.ExpiresAt);
-        var response = new Proto.OpenResponse
-        {
-            Token = Google.Protobuf.ByteString.CopyFrom(granted.Token),
-            FdSocketPath = options.Value.FdSocketPath,
-            SizeBytes = (ulong)file.Size,
-            RegionPath = regionHost.RegionPath,
-            ExpiresAt = Timestamp.FromDateTimeOffset(granted.Grant.ExpiresAt),
-            Access = writable ? Proto.Access.ReadWrite : Proto.Access.ReadOnly,
-        };
-        ProtoMapping.AddExtents(response.Extents, file.Extents);
-        return Task.FromResult(response);
     }
 
-    /// <summary>The caller, from the connection's SO_PEERCRED (set by <see cref="PeerCredentialsMiddleware"/>).</summary>
-    private static Caller CallerOf(ServerCallContext context) =>
-        context.GetHttpContext().Features.Get<CallerFeature>()?.Caller
-        ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "no peer credentials: call the daemon on its Unix socket"));
-
-    private PersistentRegion Attached() =>
-        regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached (the daemon is starting or stopping); retry"));
+    private PersistentRegion Attached()
+    {
+        var region = regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached (the daemon is starting or stopping); retry"));
+        gate.DemandNotReconciling();
+        return region;
+    }
 
     private uint OwnerOf(Caller caller, uint? requested, string action, string path)
     {

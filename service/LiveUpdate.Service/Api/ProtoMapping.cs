@@ -91,4 +91,33 @@ internal static class ProtoMapping
         LargestFreeExtentBytes = (ulong)stats.LargestFreeExtent,
         MetadataBytes = (ulong)stats.MetadataBytes,
     };
+
+    /// <summary>A check report as Lifecycle.Check returns it.</summary>
+    public static Proto.CheckReport ToProto(LiveUpdate.Region.Checking.CheckReport report, TimeSpan duration)
+    {
+        var proto = new Proto.CheckReport
+        {
+            Clean = report.Clean,
+            Inodes = (ulong)report.Inodes,
+            UsedBytes = (ulong)report.UsedBytes,
+            FreeBytes = (ulong)report.FreeBytes,
+            TotalBytes = (ulong)report.TotalBytes,
+            RepairRequested = report.RepairRequested,
+            Duration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(duration),
+        };
+        proto.Notes.AddRange(report.Notes);
+        foreach (var problem in report.Problems)
+        {
+            proto.Problems.Add(new Proto.CheckProblem
+            {
+                Structure = problem.Structure,
+                Offset = (ulong)problem.Offset,
+                Message = problem.Message,
+                Repaired = problem.Repaired,
+                RepairNote = problem.RepairNote ?? string.Empty,
+            });
+        }
+
+        return proto;
+    }
 }

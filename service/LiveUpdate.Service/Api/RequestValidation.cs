@@ -38,6 +38,32 @@ internal static class RequestValidation
         : text.Length == 36 && Guid.TryParseExact(text, "D", out var uuid) ? uuid
         : throw Invalid($"vm_uuid '{Shorten(text)}' is not a canonical UUID (8-4-4-4-12 hex digits)");
 
+    /// <summary>A VM UUID that must be given (RegisterVmm, AckFreeze, Reclaim).</summary>
+    public static Guid RequiredVmUuid(string text) =>
+        VmUuid(text) is var uuid && uuid != Guid.Empty ? uuid : throw Invalid("vm_uuid is required (8-4-4-4-12 hex digits)");
+
+    /// <summary>A VMM's display name: 1–128 characters, none of them control characters.</summary>
+    public static string VmmName(string name) =>
+        name.Length is > 0 and <= 128 && !name.Any(char.IsControl) ? name
+        : throw Invalid($"name '{Shorten(name)}' must be 1–128 printable characters");
+
+    /// <summary>A duration field: unset gives <paramref name="fallback"/>; negative, or over <paramref name="max"/>, is refused.</summary>
+    public static TimeSpan Duration(Google.Protobuf.WellKnownTypes.Duration? value, string field, TimeSpan fallback, TimeSpan max)
+    {
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (value.Seconds < 0 || value.Nanos < 0 || value.Nanos >= 1_000_000_000 || value.Seconds > (long)max.TotalSeconds)
+        {
+            throw Invalid($"{field} must be between 0 and {max.TotalSeconds:0} s");
+        }
+
+        var span = value.ToTimeSpan();
+        return span <= max ? span : throw Invalid($"{field} must be between 0 and {max.TotalSeconds:0} s");
+    }
+
     /// <summary>Permission bits, at most 0777; <paramref name="fallback"/> when unset.</summary>
     public static uint Mode(bool hasMode, uint mode, uint fallback) =>
         !hasMode ? fallback

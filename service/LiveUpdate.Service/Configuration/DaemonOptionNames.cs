@@ -13,6 +13,7 @@ internal static class DaemonOptionNames
     public const string BootIdFile = "boot-id-file";
     public const string AdminGroup = "admin-group";
     public const string MetricsPort = "metrics-port";
+    public const string LibvirtUri = "libvirt-uri";
 
     /// <summary>Every option, in usage order.</summary>
     public static IReadOnlyList<DaemonOption> All { get; } =
@@ -25,6 +26,7 @@ internal static class DaemonOptionNames
         new(BootIdFile, "PATH", $"where the running kernel's boot id is read; default {DaemonOptions.DefaultBootIdFile}"),
         new(AdminGroup, "NAME", "group whose members may manage and open every file, as root may; default none"),
         new(MetricsPort, "N", "serve Prometheus metrics on http://127.0.0.1:N/metrics; default 0 (off)"),
+        new(LibvirtUri, "URI", "libvirt connection whose domains reconcile compares files with (qemu:///system); default none (files alone)"),
     ];
 
     /// <summary>The option called <paramref name="name"/> (case-insensitive), or null.</summary>

@@ -53,6 +53,9 @@ internal sealed class DaemonOptions
     /// <summary><c>--metrics-port N</c>: Prometheus metrics on 127.0.0.1:N; 0 turns them off.</summary>
     public int MetricsPort { get; set; }
 
+    /// <summary><c>--libvirt-uri URI</c>: the libvirt connection the VM inventory is read from (read-only); null for none.</summary>
+    public string? LibvirtUri { get; set; }
+
     /// <summary>The gRPC socket's path.</summary>
     public string GrpcSocketPath => Path.Combine(SocketDirectory, GrpcSocketName);
 

@@ -69,6 +69,9 @@ internal sealed class DaemonOptionsBinder(IConfiguration configuration) : IConfi
                     ? port
                     : throw new FormatException($"'{value}' is not a port number");
                 break;
+            case DaemonOptionNames.LibvirtUri:
+                options.LibvirtUri = value.Length == 0 ? null : value;
+                break;
             default:
                 throw new FormatException($"'{name}' is not handled");
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using LiveUpdate.Region.Devices;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,9 @@ namespace LiveUpdate.Service.Configuration;
 /// <summary>Checks <see cref="DaemonOptions"/> at start: a bad value stops the daemon with exit code 2 and one line naming it.</summary>
 internal sealed class DaemonOptionsValidator : IValidateOptions<DaemonOptions>
 {
+    private static readonly SearchValues<char> s_schemeCharacters =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, DaemonOptions options)
     {
@@ -51,6 +55,22 @@ internal sealed class DaemonOptionsValidator : IValidateOptions<DaemonOptions>
             failures.Add($"--metrics-port: {options.MetricsPort} is not a port (1-65535, or 0 for off)");
         }
 
+        if (options.LibvirtUri is { } uri && !IsLibvirtUri(uri))
+        {
+            failures.Add($"--libvirt-uri: '{uri}' is not a libvirt URI (driver[+transport]://[host]/path, e.g. qemu:///system)");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // The connection is not opened here (libvirtd may start after the daemon): only the form is checked, a scheme of
+    // letters, digits, '+', '-', '.' then "://" (libvirt's URI aliases from libvirt.conf are not accepted), nothing blank.
+    private static bool IsLibvirtUri(string uri)
+    {
+        var scheme = uri.IndexOf("://", StringComparison.Ordinal);
+        return scheme > 0
+            && char.IsAsciiLetter(uri[0])
+            && uri.AsSpan(0, scheme).IndexOfAnyExcept(s_schemeCharacters) < 0
+            && !uri.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
     }
 }

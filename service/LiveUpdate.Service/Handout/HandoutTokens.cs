@@ -111,6 +111,28 @@ internal sealed class HandoutTokens(TimeProvider time)
         return peerUid == found.Uid ? HandoutStatus.Ok : HandoutStatus.UidMismatch;
     }
 
+    /// <summary>
+    /// Forgets every outstanding read-write token (a freeze closes the gate: a descriptor that writes must not be handed
+    /// out after it, whenever its Open was granted); returns how many.
+    /// </summary>
+    public int RevokeWritable()
+    {
+        var revoked = 0;
+        lock (_lock)
+        {
+            foreach (var (key, value) in _grants)
+            {
+                if (value.Writable)
+                {
+                    _grants.Remove(key);
+                    revoked++;
+                }
+            }
+        }
+
+        return revoked;
+    }
+
     /// <summary>Forgets tokens that expired before <paramref name="cutoff"/>. Called under the lock.</summary>
     private void Purge(DateTimeOffset cutoff)
     {

@@ -1,6 +1,7 @@
 using LiveUpdate.Service.Api;
 using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Handout;
+using LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +14,7 @@ internal static class DaemonServices
 {
     /// <summary>
     /// Adds the options, the region host, the socket directory, the descriptor socket, systemd integration, metrics and
-    /// the gRPC services. Hosted services run in this order: region (attach in StartingAsync), socket directory (prepare in
+    /// the gRPC services. Hosted services run in this order: region (attach in StartingAsync), lifecycle (gate state in StartingAsync, the reconcile after a boot in StartedAsync), socket directory (prepare in
     /// StartingAsync, secure the gRPC socket in StartedAsync), descriptor socket (StartAsync), systemd (READY=1 in
     /// StartedAsync); at stop the sockets close first and StoppedAsync detaches and removes the socket files.
     /// </summary>
@@ -29,10 +30,18 @@ internal static class DaemonServices
         services.AddSingleton<CallerAuthorization>();
         services.AddSingleton<HandoutTokens>();
         services.AddSingleton<FdHandoutSocket>();
+        services.AddSingleton<OpenGrants>();
+        services.AddSingleton<VmmRegistry>();
+        services.AddSingleton<LifecycleGate>();
+        services.AddSingleton<FreezeCoordinator>();
+        services.AddSingleton<VmInventorySource>();
+        services.AddSingleton<Reconciler>();
+        services.AddSingleton<LifecycleHost>();
         services.AddSingleton<SystemdNotifier>();
         services.AddSingleton<SystemdIntegration>();
         services.AddSingleton<DaemonMetrics>();
         services.AddHostedService(provider => provider.GetRequiredService<RegionHost>());
+        services.AddHostedService(provider => provider.GetRequiredService<LifecycleHost>());
         services.AddHostedService(provider => provider.GetRequiredService<SocketDirectory>());
         services.AddHostedService(provider => provider.GetRequiredService<FdHandoutSocket>());
         services.AddHostedService(provider => provider.GetRequiredService<SystemdIntegration>());
@@ -47,7 +56,11 @@ internal static class DaemonServices
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks(health => health.Services.Map("liveupdate.v1.Files", _ => true))
+        services.AddGrpcHealthChecks(health =>
+            {
+                health.Services.Map("liveupdate.v1.Files", _ => true);
+                health.Services.Map("liveupdate.v1.Lifecycle", _ => true);
+            })
             .AddCheck<RegionHealthCheck>("region");
         return services;
     }

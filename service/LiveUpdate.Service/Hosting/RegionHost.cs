@@ -1,6 +1,7 @@
 using LiveUpdate.Region;
 using LiveUpdate.Region.Devices;
 using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Service.Observability;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,9 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
 
     /// <summary>The attached region, or null before attach and after detach.</summary>
     public PersistentRegion? Region => _region;
+
+    /// <summary>What attach made of the boot id and state (planned update, unplanned reboot, restart); null before attach.</summary>
+    public BootDecision? Boot { get; private set; }
 
     /// <summary>The region device's path (what descriptors are opened on); set by attach.</summary>
     public string RegionPath { get; private set; } = string.Empty;
@@ -74,7 +78,8 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
 
                 var bootId = ReadBootId(settings.BootIdFile);
                 var before = region.Info;
-                var info = region.RecordBoot(bootId);
+                var decision = BootDecision.Decide(before, bootId);
+                var info = region.RecordBoot(bootId, decision.State, decision.Cause);
                 var report = region.AttachReport;
                 RegionLog.Attached(logger, info.FormatVersion, info.RegionUuid, report.Duration.TotalMilliseconds, report.StateAtAttach,
                     info.Generation, report.JournalTransactionsReplayed, info.AttachCount);
@@ -87,6 +92,16 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
                     RegionLog.BootChanged(logger, before.BootId, bootId, before.BootId == Guid.Empty ? "first attach" : "the host rebooted or was kexec'd");
                 }
 
+                if (decision.State != before.State)
+                {
+                    RegionLog.StateAtBoot(logger, before.State, info.State, decision.Cause);
+                }
+
+                foreach (var warning in decision.Warnings)
+                {
+                    RegionLog.AttachWarning(logger, warning);
+                }
+
                 foreach (var warning in report.Warnings)
                 {
                     RegionLog.AttachWarning(logger, warning.ToString());
@@ -96,6 +111,7 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
                 RegionLog.Usage(logger, stats.Files, stats.Directories, stats.UsedBytes, stats.FreeBytes, stats.LargestFreeExtent);
                 RegionIdentity = StatIdentity(device.Path);
                 RegionPath = device.Path;
+                Boot = decision;
                 _device = device;
                 _region = region;
             }

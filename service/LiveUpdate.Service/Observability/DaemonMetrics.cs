@@ -15,7 +15,9 @@ namespace LiveUpdate.Service.Observability;
 /// <item><c>liveupdate_region_bytes{kind=total|used|free|metadata}</c>, <c>liveupdate_region_files</c>,
 /// <c>liveupdate_region_directories</c> (read from the region at each scrape);</item>
 /// <item><c>liveupdate_handouts_total{result}</c> (ok, unknown_token, expired, uid_mismatch, malformed, open_failed) and
-/// <c>liveupdate_open_tokens_issued_total</c>.</item>
+/// <c>liveupdate_open_tokens_issued_total</c>;</item>
+/// <item><c>liveupdate_lifecycle_state</c> (1 ACTIVE, 2 FREEZING, 3 FROZEN, 4 RECONCILING), <c>liveupdate_lifecycle_generation</c>
+/// and <c>liveupdate_vmms_registered{connected}</c>.</item>
 /// </list>
 /// </summary>
 internal sealed class DaemonMetrics
@@ -26,7 +28,7 @@ internal sealed class DaemonMetrics
     private readonly Counter? _tokensIssued;
 
     /// <summary>Creates the metrics when <c>--metrics-port</c> is set.</summary>
-    public DaemonMetrics(IOptions<DaemonOptions> options, RegionHost regionHost)
+    public DaemonMetrics(IOptions<DaemonOptions> options, RegionHost regionHost, Lifecycle.VmmRegistry vmms)
     {
         if (options.Value.MetricsPort == 0)
         {
@@ -44,6 +46,9 @@ internal sealed class DaemonMetrics
         var bytes = factory.CreateGauge("liveupdate_region_bytes", "Region space in bytes, by kind.", ["kind"]);
         var files = factory.CreateGauge("liveupdate_region_files", "Files in the region (directories not counted).");
         var directories = factory.CreateGauge("liveupdate_region_directories", "Directories in the region, the root included.");
+        var state = factory.CreateGauge("liveupdate_lifecycle_state", "Lifecycle state: 1 ACTIVE, 2 FREEZING, 3 FROZEN, 4 RECONCILING.");
+        var generation = factory.CreateGauge("liveupdate_lifecycle_generation", "Lifecycle generation, bumped on every state or boot change.");
+        var registered = factory.CreateGauge("liveupdate_vmms_registered", "VMMs registered with RegisterVmm, by whether their stream is open.", ["connected"]);
         Registry.AddBeforeCollectCallback(() =>
         {
             try
@@ -57,6 +62,16 @@ internal sealed class DaemonMetrics
                     files.Set(stats.Files);
                     directories.Set(stats.Directories);
                 }
+
+                if (regionHost.Region?.Info is { } info)
+                {
+                    state.Set((double)info.State);
+                    generation.Set(info.Generation);
+                }
+
+                var all = vmms.Snapshot();
+                registered.WithLabels("true").Set(all.Count(v => v.Connected));
+                registered.WithLabels("false").Set(all.Count(v => !v.Connected));
             }
             catch (ObjectDisposedException)
             {

@@ -32,4 +32,7 @@ internal static partial class RegionLog
 
     [LoggerMessage(EventId = 107, EventName = "RegionDetached", Level = LogLevel.Information, Message = "detached region {Path}")]
     public static partial void Detached(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 108, EventName = "StateAtBoot", Level = LogLevel.Warning, Message = "lifecycle state {Before} -> {After} at attach ({Cause})")]
+    public static partial void StateAtBoot(ILogger logger, LifecycleState before, LifecycleState after, ReconcileCause cause);
 }

@@ -17,7 +17,8 @@ internal sealed class DaemonProcess : IDisposable
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
     private static readonly string[] s_inheritedVariables =
         ["LIVEUPDATE_REGION", "LIVEUPDATE_REGION_SIZE", "LIVEUPDATE_FORMAT", "LIVEUPDATE_SOCKET_DIR", "LIVEUPDATE_PHYS_BASE",
-         "LIVEUPDATE_BOOT_ID_FILE", "LIVEUPDATE_ADMIN_GROUP", "LIVEUPDATE_METRICS_PORT", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"];
+         "LIVEUPDATE_BOOT_ID_FILE", "LIVEUPDATE_ADMIN_GROUP", "LIVEUPDATE_METRICS_PORT", "LIVEUPDATE_LIBVIRT_URI",
+         "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"];
 
     private readonly Process _process;
     private readonly Socket _notify;
@@ -28,7 +29,7 @@ internal sealed class DaemonProcess : IDisposable
     private long _readyTimestamp;
     private bool _disposed;
 
-    private DaemonProcess(DaemonDirectory directory, DaemonOutput output)
+    private DaemonProcess(DaemonDirectory directory, DaemonOutput output, IReadOnlyList<string> arguments)
     {
         Directory = directory;
         Output = output;
@@ -37,7 +38,7 @@ internal sealed class DaemonProcess : IDisposable
         _notify.Bind(new UnixDomainSocketEndPoint(directory.NotifyPath));
         _notifyThread = new Thread(ReceiveNotifications) { IsBackground = true, Name = "daemon-notify" };
         _notifyThread.Start();
-        _process = new Process { StartInfo = StartInfo(directory, output) };
+        _process = new Process { StartInfo = StartInfo(directory, output, arguments) };
         if (output == DaemonOutput.Lines)
         {
             _process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -73,10 +74,13 @@ internal sealed class DaemonProcess : IDisposable
         }
     }
 
-    /// <summary>Starts the daemon on <paramref name="directory"/> without waiting for it.</summary>
-    public static DaemonProcess Start(DaemonDirectory directory, DaemonOutput output)
+    /// <summary>
+    /// Starts the daemon on <paramref name="directory"/> without waiting for it; <paramref name="arguments"/> are added to
+    /// its command line (<c>--boot-id-file PATH</c>, <c>--libvirt-uri URI</c>).
+    /// </summary>
+    public static DaemonProcess Start(DaemonDirectory directory, DaemonOutput output, IReadOnlyList<string>? arguments = null)
     {
-        var daemon = new DaemonProcess(directory, output);
+        var daemon = new DaemonProcess(directory, output, arguments ?? []);
         try
         {
             daemon.StartedTimestamp = Stopwatch.GetTimestamp();
@@ -97,9 +101,9 @@ internal sealed class DaemonProcess : IDisposable
     }
 
     /// <summary>Starts the daemon and waits for READY=1; throws with its output when it exits or times out first.</summary>
-    public static DaemonProcess StartAndWait(DaemonDirectory directory, DaemonOutput output)
+    public static DaemonProcess StartAndWait(DaemonDirectory directory, DaemonOutput output, IReadOnlyList<string>? arguments = null)
     {
-        var daemon = Start(directory, output);
+        var daemon = Start(directory, output, arguments);
         try
         {
             daemon.WaitForReady();
@@ -199,9 +203,9 @@ internal sealed class DaemonProcess : IDisposable
         File.Delete(Directory.NotifyPath);
     }
 
-    private static ProcessStartInfo StartInfo(DaemonDirectory directory, DaemonOutput output)
+    private static ProcessStartInfo StartInfo(DaemonDirectory directory, DaemonOutput output, IReadOnlyList<string> arguments)
     {
-        string[] daemon = ["dotnet", DaemonBinary.Path, "--region", directory.RegionPath, "--socket-dir", directory.SocketDirectory, "--format"];
+        string[] daemon = ["dotnet", DaemonBinary.Path, "--region", directory.RegionPath, "--socket-dir", directory.SocketDirectory, "--format", .. arguments];
         ProcessStartInfo start;
         if (output == DaemonOutput.File)
         {

@@ -13,6 +13,7 @@ public sealed class LifecycleTests
         (LifecycleState.Frozen, LifecycleState.Active),        // Thaw (update abandoned)
         (LifecycleState.Frozen, LifecycleState.Reconciling),   // kexec, daemon starts
         (LifecycleState.Active, LifecycleState.Reconciling),   // unplanned reboot
+        (LifecycleState.Freezing, LifecycleState.Reconciling), // rebooted before the freeze sealed
         (LifecycleState.Reconciling, LifecycleState.Active),   // reconcile done
     ];
 
@@ -168,6 +169,30 @@ public sealed class LifecycleTests
         Assert.Equal(expected.Generation, again.Info.Generation);
         Assert.Equal(LifecycleState.Reconciling, again.Info.State);
         Assert.Equal(second, again.AttachReport.BootIdAtAttach);
+    }
+
+    [Fact]
+    public void ReconcileCause_AndStateChangedAt_ArePersisted_AndUntouchedByATransitionWithoutACause()
+    {
+        using var temp = new TempRegion();
+        using (var region = temp.Format())
+        {
+            Assert.Null(region.Info.StateChangedAt);
+            Assert.Equal(ReconcileCause.Unknown, region.Info.ReconcileCause);
+            region.RecordBoot(Guid.NewGuid());
+            region.TransitionTo(LifecycleState.Freezing);
+            region.TransitionTo(LifecycleState.Frozen);
+            var info = region.RecordBoot(Guid.NewGuid(), LifecycleState.Reconciling, ReconcileCause.PlannedUpdate);
+            Assert.Equal(ReconcileCause.PlannedUpdate, info.ReconcileCause);
+            Assert.NotNull(info.StateChangedAt);
+        }
+
+        using var again = temp.Attach();
+        Assert.Equal(LifecycleState.Reconciling, again.Info.State);
+        Assert.Equal(ReconcileCause.PlannedUpdate, again.Info.ReconcileCause);
+        var done = again.TransitionTo(LifecycleState.Active);
+        Assert.Equal(ReconcileCause.PlannedUpdate, done.ReconcileCause); // the last reconcile's cause stays on record
+        Assert.NotNull(done.StateChangedAt);
     }
 
     [Fact]

@@ -25,7 +25,8 @@ public sealed partial class RecordLayoutTests
         ("CheckpointSequence", 128, "checkpoint sequence"), ("ChunkTableOffset", 136, "chunk table offset"),
         ("ChunkTablePages", 144, "chunk table pages"), ("MinReaderVersion", 148, "min reader version"), ("HeaderSize", 152, "header size"),
         ("FormattedAtUnixMs", 160, "formatted at"), ("AttachedAtUnixMs", 168, "attached at"), ("PreviousBootId", 176, "previous boot id (16)"),
-        ("AttachCount", 192, "attach count"), ("Checksum", 504, "checksum"),
+        ("AttachCount", 192, "attach count"), ("ReconcileCause", 200, "reconcile cause"), ("StateChangedAtUnixMs", 208, "state changed at"),
+        ("Checksum", 504, "checksum"),
     ];
 
     private static readonly (string Field, int Offset, string Label)[] s_inode =

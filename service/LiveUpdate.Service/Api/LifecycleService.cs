@@ -1,0 +1,287 @@
+using Grpc.Core;
+using LiveUpdate.Region;
+using LiveUpdate.Service.Handout;
+using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Lifecycle;
+using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Security;
+using Proto = LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Service.Api;
+
+/// <summary>
+/// The liveupdate.v1.Lifecycle service (DESIGN §5, §7). Who may call what: anyone who reaches the socket may read the
+/// status, register a VMM, run a plain Check or a dry-run Reconcile; AckFreeze needs the registering uid; Reclaim needs
+/// the files' owner; Freeze, Thaw, Reconcile, Check with repair and CollectGarbage need root or the admin group.
+/// </summary>
+internal sealed class LifecycleService(
+    RegionHost regionHost,
+    LifecycleGate gate,
+    VmmRegistry vmms,
+    FreezeCoordinator freezes,
+    Reconciler reconciler,
+    VmInventorySource inventory,
+    OpenGrants grants,
+    TimeProvider time,
+    ILogger<LifecycleService> logger) : Proto.Lifecycle.LifecycleBase
+{
+    /// <inheritdoc/>
+    public override Task<Proto.LifecycleStatus> GetStatus(Proto.GetStatusRequest request, ServerCallContext context)
+    {
+        Callers.Of(context);
+        var region = Attached();
+        RegionInfo info;
+        LifecycleState state;
+        Proto.ReconcileReport? last;
+        lock (regionHost.Mutations)
+        {
+            // One consistent view: state, generation and the last report change together under this lock.
+            info = region.Info;
+            state = gate.State;
+            last = reconciler.Last;
+        }
+
+        var status = new Proto.LifecycleStatus
+        {
+            State = ProtoMapping.ToProto(state),
+            Generation = (ulong)info.Generation,
+            BootId = info.BootId.ToString(),
+            PreviousBootId = info.PreviousBootId.ToString(),
+            KexecDetected = regionHost.Boot?.KexecDetected ?? false,
+            ReconcileCause = Reconciler.ProtoCause(info.ReconcileCause),
+            Inventory = inventory.Description,
+        };
+        if (info.StateChangedAt is { } changed)
+        {
+            status.StateChangedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(changed);
+        }
+
+        status.Vmms.AddRange(vmms.Snapshot().OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => v.ToProto()));
+        if (last is not null)
+        {
+            status.LastReconcile = last;
+        }
+
+        return Task.FromResult(status);
+    }
+
+    /// <inheritdoc/>
+    public override async Task RegisterVmm(Proto.RegisterVmmRequest request, IServerStreamWriter<Proto.VmmEvent> responseStream, ServerCallContext context)
+    {
+        var caller = Callers.Of(context);
+        var vm = RequestValidation.RequiredVmUuid(request.VmUuid);
+        var name = RequestValidation.VmmName(request.Name);
+        var region = Attached();
+        // REGISTERED goes into the stream inside Register: a freeze woken by the registration may send PREPARE_FOR_UPDATE
+        // to it at once, and the contract says REGISTERED comes first.
+        var registration = vmms.Register(vm, name, caller, FreezeCoordinator.Event(Proto.VmmEventKind.Registered, region, $"registered as the VMM of {vm}"));
+        LifecycleLog.VmmRegistered(logger, vm, name, caller.Uid, caller.Pid);
+        try
+        {
+            if (gate.State == LifecycleState.Active && regionHost.Boot is { KexecDetected: true } && reconciler.Last is { } report
+                && report.Vms.Any(v => v.VmUuid == vm.ToString()))
+            {
+                // Registered after the reconcile ended: it is time to reclaim now. ACTIVE after a new boot means the
+                // reconcile has moved the region out of RECONCILING, so a later report (a dry run, an operator's
+                // reconcile still running) does not make it any less time to reclaim. A VMM registered before the
+                // reconcile stored its report is in the reconcile's broadcast instead (it may get both: harmless). A VM
+                // the report does not name (started since) has nothing to reclaim.
+                var verdict = report.Vms.FirstOrDefault(v => v.VmUuid == vm.ToString())?.Verdict ?? Proto.VmVerdictKind.Resumable;
+                registration.Send(Reconciler.ReclaimReady(region, verdict));
+            }
+
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, registration.Ended);
+            await foreach (var e in registration.Events.ReadAllAsync(linked.Token).ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(e, linked.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The VMM went away, or a newer registration replaced this one, or the daemon stops.
+        }
+        finally
+        {
+            vmms.Disconnected(registration);
+            registration.Dispose();
+            LifecycleLog.VmmDisconnected(logger, vm, name);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.AckFreezeResponse> AckFreeze(Proto.AckFreezeRequest request, ServerCallContext context)
+    {
+        var caller = Callers.Of(context);
+        var vm = RequestValidation.RequiredVmUuid(request.VmUuid);
+        var region = Attached();
+        var registration = vmms.Find(vm)
+            ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"no VMM is registered for VM {vm}: call RegisterVmm first"));
+        if (registration.Caller.Uid != caller.Uid && !caller.IsAdmin)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"VM {vm} was registered by uid {registration.Caller.Uid}; uid {caller.Uid} may not ack for it"));
+        }
+
+        if (gate.State != LifecycleState.Freezing || !vmms.Freezing)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"no freeze is waiting for acks (the host is {gate.State.ToString().ToUpperInvariant()})"));
+        }
+
+        var deviceState = string.Empty;
+        if (request.DeviceStatePath.Length > 0)
+        {
+            var file = region.Stat(request.DeviceStatePath);
+            if (file.Kind != FileKind.DeviceState || file.VmUuid != vm)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"'{file.Path}' is not a DEVICE_STATE file of VM {vm} (it is {file.Kind} of VM {(file.VmUuid == Guid.Empty ? "none" : file.VmUuid)})"));
+            }
+
+            deviceState = file.Path;
+        }
+
+        vmms.Ack(registration, deviceState);
+        var pending = vmms.Snapshot().Count(v => !v.Acked);
+        LifecycleLog.Acked(logger, vm, registration.Name, deviceState, pending);
+        return Task.FromResult(new Proto.AckFreezeResponse { Pending = (uint)pending });
+    }
+
+    /// <inheritdoc/>
+    public override async Task Freeze(Proto.FreezeRequest request, IServerStreamWriter<Proto.FreezeProgress> responseStream, ServerCallContext context)
+    {
+        var caller = Callers.Of(context);
+        Callers.DemandAdmin(caller, "freeze the host");
+        var timeout = RequestValidation.Duration(request.Timeout, "timeout", FreezeCoordinator.DefaultTimeout, FreezeCoordinator.MaxTimeout);
+        Attached();
+        await freezes.FreezeAsync(timeout, request.Force, p => responseStream.WriteAsync(p), context.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public override async Task<Proto.ThawResponse> Thaw(Proto.ThawRequest request, ServerCallContext context)
+    {
+        var caller = Callers.Of(context);
+        Callers.DemandAdmin(caller, "thaw the host");
+        Attached();
+        var found = await freezes.ThawAsync().ConfigureAwait(false);
+        return new Proto.ThawResponse { State = ProtoMapping.ToProto(gate.State), PreviousState = ProtoMapping.ToProto(found) };
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.ReconcileReport> Reconcile(Proto.ReconcileRequest request, ServerCallContext context)
+    {
+        var caller = Callers.Of(context);
+        if (!request.DryRun)
+        {
+            Callers.DemandAdmin(caller, "reconcile the region (a dry run is open to everyone)");
+        }
+
+        Attached();
+        gate.DemandNotReconciling();
+        return reconciler.RunAsync(request.DryRun, context.CancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.ReclaimResponse> Reclaim(Proto.ReclaimRequest request, ServerCallContext context)
+    {
+        var caller = Callers.Of(context);
+        var vm = RequestValidation.RequiredVmUuid(request.VmUuid);
+        var region = Attached();
+        gate.DemandNotReconciling();
+        grants.DemandServing();
+        if (gate.State == LifecycleState.Reconciling)
+        {
+            throw new RpcException(new Status(StatusCode.DataLoss,
+                "the reconcile found problems in the region, so nothing is handed out as good: see luctl reconcile, run luctl check --repair, then luctl reconcile"));
+        }
+
+        if (gate.State is LifecycleState.Freezing or LifecycleState.Frozen)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the host is {gate.State.ToString().ToUpperInvariant()}: reclaim after the kexec"));
+        }
+
+        var response = new Proto.ReclaimResponse
+        {
+            VmUuid = vm.ToString(),
+            Verdict = reconciler.Last?.Vms.FirstOrDefault(v => v.VmUuid == vm.ToString())?.Verdict ?? Proto.VmVerdictKind.Resumable,
+        };
+        lock (regionHost.Mutations)
+        {
+            var files = region.ListFilesOfVm(vm).Where(f => !Quarantine.IsSetAside(f.Path)).ToList();
+            if (files.Count == 0)
+            {
+                throw new RpcException(new Status(StatusCode.NotFound, $"the region holds no files of VM {vm} (see luctl reconcile for its verdict)"));
+            }
+
+            if (files.FirstOrDefault(f => !CallerAuthorization.MayManage(caller, f.OwnerUid)) is { } foreign)
+            {
+                throw new RpcException(new Status(StatusCode.PermissionDenied,
+                    $"uid {caller.Uid} may not reclaim VM {vm}: '{foreign.Path}' belongs to uid {foreign.OwnerUid}"));
+            }
+
+            foreach (var file in files)
+            {
+                response.Files.Add(new Proto.ReclaimedFile { File = ProtoMapping.ToProto(file), Open = grants.Issue(caller, file, writable: true) });
+            }
+        }
+
+        LifecycleLog.Reclaimed(logger, vm, response.Files.Count, caller.Uid, caller.Pid);
+        return Task.FromResult(response);
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.CheckReport> Check(Proto.CheckRequest request, ServerCallContext context)
+    {
+        var caller = Callers.Of(context);
+        var region = Attached();
+        var started = time.GetTimestamp();
+        LiveUpdate.Region.Checking.CheckReport report;
+        if (request.Repair)
+        {
+            Callers.DemandAdmin(caller, "repair the region");
+            lock (regionHost.Mutations)
+            {
+                if (gate.State is LifecycleState.Freezing or LifecycleState.Frozen)
+                {
+                    throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                        $"the host is {gate.State.ToString().ToUpperInvariant()}: repair changes the region; thaw first, or repair after the kexec"));
+                }
+
+                gate.DemandNotReconciling();
+                report = region.Check(repair: true);
+            }
+        }
+        else
+        {
+            report = region.Check(repair: false);
+        }
+
+        var repaired = report.Problems.Count(p => p.Repaired);
+        LifecycleLog.Checked(logger, request.Repair, caller.Uid, report.Problems.Count, repaired);
+        return Task.FromResult(ProtoMapping.ToProto(report, time.GetElapsedTime(started)));
+    }
+
+    /// <inheritdoc/>
+    public override Task<Proto.CollectGarbageResponse> CollectGarbage(Proto.CollectGarbageRequest request, ServerCallContext context)
+    {
+        var caller = Callers.Of(context);
+        Callers.DemandAdmin(caller, "delete quarantined files");
+        var olderThan = RequestValidation.Duration(request.OlderThan, "older_than", TimeSpan.Zero, TimeSpan.FromDays(36_500));
+        var region = Attached();
+        Proto.CollectGarbageResponse response;
+        lock (regionHost.Mutations)
+        {
+            if (!request.DryRun)
+            {
+                gate.DemandMutable(caller, "delete quarantined files in", Quarantine.Root);
+            }
+
+            response = Quarantine.Collect(region, olderThan, time.GetUtcNow(), request.DryRun);
+        }
+
+        LifecycleLog.GarbageCollected(logger, olderThan, request.DryRun, caller.Uid, response.Removed.Count, response.BytesFreed, response.Kept);
+        return Task.FromResult(response);
+    }
+
+    private PersistentRegion Attached() =>
+        regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached (the daemon is starting or stopping); retry"));
+}

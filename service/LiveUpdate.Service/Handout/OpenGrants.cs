@@ -1,0 +1,51 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using LiveUpdate.Region;
+using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Security;
+using Microsoft.Extensions.Options;
+using Proto = LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Service.Handout;
+
+/// <summary>Issues Open's answer for a file the caller may open: a one-time token and where to redeem it (Files.Open, Lifecycle.Reclaim).</summary>
+internal sealed class OpenGrants(
+    RegionHost regionHost,
+    HandoutTokens tokens,
+    FdHandoutSocket fdSocket,
+    DaemonMetrics metrics,
+    IOptions<DaemonOptions> options,
+    ILogger<OpenGrants> logger)
+{
+    /// <summary>Throws UNAVAILABLE when the descriptor socket is not serving (a token could not be redeemed).</summary>
+    public void DemandServing()
+    {
+        if (!fdSocket.IsServing)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the descriptor socket is not serving; retry"));
+        }
+    }
+
+    /// <summary>A token for <paramref name="file"/> bound to <paramref name="caller"/>; RESOURCE_EXHAUSTED when too many are outstanding.</summary>
+    public Proto.OpenResponse Issue(Caller caller, RegionFileInfo file, bool writable)
+    {
+        var issued = tokens.TryIssue(new HandoutGrant(caller.Uid, caller.Pid, file.Path, file.Inode, file.Generation, writable))
+            ?? throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"{HandoutTokens.Capacity} descriptor tokens are outstanding; redeem or let them expire, then retry"));
+        metrics.TokenIssued();
+        HandoutLog.TokenIssued(logger, caller.Uid, caller.Pid, issued.Grant.AccessName, file.Path, file.Inode, issued.Grant.ExpiresAt);
+        var response = new Proto.OpenResponse
+        {
+            Token = Google.Protobuf.ByteString.CopyFrom(issued.Token),
+            FdSocketPath = options.Value.FdSocketPath,
+            SizeBytes = (ulong)file.Size,
+            RegionPath = regionHost.RegionPath,
+            ExpiresAt = Timestamp.FromDateTimeOffset(issued.Grant.ExpiresAt),
+            Access = writable ? Proto.Access.ReadWrite : Proto.Access.ReadOnly,
+        };
+        Api.ProtoMapping.AddExtents(response.Extents, file.Extents);
+        return response;
+    }
+}

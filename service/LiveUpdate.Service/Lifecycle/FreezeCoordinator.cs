@@ -1,0 +1,295 @@
+using Grpc.Core;
+using LiveUpdate.Region;
+using LiveUpdate.Service.Handout;
+using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Observability;
+using Proto = LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Service.Lifecycle;
+
+/// <summary>
+/// The freeze barrier (DESIGN §7): close the gate (FREEZING in the superblock, taken under the mutation lock so in-flight
+/// mutations have finished), revoke read-write tokens, send PREPARE_FOR_UPDATE, wait until every VMM registered at the
+/// start (or since) has acked, then seal (FROZEN, generation bumped). A timeout without force, a Thaw, or the Freeze
+/// caller going away aborts back to ACTIVE and sends THAWED. One freeze at a time.
+/// </summary>
+internal sealed class FreezeCoordinator(
+    RegionHost regionHost,
+    LifecycleGate gate,
+    VmmRegistry vmms,
+    HandoutTokens tokens,
+    TimeProvider time,
+    ILogger<FreezeCoordinator> logger)
+{
+    /// <summary>The default and the longest wait for acks.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest timeout a Freeze may ask for.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(1);
+
+    private readonly Lock _lock = new();
+    private FreezeRun? _running;
+
+    /// <summary>Runs a freeze, writing progress to <paramref name="progress"/>; returns its last message.</summary>
+    public async Task<Proto.FreezeProgress> FreezeAsync(TimeSpan timeout, bool force, Func<Proto.FreezeProgress, Task> progress, CancellationToken cancellationToken)
+    {
+        var region = regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached; retry"));
+        using var run = new FreezeRun(time.GetTimestamp());
+        lock (_lock)
+        {
+            if (_running is not null)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, "a freeze is already running"));
+            }
+
+            gate.DemandNotReconciling();
+            if (gate.State != LifecycleState.Active)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"the host is {gate.State.ToString().ToUpperInvariant()}: only an ACTIVE host can freeze (luctl thaw abandons a freeze or a sealed update)"));
+            }
+
+            _running = run;
+        }
+
+        try
+        {
+            return await RunAsync(region, run, timeout, force, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _running = null;
+            }
+        }
+    }
+
+    /// <summary>Asks a running freeze, if any, to abort (the daemon is stopping).</summary>
+    public void AbortRunning(string reason)
+    {
+        lock (_lock)
+        {
+            _running?.RequestAbort(reason);
+        }
+    }
+
+    /// <summary>
+    /// Abandons the running freeze (and waits for it to end) or a sealed one: back to ACTIVE, THAWED sent. Returns the
+    /// state found. FAILED_PRECONDITION while reconciling.
+    /// </summary>
+    public async Task<LifecycleState> ThawAsync()
+    {
+        FreezeRun? running;
+        lock (_lock)
+        {
+            running = _running;
+        }
+
+        if (running is not null)
+        {
+            running.RequestAbort("thawed by an operator");
+            await running.Finished.ConfigureAwait(false);
+            return LifecycleState.Freezing;
+        }
+
+        var region = regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached; retry"));
+        LifecycleState found;
+        lock (regionHost.Mutations)
+        {
+            found = gate.State;
+            switch (found)
+            {
+                case LifecycleState.Active:
+                    return found;
+                case LifecycleState.Frozen:
+                    region.TransitionTo(LifecycleState.Active);
+                    gate.State = LifecycleState.Active;
+                    break;
+                default:
+                    throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                        $"the host is {found.ToString().ToUpperInvariant()}: nothing to thaw (a reconcile ends by itself; see luctl status)"));
+            }
+        }
+
+        LifecycleLog.Thawed(logger, found);
+        vmms.ResetAcks();
+        vmms.Broadcast(_ => Event(Proto.VmmEventKind.Thawed, region, "the update was abandoned: resume the VM"));
+        return found;
+    }
+
+    private async Task<Proto.FreezeProgress> RunAsync(
+        PersistentRegion region, FreezeRun run, TimeSpan timeout, bool force, Func<Proto.FreezeProgress, Task> progress, CancellationToken cancellationToken)
+    {
+        Proto.FreezeProgress last;
+        void OnChanged() => run.Signal();
+        vmms.Changed += OnChanged;
+        try
+        {
+            await Report(progress, last = Progress(run, Proto.FreezePhase.Draining, "closing the gate: new mutations are refused; waiting for in-flight ones", region)).ConfigureAwait(false);
+
+            // Taking the mutation lock waits for every in-flight mutation; under it the gate closes for the next ones.
+            lock (regionHost.Mutations)
+            {
+                region.TransitionTo(LifecycleState.Freezing);
+                gate.State = LifecycleState.Freezing;
+                vmms.ResetAcks(); // first: it forgets VMMs whose stream dropped before this freeze
+                vmms.Freezing = true;
+                tokens.RevokeWritable();
+            }
+
+            var deadline = time.GetUtcNow() + timeout;
+            LifecycleLog.FreezeStarted(logger, timeout.TotalSeconds, force, vmms.Snapshot().Count);
+            vmms.Broadcast(_ => Event(Proto.VmmEventKind.PrepareForUpdate, region,
+                "pause the VM, save its device state to a DEVICE_STATE file of the VM, then call AckFreeze", deadline));
+
+            using var timer = new CancellationTokenSource(timeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken, run.AbortToken);
+            var notified = new HashSet<VmmRegistration>(vmms.Snapshot());
+            while (true)
+            {
+                // A VMM that (re-)registered during the freeze is told too, and counts.
+                foreach (var registration in vmms.Snapshot())
+                {
+                    if (registration.Connected && notified.Add(registration))
+                    {
+                        registration.Send(Event(Proto.VmmEventKind.PrepareForUpdate, region, "a freeze is running: save the device state and ack", deadline));
+                    }
+                }
+
+                var (acked, pending) = Tally();
+                if (pending.Count == 0)
+                {
+                    last = Seal(region, run, acked, pending, forced: false);
+                    break;
+                }
+
+                last = Progress(run, Proto.FreezePhase.WaitingForAcks, $"waiting for {pending.Count} of {acked.Count + pending.Count} VMMs to ack", region, acked, pending);
+                await Report(progress, last).ConfigureAwait(false);
+                if (!await run.WaitForChangeAsync(linked.Token).ConfigureAwait(false))
+                {
+                    (acked, pending) = Tally();
+                    if (pending.Count == 0)
+                    {
+                        last = Seal(region, run, acked, pending, forced: false);
+                    }
+                    else if (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !run.AbortRequested && force)
+                    {
+                        last = Seal(region, run, acked, pending, forced: true);
+                    }
+                    else
+                    {
+                        var why = run.AbortReason
+                            ?? (cancellationToken.IsCancellationRequested ? "the Freeze caller went away"
+                            : $"timed out after {timeout.TotalSeconds:0.###} s with {pending.Count} VMMs not acked: {string.Join(", ", pending.Select(Describe))}");
+                        last = Abort(region, run, acked, pending, why);
+                    }
+
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            last = Abort(region, run, [], [], $"the freeze failed: {ex.Message}");
+            LifecycleLog.FreezeFailed(logger, ex);
+        }
+        finally
+        {
+            vmms.Changed -= OnChanged;
+            run.Complete();
+        }
+
+        await Report(progress, last).ConfigureAwait(false);
+        return last;
+    }
+
+    private (List<VmmRegistration> Acked, List<VmmRegistration> Pending) Tally()
+    {
+        var all = vmms.Snapshot();
+        return (all.Where(v => v.Acked).ToList(), all.Where(v => !v.Acked).ToList());
+    }
+
+    private Proto.FreezeProgress Seal(PersistentRegion region, FreezeRun run, List<VmmRegistration> acked, List<VmmRegistration> pending, bool forced)
+    {
+        lock (regionHost.Mutations)
+        {
+            region.TransitionTo(LifecycleState.Frozen);
+            gate.State = LifecycleState.Frozen;
+            vmms.Freezing = false;
+            tokens.RevokeWritable();
+        }
+
+        var message = forced
+            ? $"sealed by force: FROZEN with {pending.Count} VMMs not acked: {string.Join(", ", pending.Select(Describe))}"
+            : $"sealed: FROZEN, all {acked.Count} VMMs acked; the host may kexec";
+        LifecycleLog.Frozen(logger, region.Info.Generation, acked.Count, pending.Count, forced, time.GetElapsedTime(run.StartedAt).TotalMilliseconds);
+        var sealedProgress = Progress(run, Proto.FreezePhase.Frozen, message, region, acked, pending);
+        sealedProgress.Forced = forced;
+        return sealedProgress;
+    }
+
+    private Proto.FreezeProgress Abort(PersistentRegion region, FreezeRun run, List<VmmRegistration> acked, List<VmmRegistration> pending, string why)
+    {
+        lock (regionHost.Mutations)
+        {
+            if (gate.State == LifecycleState.Freezing)
+            {
+                region.TransitionTo(LifecycleState.Active);
+                gate.State = LifecycleState.Active;
+            }
+
+            vmms.Freezing = false;
+        }
+
+        vmms.ResetAcks();
+        vmms.Broadcast(_ => Event(Proto.VmmEventKind.Thawed, region, $"the freeze was abandoned ({why}): resume the VM"));
+        LifecycleLog.FreezeAborted(logger, why);
+        return Progress(run, Proto.FreezePhase.Aborted, $"aborted, back to ACTIVE: {why}", region, acked, pending);
+    }
+
+    private static async Task Report(Func<Proto.FreezeProgress, Task> progress, Proto.FreezeProgress message)
+    {
+        try
+        {
+            await progress(message).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException)
+        {
+            // The caller's stream is gone; its cancellation token aborts the freeze.
+        }
+    }
+
+    private Proto.FreezeProgress Progress(
+        FreezeRun run, Proto.FreezePhase phase, string message, PersistentRegion region,
+        IEnumerable<VmmRegistration>? acked = null, IEnumerable<VmmRegistration>? pending = null)
+    {
+        var p = new Proto.FreezeProgress
+        {
+            Phase = phase,
+            Message = message,
+            Elapsed = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(time.GetElapsedTime(run.StartedAt)),
+            Generation = (ulong)region.Info.Generation,
+        };
+        p.Acked.AddRange((acked ?? []).Select(Ref));
+        p.Pending.AddRange((pending ?? []).Select(Ref));
+        return p;
+    }
+
+    private static Proto.VmmRef Ref(VmmRegistration v) => new() { VmUuid = v.VmUuid.ToString(), Name = v.Name, Connected = v.Connected };
+
+    private static string Describe(VmmRegistration v) => $"{v.Name} ({v.VmUuid}{(v.Connected ? string.Empty : ", stream dropped")})";
+
+    /// <summary>An event for a VMM's stream, stamped with the region's state and generation.</summary>
+    internal static Proto.VmmEvent Event(Proto.VmmEventKind kind, PersistentRegion region, string message, DateTimeOffset? deadline = null)
+    {
+        var info = region.Info;
+        var e = new Proto.VmmEvent { Kind = kind, State = (Proto.LifecycleState)info.State, Generation = (ulong)info.Generation, Message = message };
+        if (deadline is { } d)
+        {
+            e.Deadline = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(d);
+        }
+
+        return e;
+    }
+}

@@ -1,0 +1,58 @@
+using Grpc.Core;
+using LiveUpdate.Region;
+using LiveUpdate.Service.Security;
+
+namespace LiveUpdate.Service.Lifecycle;
+
+/// <summary>
+/// Decides whether a Files call may go ahead in the current lifecycle state (DESIGN §7). Every mutation asks while it
+/// holds <see cref="Hosting.RegionHost.Mutations"/>, and every state change that closes the gate is made under that same
+/// lock, so when a freeze has the lock and has set FREEZING, no mutation is half done and none can start.
+/// </summary>
+internal sealed class LifecycleGate(VmmRegistry vmms)
+{
+    private volatile bool _reconcileRunning;
+
+    /// <summary>The lifecycle state as the daemon enforces it (the superblock's, kept in step by whoever changes it).</summary>
+    public LifecycleState State { get; set; } = LifecycleState.Active;
+
+    /// <summary>True while a reconcile runs: every Files call and Reclaim answers UNAVAILABLE.</summary>
+    public bool ReconcileRunning
+    {
+        get => _reconcileRunning;
+        set => _reconcileRunning = value;
+    }
+
+    /// <summary>Throws UNAVAILABLE while a reconcile runs (reads and writes alike).</summary>
+    public void DemandNotReconciling()
+    {
+        if (_reconcileRunning)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the daemon is reconciling the region after a boot; retry in a moment"));
+        }
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="caller"/> may <paramref name="action"/> <paramref name="path"/> now: FAILED_PRECONDITION
+    /// while FREEZING or FROZEN (except, during FREEZING, a registered VMM that has not acked yet, on a DEVICE_STATE file of
+    /// its own VM, <paramref name="deviceStateOf"/>) and while a reconcile is pending.
+    /// </summary>
+    public void DemandMutable(Caller caller, string action, string path, Guid? deviceStateOf = null)
+    {
+        DemandNotReconciling();
+        switch (State)
+        {
+            case LifecycleState.Active:
+                return;
+            case LifecycleState.Freezing when deviceStateOf is { } vm && vm != Guid.Empty && vmms.IsSavingDeviceState(caller, vm):
+                return;
+            case LifecycleState.Freezing or LifecycleState.Frozen:
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"cannot {action} '{path}': the host is {(State == LifecycleState.Frozen ? "frozen" : "freezing")} for an update " +
+                    "(only reads are allowed until it thaws; a VMM saving its device state may write its VM's DEVICE_STATE files until it acks)"));
+            default:
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"cannot {action} '{path}': the region awaits a reconcile after a boot (see luctl status; run luctl check --repair and luctl reconcile)"));
+        }
+    }
+}

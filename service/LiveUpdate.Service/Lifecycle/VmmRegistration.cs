@@ -1,0 +1,83 @@
+using System.Threading.Channels;
+using LiveUpdate.Service.Security;
+using Proto = LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Service.Lifecycle;
+
+/// <summary>
+/// One VMM's RegisterVmm stream: who it is, whether it acked the running freeze, and the events waiting to be written to
+/// it. Events go through an unbounded channel so that a slow VMM never holds up the freeze that notifies it.
+/// </summary>
+internal sealed class VmmRegistration(Guid vmUuid, string name, Caller caller, DateTimeOffset registeredAt) : IDisposable
+{
+    private readonly Lock _lock = new();
+    private bool _disposed;
+    private readonly Channel<Proto.VmmEvent> _events = Channel.CreateUnbounded<Proto.VmmEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _ended = new();
+
+    /// <summary>The VM this VMM runs.</summary>
+    public Guid VmUuid { get; } = vmUuid;
+
+    /// <summary>Its human-readable name.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>The peer credentials of its stream.</summary>
+    public Caller Caller { get; } = caller;
+
+    /// <summary>When it registered.</summary>
+    public DateTimeOffset RegisteredAt { get; } = registeredAt;
+
+    /// <summary>True while its stream is open.</summary>
+    public bool Connected { get; set; } = true;
+
+    /// <summary>Acked the running (or last) freeze.</summary>
+    public bool Acked { get; set; }
+
+    /// <summary>The DEVICE_STATE file it named in its ack, if any.</summary>
+    public string DeviceStatePath { get; set; } = string.Empty;
+
+    /// <summary>The events for the stream, in order.</summary>
+    public ChannelReader<Proto.VmmEvent> Events => _events.Reader;
+
+    /// <summary>Cancelled when a newer registration of the same VM replaces this one.</summary>
+    public CancellationToken Ended => _ended.Token;
+
+    /// <summary>Queues an event for the stream (dropped when the stream is gone).</summary>
+    public void Send(Proto.VmmEvent e) => _events.Writer.TryWrite(e);
+
+    /// <summary>Ends the stream: a newer registration replaced this one, or the daemon stops.</summary>
+    public void End()
+    {
+        _events.Writer.TryComplete();
+        lock (_lock)
+        {
+            if (!_disposed)
+            {
+                _ended.Cancel();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            _ended.Dispose();
+        }
+    }
+
+    /// <summary>The registration as GetStatus shows it.</summary>
+    public Proto.RegisteredVmm ToProto() => new()
+    {
+        VmUuid = VmUuid.ToString(),
+        Name = Name,
+        Pid = (uint)Math.Max(0, Caller.Pid),
+        Uid = Caller.Uid,
+        Acked = Acked,
+        Connected = Connected,
+        DeviceStatePath = DeviceStatePath,
+        RegisteredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(RegisteredAt),
+    };
+}
