@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Polly;
 using Polly.Retry;
@@ -23,6 +24,7 @@ internal sealed class RetryingInvoker
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeSpan _retryTimeout;
     private readonly string _socketPath;
+    private readonly bool _retries;
 
     /// <summary>Builds the pipeline from validated <paramref name="options"/>; <paramref name="random"/> draws the jitter (tests fix it).</summary>
     internal RetryingInvoker(LiveUpdateClientOptions options, Func<double>? random = null)
@@ -33,6 +35,7 @@ internal sealed class RetryingInvoker
         TimeSpan baseDelay = options.RetryBaseDelay;
         TimeSpan maxDelay = options.RetryMaxDelay;
         Action<RetryAttempt>? onRetry = options.OnRetry;
+        _retries = options.MaxAttempts > 1;
 
         var builder = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider };
         if (_retryTimeout != Timeout.InfiniteTimeSpan)
@@ -67,15 +70,46 @@ internal sealed class RetryingInvoker
     /// Runs <paramref name="attempt"/> until it succeeds, fails with a non-retryable error, the attempts run out, or
     /// the overall timeout passes. <paramref name="operation"/> ("Stat of /vm/a") names the call in errors.
     /// </summary>
+    /// <remarks>
+    /// The first attempt runs outside the pipeline (its per-call deadline bounds it): a pipeline execution costs tens of
+    /// microseconds (a linked token source and a timer for the overall timeout), which nearly every call — one that
+    /// succeeds at once — would pay for nothing. A retryable first failure enters the pipeline as its first outcome, so
+    /// backoff, OnRetry numbering and the attempt count are the same as if the pipeline had run it; the overall timeout
+    /// then counts from that failure.
+    /// </remarks>
     internal async Task<TResult> InvokeAsync<TState, TResult>(
         string operation, TState state, Func<TState, CancellationToken, Task<TResult>> attempt, CancellationToken cancellationToken)
     {
+        LiveUpdateException? firstFailure;
+        try
+        {
+            return await attempt(state, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException exception)
+        {
+            firstFailure = RpcErrors.Translate(exception, operation, _socketPath);
+            if (!IsRetryableHere(firstFailure))
+            {
+                throw firstFailure;
+            }
+        }
+        catch (LiveUpdateException exception) when (IsRetryableHere(exception))
+        {
+            firstFailure = exception;
+        }
+
         ResilienceContext context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
         try
         {
             return await _pipeline.ExecuteAsync(
                 static async (context, s) =>
                 {
+                    if (s.first.Value is { } first)
+                    {
+                        s.first.Value = null;
+                        throw first;
+                    }
+
                     try
                     {
                         return await s.attempt(s.state, context.CancellationToken).ConfigureAwait(false);
@@ -86,7 +120,7 @@ internal sealed class RetryingInvoker
                     }
                 },
                 context,
-                (attempt, state, operation, socketPath: _socketPath)).ConfigureAwait(false);
+                (attempt, state, operation, socketPath: _socketPath, first: new StrongBox<LiveUpdateException?>(firstFailure))).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException exception)
         {
@@ -104,4 +138,7 @@ internal sealed class RetryingInvoker
             ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    /// <summary>True when <paramref name="failure"/> is retryable and this invoker retries at all.</summary>
+    private bool IsRetryableHere(LiveUpdateException failure) => _retries && IsRetryable(failure);
 }

@@ -102,12 +102,13 @@ internal sealed class Reconciler(
 
     private async Task<(IReadOnlyList<DomainRecord>? Domains, TimeSpan Elapsed, string? Warning)> ListDomainsAsync(CancellationToken cancellationToken)
     {
+        // Timed from before the inventory is created: its first use loads libvirt.so.0 and libxml2 (tens of ms).
+        var started = Stopwatch.GetTimestamp();
         if (inventory.Inventory is not { } source)
         {
             return (null, TimeSpan.Zero, null);
         }
 
-        var started = Stopwatch.GetTimestamp();
         try
         {
             var domains = await Task.Run(() => source.ListDomains(cancellationToken), cancellationToken).ConfigureAwait(false);
