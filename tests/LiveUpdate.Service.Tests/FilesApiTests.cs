@@ -40,7 +40,8 @@ public sealed class FilesApiTests(RunningDaemon fixture) : IClassFixture<Running
     public async Task CreateFile_ThenStatListResizeRenameRemove_RoundTrips()
     {
         var vm = Guid.NewGuid();
-        await _files.MakeDirectoryAsync(new MakeDirectoryRequest { Path = "/roundtrip" });
+        var directory = await _files.MakeDirectoryAsync(new MakeDirectoryRequest { Path = "/roundtrip" });
+        Assert.Equal(0x1EDu, directory.Mode); // unset mode: 0755 for a directory
         var created = await _files.CreateFileAsync(new CreateFileRequest
         {
             Path = "/roundtrip/ram", SizeBytes = (ulong)(4 * MiB), Kind = FileKind.GuestMemory, VmUuid = vm.ToString("D").ToUpperInvariant(),

@@ -65,8 +65,8 @@ internal sealed class FilesService(
     {
         var caller = Callers.Of(context);
         var path = RequestValidation.Path(request.Path, "path");
-        // Unset mode: the engine's directory default (0755), which it gives when asked for the file default.
-        var mode = RequestValidation.Mode(request.HasMode, request.Mode, DefaultFileMode);
+        // Unset mode: null, for the engine's directory default (0755).
+        uint? mode = request.HasMode ? RequestValidation.Mode(hasMode: true, request.Mode, DefaultFileMode) : null;
         var owner = OwnerOf(caller, RequestValidation.OwnerUid(request.HasOwnerUid, request.OwnerUid), "create", path);
         var region = Attached();
         RegionFileInfo directory;

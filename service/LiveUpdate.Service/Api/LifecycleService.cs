@@ -45,8 +45,8 @@ internal sealed class LifecycleService(
         {
             State = ProtoMapping.ToProto(state),
             Generation = (ulong)info.Generation,
-            BootId = info.BootId.ToString(),
-            PreviousBootId = info.PreviousBootId.ToString(),
+            BootId = ProtoMapping.UuidText(info.BootId),
+            PreviousBootId = ProtoMapping.UuidText(info.PreviousBootId),
             KexecDetected = regionHost.Boot?.KexecDetected ?? false,
             ReconcileCause = Reconciler.ProtoCause(info.ReconcileCause),
             Inventory = inventory.Description,

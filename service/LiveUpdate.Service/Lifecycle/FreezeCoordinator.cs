@@ -126,7 +126,8 @@ internal sealed class FreezeCoordinator(
         vmms.Changed += OnChanged;
         try
         {
-            await Report(progress, last = Progress(run, Proto.FreezePhase.Draining, "closing the gate: new mutations are refused; waiting for in-flight ones", region)).ConfigureAwait(false);
+            await Report(progress, last = Progress(run, Proto.FreezePhase.Draining, "closing the gate: new mutations are refused; waiting for in-flight ones",
+                region, pending: vmms.Snapshot().Where(v => v.Connected))).ConfigureAwait(false);
 
             // Taking the mutation lock waits for every in-flight mutation; under it the gate closes for the next ones.
             lock (regionHost.Mutations)

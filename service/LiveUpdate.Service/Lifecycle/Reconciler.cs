@@ -132,8 +132,8 @@ internal sealed class Reconciler(
             DryRun = dryRun,
             KexecDetected = cause != ReconcileCause.Operator && (boot?.KexecDetected ?? false),
             Cause = ProtoCause(cause),
-            PreviousBootId = info.PreviousBootId.ToString(),
-            CurrentBootId = info.BootId.ToString(),
+            PreviousBootId = ProtoMapping.UuidText(info.PreviousBootId),
+            CurrentBootId = ProtoMapping.UuidText(info.BootId),
             JournalTransactionsReplayed = (uint)region.AttachReport.JournalTransactionsReplayed,
             Inventory = inventory.Description,
         };

@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using LiveUpdate.Cli.Sizes;
+using LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Cli.Commands;
+
+/// <summary>
+/// Custom parsers for option and argument values: a bad value becomes a parse error (exit 2, one line naming the value and
+/// what is accepted) before anything reaches the daemon.
+/// </summary>
+internal static class ArgumentParsers
+{
+    /// <summary>A size: <c>4096</c>, <c>512M</c>, <c>16GiB</c> (see <see cref="SizeParser"/>).</summary>
+    public static ulong Size(ArgumentResult result)
+    {
+        string text = Single(result);
+        if (!SizeParser.TryParse(text, out ulong bytes, out string? error))
+        {
+            result.AddError($"{NameOf(result)}: {error}");
+        }
+
+        return bytes;
+    }
+
+    /// <summary>A duration or age: <c>0</c>, <c>30s</c>, <c>12h</c>, <c>7d</c> (see <see cref="AgeParser"/>).</summary>
+    public static TimeSpan Age(ArgumentResult result)
+    {
+        string text = Single(result);
+        if (!AgeParser.TryParse(text, out TimeSpan age, out string? error))
+        {
+            result.AddError($"{NameOf(result)}: {error}");
+        }
+
+        return age;
+    }
+
+    /// <summary>A VM UUID (<c>3f2504e0-4f89-11d3-9a0c-0305e82c3301</c>, any case, braces allowed).</summary>
+    public static Guid? Uuid(ArgumentResult result)
+    {
+        string text = Single(result);
+        if (!Guid.TryParse(text, CultureInfo.InvariantCulture, out Guid uuid))
+        {
+            result.AddError($"{NameOf(result)}: '{text}' is not a UUID (e.g. 3f2504e0-4f89-11d3-9a0c-0305e82c3301)");
+            return null;
+        }
+
+        return uuid;
+    }
+
+    /// <summary>A user id: a decimal number below 2^32 - 1.</summary>
+    public static uint? Uid(ArgumentResult result)
+    {
+        string text = Single(result);
+        if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint uid) || uid == uint.MaxValue)
+        {
+            result.AddError($"{NameOf(result)}: '{text}' is not a numeric user id");
+            return null;
+        }
+
+        return uid;
+    }
+
+    /// <summary>A file kind luctl may create: guest-memory, device-state or blob (any case, '-' or '_').</summary>
+    public static FileKind Kind(ArgumentResult result)
+    {
+        string text = Single(result);
+        FileKind? kind = text.Replace('_', '-').ToLowerInvariant() switch
+        {
+            "guest-memory" => FileKind.GuestMemory,
+            "device-state" => FileKind.DeviceState,
+            "blob" => FileKind.Blob,
+            _ => null,
+        };
+        if (kind is null)
+        {
+            result.AddError($"{NameOf(result)}: '{text}' is not a kind to create (guest-memory, device-state or blob)");
+        }
+
+        return kind ?? FileKind.Unspecified;
+    }
+
+    /// <summary>A 64-bit address: <c>0x7f0000</c> (hex) or decimal.</summary>
+    public static ulong Address(ArgumentResult result)
+    {
+        string text = Single(result);
+        bool hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        if (!ulong.TryParse(hex ? text.AsSpan(2) : text, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out ulong value)
+            || (hex && text.Length == 2))
+        {
+            result.AddError($"{NameOf(result)}: '{text}' is not an address (0x hex or decimal, below 2^64)");
+        }
+
+        return value;
+    }
+
+    /// <summary>A descriptor number: 0 to 2^31 - 1.</summary>
+    public static int? Descriptor(ArgumentResult result)
+    {
+        string text = Single(result);
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int fd))
+        {
+            result.AddError($"{NameOf(result)}: '{text}' is not a file descriptor number");
+            return null;
+        }
+
+        return fd;
+    }
+
+    /// <summary>Makes <paramref name="argument"/> accept only paths in the region: absolute, so <c>/vm/web-01/ram</c>, not <c>vm/ram</c> or <c>-z</c>.</summary>
+    public static Argument<string> RegionPath(this Argument<string> argument)
+    {
+        ArgumentNullException.ThrowIfNull(argument);
+        argument.Validators.Add(result =>
+        {
+            string text = Single(result);
+            if (result.Tokens.Count > 0 && !text.StartsWith('/'))
+            {
+                result.AddError($"{result.Argument.Name}: '{text}' is not a path in the region (they start with /, e.g. /vm/web-01/ram)");
+            }
+        });
+        return argument;
+    }
+
+    private static string Single(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+
+    private static string NameOf(ArgumentResult result) => result.Parent is OptionResult option
+        ? option.Option.Name
+        : result.Argument.Name;
+}

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using LiveUpdate.Cli.Output;
+using LiveUpdate.Cli.Planning;
+using LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Cli.Commands;
+
+/// <summary>
+/// <c>luctl plan-kexec</c>: the region's <c>memmap=</c> reservation and the <c>kexec -l</c> line that keeps it for the next
+/// kernel (Files.GetRegion, plus this host's <c>/proc/cmdline</c>); see <see cref="KexecPlanner"/>.
+/// </summary>
+internal static class PlanKexecCommand
+{
+    /// <summary>The running kernel's command line.</summary>
+    private const string CommandLinePath = "/proc/cmdline";
+
+    /// <summary>Defines the command.</summary>
+    public static Command Create(CommandSetup setup)
+    {
+        var command = new Command("plan-kexec", "Print the region's memmap= reservation and the kexec command that keeps it for the next kernel");
+        setup.Describe(command, """
+            The reservation is memmap=SIZE!START (kernel-parameters.txt: the range becomes persistent memory, e820 type
+            12), with SIZE and START in the kernel's memparse() notation: a decimal number with the largest binary
+            suffix that divides it exactly (K, M, G, T = 2^10 ... 2^40), e.g. memmap=16G!4G for 16 GiB at 0x100000000.
+
+            When the running kernel's command line (/proc/cmdline) already has a memmap=...!... that covers the region,
+            that one is the reservation, as written, and the kexec line reuses the command line without appending it
+            again (appending on every update would grow the command line). Otherwise the line appends it:
+              kexec -l /boot/vmlinuz-$(uname -r) --initrd=/boot/initrd.img-$(uname -r) --reuse-cmdline --append='memmap=16G!4G'
+            The single quotes keep an interactive shell from expanding '!'. $(uname -r) loads the running kernel's
+            release again: put the new kernel's release there to update the kernel. Then, after 'luctl freeze' ended
+            FROZEN: systemctl kexec.
+
+            A file region (the development backend on tmpfs) does not survive a kexec: refused, exit 4.
+
+            JSON (--json): {"device", "physical_start", "size_bytes", "memmap", "already_reserved", "kexec_load",
+              "kexec_exec"}.
+            """);
+        setup.SetAction(command, async (context, cancellationToken) =>
+        {
+            RegionInfo region = await context.Client.GetRegionAsync(cancellationToken).ConfigureAwait(false);
+            string commandLine = region.Backend == Backend.Devdax && File.Exists(CommandLinePath)
+                ? await File.ReadAllTextAsync(CommandLinePath, cancellationToken).ConfigureAwait(false)
+                : string.Empty;
+            KexecPlan plan = KexecPlanner.Plan(region, commandLine);
+            if (context.Json)
+            {
+                JsonOutput.Write(context.Out, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("device", plan.Device);
+                    writer.WriteNumber("physical_start", plan.PhysicalStart);
+                    writer.WriteNumber("size_bytes", plan.SizeBytes);
+                    writer.WriteString("memmap", plan.Memmap);
+                    writer.WriteBoolean("already_reserved", plan.AlreadyReserved);
+                    writer.WriteString("kexec_load", plan.LoadCommand);
+                    writer.WriteString("kexec_exec", plan.ExecCommand);
+                    writer.WriteEndObject();
+                });
+            }
+            else
+            {
+                Write(context.Out, plan);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The human form of <paramref name="plan"/>.</summary>
+    internal static void Write(TextWriter output, KexecPlan plan)
+    {
+        ulong last = plan.PhysicalStart + plan.SizeBytes - 1;
+        output.WriteLine($"# region {plan.Device}: {Humanize.Size(plan.SizeBytes)} at physical {Humanize.Hex(plan.PhysicalStart)}-{Humanize.Hex(last)}");
+        output.WriteLine($"# reservation: {plan.Memmap}");
+        output.WriteLine(plan.AlreadyReserved
+            ? "# the running kernel's command line has it already; --reuse-cmdline passes it on to the next kernel"
+            : "# not on the running kernel's command line: --append adds it for the next kernel");
+        output.WriteLine("# after 'luctl freeze' ended FROZEN ($(uname -r): put the new kernel's release there to change kernels):");
+        output.WriteLine(plan.LoadCommand);
+        output.WriteLine(plan.ExecCommand);
+    }
+}

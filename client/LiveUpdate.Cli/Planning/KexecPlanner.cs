@@ -1,0 +1,67 @@
+using LiveUpdate.Cli.Errors;
+using LiveUpdate.Cli.Output;
+using LiveUpdate.Cli.Sizes;
+using LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Cli.Planning;
+
+/// <summary>
+/// Works out the <c>memmap=</c> reservation of a device-DAX region and the <c>kexec -l</c> line that keeps it for the next
+/// kernel, from the region's facts (GetRegion) and the running kernel's command line. A pure function: no I/O.
+/// </summary>
+/// <remarks>
+/// The reservation is <c>memmap=SIZE!START</c> (<c>Documentation/admin-guide/kernel-parameters.txt</c>: "mark
+/// specific memory as protected … as e820 type 12 (0xc)"), SIZE and START written for <c>memparse()</c> with the
+/// largest exact binary suffix (<see cref="SuffixFormat"/>: <c>16G!4G</c>). When a <c>memmap=…!…</c> of the running
+/// command line already covers the region, that range is the reservation, as written: the namespace lives at the range
+/// it was created on, and <c>--reuse-cmdline</c> passes it on unchanged, so nothing is appended (appending it again on
+/// every update would grow the command line until the kernel truncates it). Otherwise the region's own range is
+/// appended with <c>--append='…'</c>, single-quoted so that an interactive shell does not expand the <c>!</c>.
+/// </remarks>
+internal static class KexecPlanner
+{
+    /// <summary>The command that boots the loaded kernel (systemd stops services first, the daemon among them).</summary>
+    public const string ExecCommand = "systemctl kexec";
+
+    /// <summary>
+    /// The plan for <paramref name="region"/>; throws <see cref="CliException"/> (exit 4) for a file region, which lives
+    /// in tmpfs and is gone after a kexec, and (exit 1) when the daemon did not report the device's real physical range.
+    /// </summary>
+    public static KexecPlan Plan(RegionInfo region, string commandLine)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        ArgumentNullException.ThrowIfNull(commandLine);
+        switch (region.Backend)
+        {
+            case Backend.File:
+                throw new CliException(
+                    ExitCodes.Refused,
+                    $"the region is a file on tmpfs ({region.Path}); it does not survive a kexec. A live update needs a device-DAX region " +
+                    "(/dev/daxN.M) in RAM reserved with memmap=; see the README on reserving memory");
+            case Backend.Devdax:
+                break;
+            default:
+                throw new CliException(ExitCodes.Failed, $"the daemon reports a region backend luctl does not know ({EnumNames.Of(region.Backend)}); update luctl");
+        }
+
+        if (region.PhysicalBaseSimulated)
+        {
+            throw new CliException(
+                ExitCodes.Failed,
+                $"the daemon has no real physical address for {region.Path} (it reports a simulated one); check /sys/bus/dax/devices/*/resource");
+        }
+
+        ulong start = region.PhysicalBase;
+        ulong size = region.SizeBytes;
+        if (size == 0 || start > ulong.MaxValue - size)
+        {
+            throw new CliException(ExitCodes.Failed, $"the daemon reports an impossible range for {region.Path}: {size} bytes at {Humanize.Hex(start)}");
+        }
+
+        MemmapRange? kept = KernelCommandLine.PersistentRanges(commandLine).Cast<MemmapRange?>().FirstOrDefault(r => r!.Value.Covers(start, size));
+        string memmap = "memmap=" + (kept?.Text ?? $"{SuffixFormat.Format(size)}!{SuffixFormat.Format(start)}");
+        string load = "kexec -l /boot/vmlinuz-$(uname -r) --initrd=/boot/initrd.img-$(uname -r) --reuse-cmdline"
+            + (kept is null ? $" --append='{memmap}'" : string.Empty);
+        return new KexecPlan(region.Path, start, size, memmap, kept is not null, load, ExecCommand);
+    }
+}

@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Builds and installs LiveUpdate on this host, or into a staging root. Run it again after a `git pull`: it changes only
+# what differs, and says "nothing to do" when everything installed is already up to date.
+#
+#   sudo deploy/install.sh                      install into / (then: systemctl enable --now liveupdate)
+#   sudo deploy/install.sh --enable             the same, then enable and start liveupdate.service
+#   deploy/install.sh --prefix /tmp/stage       install into a staging root (no systemctl, no systemd-sysusers)
+#
+# See usage() for what goes where. Needs the .NET 10 SDK (to publish) and, where the daemon runs, the .NET 10 and
+# ASP.NET Core 10 runtimes; the programs are framework-dependent apphosts that find the runtime at $DOTNET_ROOT, in
+# /etc/dotnet/install_location or at /usr/share/dotnet (install.sh writes /etc/dotnet/install_location only when the
+# runtime is elsewhere and the file does not exist yet).
+# Exit codes: 0 installed (or nothing to do), 1 failed, 2 usage.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+usage: deploy/install.sh [--prefix DIR] [--build-dir DIR] [--enable] [--help]
+
+Publishes the daemon (liveupdated) and the operator CLI (luctl): Release, linux-x64, framework-dependent .NET 10,
+ReadyToRun (less JIT work when the daemon starts right after a kexec). Installs:
+  /usr/lib/liveupdate/daemon/              liveupdated and its assemblies (appsettings.json: the daemon's defaults)
+  /usr/lib/liveupdate/cli/                 luctl and its assemblies
+  /usr/bin/luctl                           symbolic link to ../lib/liveupdate/cli/luctl
+  /usr/sbin/liveupdate-kexec               freeze, load the next kernel keeping the region reserved, systemctl kexec
+  /usr/lib/systemd/system/liveupdate.service
+  /usr/lib/tmpfiles.d/liveupdate.conf      /run/liveupdate 0750 root:liveupdate-admin, /dev/shm/liveupdate 0700
+  /usr/lib/sysusers.d/liveupdate.conf      the group liveupdate-admin
+  /etc/libvirt/hooks/qemu.d/liveupdate     creates a persistent domain's guest memory in the region on start
+  /usr/share/doc/liveupdate/README.md
+Files of an earlier build that the new one no longer has are removed from the two program directories.
+Without --prefix (as root) it then creates the group and the directories (systemd-sysusers, systemd-tmpfiles) and,
+when systemd runs, reloads it if the unit changed. It never restarts a running daemon: do that when no update is in
+flight (systemctl restart liveupdate).
+
+options:
+  --prefix DIR     install under DIR (a staging root, e.g. for a package); nothing outside DIR is touched
+  --build-dir DIR  where dotnet builds and publishes (default: deploy/obj, ignored by git; kept for quick re-runs)
+  --enable         after installing, systemctl enable --now liveupdate.service (not with --prefix)
+  -h, --help       print this text
+
+exit codes: 0 installed or nothing to do, 1 failed, 2 usage
+EOF
+}
+
+die() {
+  printf 'install.sh: %s\n' "$*" >&2
+  exit 1
+}
+
+prefix=""
+build_dir=""
+enable=0
+while (($#)); do
+  case "$1" in
+    --prefix)
+      (($# >= 2)) || { usage >&2; exit 2; }
+      prefix=$2
+      shift 2
+      ;;
+    --prefix=*) prefix=${1#--prefix=}; shift ;;
+    --build-dir)
+      (($# >= 2)) || { usage >&2; exit 2; }
+      build_dir=$2
+      shift 2
+      ;;
+    --build-dir=*) build_dir=${1#--build-dir=}; shift ;;
+    --enable) enable=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *)
+      printf 'install.sh: unknown argument %s\n' "$1" >&2
+      usage >&2
+      exit 2
+      ;;
+  esac
+done
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ -n "$prefix" ]]; then
+  [[ "$prefix" == /* ]] || prefix="$PWD/$prefix"
+  prefix=${prefix%/}
+  if ((enable)); then
+    printf 'install.sh: --enable does nothing with --prefix (a staging root has no running systemd)\n' >&2
+    exit 2
+  fi
+elif [[ $(id -u) -ne 0 ]]; then
+  die "installing into / needs root (sudo deploy/install.sh), or stage it with --prefix DIR"
+fi
+build_dir=${build_dir:-$repo/deploy/obj}
+umask 022
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
+
+command -v dotnet >/dev/null || die "dotnet not found: install the .NET 10 SDK (packages dotnet-sdk-10.0 and aspnetcore-runtime-10.0)"
+# grep reads all of it (no -q): an early exit could SIGPIPE dotnet, a failure under pipefail.
+dotnet --list-runtimes | grep '^Microsoft\.AspNetCore\.App 10\.' >/dev/null ||
+  die "the ASP.NET Core 10 runtime is missing (dotnet --list-runtimes): install aspnetcore-runtime-10.0"
+
+changes=0
+note() { printf '  %s\n' "$*"; }
+
+# install_file SRC DEST MODE: copies SRC to DEST (atomically: a running program keeps its old file) unless DEST already
+# has the same bytes and mode.
+install_file() {
+  local src=$1 dest=$2 mode=$3
+  if [[ -f "$dest" && ! -L "$dest" ]] && cmp -s -- "$src" "$dest" && [[ $(stat -c %a -- "$dest") == "$mode" ]]; then
+    return 0
+  fi
+  mkdir -p -- "$(dirname -- "$dest")"
+  local tmp
+  tmp=$(mktemp "$dest.XXXXXX")
+  cp -- "$src" "$tmp"
+  chmod "$mode" -- "$tmp"
+  mv -f -- "$tmp" "$dest"
+  note "installed ${dest#"$prefix"}"
+  changes=$((changes + 1))
+}
+
+# install_tree SRC_DIR DEST_DIR: DEST_DIR becomes a copy of SRC_DIR (executables 0755, the rest 0644); files that are
+# in DEST_DIR but not in SRC_DIR are removed.
+install_tree() {
+  local src=$1 dest=$2 rel mode
+  while IFS= read -r -d '' rel; do
+    rel=${rel#./}
+    mode=644
+    [[ -x "$src/$rel" ]] && mode=755
+    install_file "$src/$rel" "$dest/$rel" "$mode"
+  done < <(cd "$src" && find . -type f -print0 | sort -z)
+  [[ -d "$dest" ]] || return 0
+  while IFS= read -r -d '' rel; do
+    rel=${rel#./}
+    if [[ ! -e "$src/$rel" ]]; then
+      rm -f -- "${dest:?}/$rel"
+      note "removed ${dest#"$prefix"}/$rel (not in this build)"
+      changes=$((changes + 1))
+    fi
+  done < <(cd "$dest" && find . \( -type f -o -type l \) -print0 | sort -z)
+  find "$dest" -mindepth 1 -type d -empty -delete
+}
+
+# install_link TARGET LINK: LINK becomes a symbolic link to TARGET.
+install_link() {
+  local target=$1 link=$2
+  if [[ -L "$link" && $(readlink -- "$link") == "$target" ]]; then
+    return 0
+  fi
+  mkdir -p -- "$(dirname -- "$link")"
+  ln -sfn -- "$target" "$link"
+  note "linked ${link#"$prefix"} -> $target"
+  changes=$((changes + 1))
+}
+
+publish() {
+  local project=$1 out=$2
+  printf 'install.sh: publishing %s\n' "${project#"$repo"/}"
+  # No build servers left running afterwards (MSBuild nodes, the compiler server): an install leaves no processes behind.
+  dotnet publish "$project" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+    -p:PublishDocumentationFile=false -p:PublishReferencesDocumentationFiles=false -p:UseSharedCompilation=false \
+    -nodeReuse:false --artifacts-path "$build_dir/artifacts" -o "$out" -nologo -v quiet ||
+    die "dotnet publish ${project#"$repo"/} failed (see the errors above)"
+}
+
+daemon_out="$build_dir/publish/daemon"
+cli_out="$build_dir/publish/cli"
+# A fresh publish directory each time, so that a file the build no longer produces is not installed again.
+rm -rf -- "$daemon_out" "$cli_out"
+publish "$repo/service/LiveUpdate.Service/LiveUpdate.Service.csproj" "$daemon_out"
+[[ -d "$repo/client/LiveUpdate.Cli" ]] || die "client/LiveUpdate.Cli is missing: this checkout has no luctl to install"
+publish "$repo/client/LiveUpdate.Cli/LiveUpdate.Cli.csproj" "$cli_out"
+[[ -x "$daemon_out/liveupdated" && -x "$cli_out/luctl" ]] || die "the publish produced no liveupdated or luctl apphost"
+
+root="$prefix"
+printf 'install.sh: installing into %s\n' "${root:-/}"
+install_tree "$daemon_out" "$root/usr/lib/liveupdate/daemon"
+install_tree "$cli_out" "$root/usr/lib/liveupdate/cli"
+install_link ../lib/liveupdate/cli/luctl "$root/usr/bin/luctl"
+install_file "$repo/deploy/liveupdate-kexec" "$root/usr/sbin/liveupdate-kexec" 755
+before=$changes
+install_file "$repo/deploy/liveupdate.service" "$root/usr/lib/systemd/system/liveupdate.service" 644
+unit_changed=$((changes - before))
+install_file "$repo/deploy/tmpfiles.d/liveupdate.conf" "$root/usr/lib/tmpfiles.d/liveupdate.conf" 644
+install_file "$repo/deploy/sysusers.d/liveupdate.conf" "$root/usr/lib/sysusers.d/liveupdate.conf" 644
+before=$changes
+install_file "$repo/deploy/libvirt-hook-qemu" "$root/etc/libvirt/hooks/qemu.d/liveupdate" 755
+hook_changed=$((changes - before))
+install_file "$repo/README.md" "$root/usr/share/doc/liveupdate/README.md" 644
+
+# The apphosts look for the runtime at $DOTNET_ROOT, in /etc/dotnet/install_location, else at /usr/share/dotnet.
+dotnet_root=$(dirname -- "$(readlink -f -- "$(command -v dotnet)")")
+global_root=/usr/share/dotnet
+for location in /etc/dotnet/install_location_x64 /etc/dotnet/install_location; do
+  if [[ -f "$location" ]]; then
+    global_root=$(head -n 1 -- "$location")
+    break
+  fi
+done
+if [[ "$(readlink -f -- "$global_root" 2>/dev/null || true)" != "$dotnet_root" ]]; then
+  if [[ -f /etc/dotnet/install_location || -f /etc/dotnet/install_location_x64 ]]; then
+    printf 'install.sh: warning: /etc/dotnet/install_location names %s, but dotnet runs from %s: liveupdated and luctl will use the runtime at %s\n' \
+      "$global_root" "$dotnet_root" "$global_root" >&2
+  else
+    location_file=$(mktemp)
+    printf '%s\n' "$dotnet_root" >"$location_file"
+    install_file "$location_file" "$root/etc/dotnet/install_location" 644
+    rm -f -- "$location_file"
+  fi
+fi
+
+# What was installed must run: both apphosts print their help (this checks the runtime is found, too).
+"$root/usr/lib/liveupdate/daemon/liveupdated" --help >/dev/null ||
+  die "the installed liveupdated does not run (liveupdated --help failed): is the ASP.NET Core 10 runtime installed?"
+"$root/usr/bin/luctl" --help >/dev/null || die "the installed luctl does not run (luctl --help failed)"
+
+if [[ -z "$prefix" ]]; then
+  if command -v systemd-sysusers >/dev/null; then
+    systemd-sysusers /usr/lib/sysusers.d/liveupdate.conf
+  else
+    getent group liveupdate-admin >/dev/null || groupadd --system liveupdate-admin
+  fi
+  if command -v systemd-tmpfiles >/dev/null; then
+    systemd-tmpfiles --create /usr/lib/tmpfiles.d/liveupdate.conf
+  fi
+  if [[ -d /run/systemd/system ]]; then
+    if ((unit_changed)); then
+      systemctl daemon-reload
+    fi
+    if ((enable)); then
+      systemctl enable --now liveupdate.service
+    elif systemctl is-active --quiet liveupdate.service && ((changes)); then
+      printf 'install.sh: liveupdate.service still runs the previous build: systemctl restart liveupdate when no update is in flight\n'
+    fi
+  else
+    printf 'install.sh: systemd is not running here: not reloaded, not enabled\n'
+  fi
+  if ((hook_changed)) && [[ -d /etc/libvirt ]]; then
+    printf 'install.sh: libvirt finds new hook scripts when it starts: systemctl restart libvirtd (or virtqemud) once\n'
+  fi
+fi
+
+if ((changes)); then
+  printf 'install.sh: %d file(s) changed in %s\n' "$changes" "${root:-/}"
+else
+  printf 'install.sh: nothing to do: %s is up to date\n' "${root:-/}"
+fi

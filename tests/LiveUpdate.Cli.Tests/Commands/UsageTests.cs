@@ -1,0 +1,196 @@
+using System.Net.Sockets;
+using LiveUpdate.Cli.Tests.Infrastructure;
+
+namespace LiveUpdate.Cli.Tests.Commands;
+
+/// <summary>
+/// luctl without a daemon: help for every command, usage errors (exit 2, one stderr line, nothing on stdout), and a daemon
+/// that is not there (exit 3, quickly). The real binary runs for the root help, an unknown command, a bad size and the
+/// missing daemon; the long tables of cases run luctl's entry point in-process (same code, no process start each).
+/// </summary>
+[Collection(CliCollection.Name)]
+public sealed class UsageTests
+{
+    /// <summary>A socket directory where no daemon runs.</summary>
+    private static readonly string s_nowhere = Path.Combine("/dev/shm", "luctl-nowhere-" + Guid.NewGuid().ToString("N"));
+
+    public static TheoryData<string, string> EveryCommand => new()
+    {
+        { "", "luctl [command] [options]" },
+        { "status", "LifecycleStatus" },
+        { "region", "RegionInfo" },
+        { "ls", "entries" },
+        { "stat", "extents[] {file_offset, region_offset, length}" },
+        { "create", "--kind <KIND> (REQUIRED)" },
+        { "mkdir", "--parents" },
+        { "rm", "\"removed\": true" },
+        { "freeze", "\"progress\"" },
+        { "thaw", "previous_state" },
+        { "reconcile", "quarantine_path" },
+        { "check", "repair_note" },
+        { "gc", "--older-than <AGE> (REQUIRED)" },
+        { "dma", "UNIMPLEMENTED" },
+        { "dma ls", "UNIMPLEMENTED" },
+        { "dma translate", "<DOMAIN>" },
+        { "plan-kexec", "memmap=16G!4G" },
+        { "qemu-args", "memory-backend-file,id=lu-ramN" },
+    };
+
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(EveryCommand))]
+    public async Task Help_OfEveryCommand_PrintsUsageOptionsDetailsAndExitCodes(string command, string detail)
+    {
+        string[] words = command.Length == 0 ? [] : command.Split(' ');
+        var result = await InProcessLuctl.RunAsync([.. words, "--help"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Usage:", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(("luctl " + command).Trim(), result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--json", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--socket-dir <DIR>", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(detail, result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Exit codes", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, result.Stderr);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Help_Root_ListsEveryCommandAndEveryExitCode()
+    {
+        var result = await LuctlProcess.RunAsync("--help");
+
+        foreach (var command in new[] { "status", "region", "ls", "stat", "create", "mkdir", "rm", "freeze", "thaw", "reconcile", "check", "gc", "dma", "plan-kexec", "qemu-args" })
+        {
+            Assert.Matches($@"(?m)^  {command}\b", result.Stdout);
+        }
+
+        foreach (var code in new[] { "0  ok", "1  the operation failed", "2  usage", "3  the daemon is unreachable", "4  refused by state" })
+        {
+            Assert.Contains(code, result.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    public static TheoryData<string[], string> UsageErrors => new()
+    {
+        { ["bogus"], "unknown command or argument 'bogus'" },
+        { [], "no command given" },
+        { ["dma"], "no command given" },
+        { ["ls", "-z"], "PATH: '-z' is not a path in the region" },
+        { ["stat", "vm/ram"], "PATH: 'vm/ram' is not a path in the region" },
+        { ["status", "-z"], "unknown command or argument '-z'" },
+        { ["create", "/x", "--size", "12x", "--kind", "blob"], "--size: '12x' has an unknown unit 'x'" },
+        { ["create", "/x", "--size", "-5M", "--kind", "blob"], "--size: '-5M' is negative" },
+        { ["create", "/x", "--size", "99999999999P", "--kind", "blob"], "--size: '99999999999P' is too large" },
+        { ["create", "/x", "--size", "18446744073709551616", "--kind", "blob"], "is too large" },
+        { ["create", "/x", "--size", "1.0000001K", "--kind", "blob"], "is not a whole number of bytes" },
+        { ["create", "/x", "--size", "lots", "--kind", "blob"], "'lots' is not a size" },
+        { ["create", "/x", "--kind", "blob"], "--size" },
+        { ["create", "/x", "--size", "4K", "--kind", "sausage"], "'sausage' is not a kind to create" },
+        { ["create", "/x", "--size", "4K", "--kind", "blob", "--vm", "not-a-uuid"], "'not-a-uuid' is not a UUID" },
+        { ["create", "/x", "--size", "4K", "--kind", "blob", "--owner", "-1"], "is not a numeric user id" },
+        { ["gc", "--older-than", "7"], "'7' has no unit: write 7d" },
+        { ["gc", "--older-than", "-1d"], "'-1d' is negative" },
+        { ["gc"], "--older-than" },
+        { ["freeze", "--timeout", "soon"], "'soon' is not a duration" },
+        { ["dma", "translate", "zz", "0x10"], "'zz' is neither a domain id nor a PCI address" },
+        { ["dma", "translate", "1", "0xZZ"], "'0xZZ' is not an address" },
+        { ["qemu-args", "/vm/ram", "--fd", "x"], "'x' is not a file descriptor number" },
+    };
+
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(UsageErrors))]
+    public async Task UsageError_ExitsTwo_WithOneLineOnStderr_AndNothingOnStdout(string[] arguments, string expected)
+    {
+        var result = await InProcessLuctl.RunAsync([.. arguments, "--socket-dir", s_nowhere]);
+        AssertUsageError(result, expected);
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(new[] { "bogus" }, "luctl: unknown command or argument 'bogus' (see 'luctl --help')")]
+    [InlineData(new[] { "create", "/x", "--size", "12x", "--kind", "blob" }, "luctl: --size: '12x' has an unknown unit 'x' (use B, K, M, G, T or P, optionally as KiB, MiB, …) (see 'luctl create --help')")]
+    public async Task UsageError_TheRealBinary_ExitsTwo(string[] arguments, string line)
+    {
+        var result = await LuctlProcess.RunAsync([.. arguments, "--socket-dir", s_nowhere]);
+
+        AssertUsageError(result, line);
+        Assert.Equal(line + "\n", result.Stderr);
+    }
+
+    private static void AssertUsageError(LuctlResult result, string expected)
+    {
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal(string.Empty, result.Stdout);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("luctl: ", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.Contains("--help", line, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task UsageError_RelativeSocketDirectory_ExitsTwo()
+    {
+        var result = await LuctlProcess.RunAsync("status", "--socket-dir", "relative");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal("luctl: --socket-dir must be an absolute path, not 'relative' (see 'luctl status --help')\n", result.Stderr);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task DaemonDown_NoSocket_ExitsThreeWithinSeconds_NamingTheSocketAndWhatToDo()
+    {
+        var result = await LuctlProcess.RunAsync("status", "--socket-dir", s_nowhere);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(string.Empty, result.Stdout);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(
+            $"luctl: status: UNAVAILABLE: cannot connect to {s_nowhere}/liveupdate.sock: no such socket; is liveupdated running? " +
+            "(systemctl status liveupdate; or pass --socket-dir DIR)",
+            line);
+
+        // Retries with backoff for about 1.5 s, not the client library's default 30 s (the rest is process start-up).
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(4), result.ToString());
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task DaemonDown_StaleSocket_ExitsThree_ConnectionRefused()
+    {
+        var directory = Directory.CreateTempSubdirectory("luctl-stale-").FullName;
+        try
+        {
+            // A socket file nobody listens on (bound, never listening): what a daemon killed with SIGKILL leaves behind.
+            // It stays open while luctl runs, since .NET deletes the file of a socket it bound when the socket is disposed.
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            socket.Bind(new UnixDomainSocketEndPoint(Path.Combine(directory, "liveupdate.sock")));
+
+            var result = await LuctlProcess.RunAsync("region", "--socket-dir", directory);
+
+            Assert.True(result.ExitCode == 3, result.ToString());
+            Assert.Contains("luctl: region: UNAVAILABLE: cannot connect to", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains("connection refused", result.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task DaemonDown_EveryCommandThatCallsTheDaemon_ExitsThree()
+    {
+        string[][] commands =
+        [
+            ["status"], ["region"], ["ls"], ["ls", "-l", "/vm"], ["stat", "/x"], ["create", "/x", "--size", "4K", "--kind", "blob"],
+            ["mkdir", "-p", "/a/b"], ["rm", "/x"], ["freeze"], ["thaw"], ["reconcile", "--dry-run"], ["check"],
+            ["gc", "--older-than", "0"], ["dma", "ls"], ["dma", "translate", "1", "0x1000"], ["plan-kexec"], ["qemu-args", "/x"],
+        ];
+
+        var results = await Task.WhenAll(commands.Select(c => InProcessLuctl.RunAsync([.. c, "--json", "--socket-dir", s_nowhere])));
+
+        foreach (var result in results)
+        {
+            Assert.True(result.ExitCode == 3, result.ToString());
+            Assert.Equal(string.Empty, result.Stdout);
+            Assert.Contains("UNAVAILABLE", result.Stderr, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using LiveUpdate.Cli.Commands;
+using LiveUpdate.Cli.Errors;
+using LiveUpdate.Cli.Planning;
+using LiveUpdate.Protocol.V1;
+
+namespace LiveUpdate.Cli.Tests.Units;
+
+/// <summary>plan-kexec's reasoning on hand-worked GetRegion answers for a device-DAX region (this machine has none).</summary>
+public sealed class KexecPlannerTests
+{
+    private const string PlainCommandLine = "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=UUID=0b1c ro quiet\n";
+
+    /// <summary>/dev/dax0.0: 16 GiB at physical 4 GiB (what `memmap=16G!4G` and `ndctl create-namespace --mode=devdax` give).</summary>
+    private static RegionInfo DevDax(ulong start = 0x1_0000_0000, ulong size = 16UL << 30) => new()
+    {
+        Backend = Backend.Devdax,
+        Path = "/dev/dax0.0",
+        SizeBytes = size,
+        PhysicalBase = start,
+        PhysicalBaseSimulated = false,
+        State = LifecycleState.Active,
+    };
+
+    [Fact]
+    public void Plan_DevDaxNotOnTheCommandLine_AppendsTheReservation_InMemparseNotation()
+    {
+        var plan = KexecPlanner.Plan(DevDax(), PlainCommandLine);
+
+        Assert.Equal("memmap=16G!4G", plan.Memmap);
+        Assert.False(plan.AlreadyReserved);
+        Assert.Equal(
+            "kexec -l /boot/vmlinuz-$(uname -r) --initrd=/boot/initrd.img-$(uname -r) --reuse-cmdline --append='memmap=16G!4G'",
+            plan.LoadCommand);
+        Assert.Equal("systemctl kexec", plan.ExecCommand);
+        Assert.Equal(0x1_0000_0000UL, plan.PhysicalStart);
+        Assert.Equal(16UL << 30, plan.SizeBytes);
+    }
+
+    [Fact]
+    public void Plan_HumanText_IsTheHandWorkedText()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        PlanKexecCommand.Write(output, KexecPlanner.Plan(DevDax(), PlainCommandLine));
+
+        Assert.Equal(
+            """
+            # region /dev/dax0.0: 16.0 GiB at physical 0x100000000-0x4ffffffff
+            # reservation: memmap=16G!4G
+            # not on the running kernel's command line: --append adds it for the next kernel
+            # after 'luctl freeze' ended FROZEN ($(uname -r): put the new kernel's release there to change kernels):
+            kexec -l /boot/vmlinuz-$(uname -r) --initrd=/boot/initrd.img-$(uname -r) --reuse-cmdline --append='memmap=16G!4G'
+            systemctl kexec
+
+            """,
+            output.ToString());
+    }
+
+    [Theory]
+    [InlineData("root=/dev/sda1 memmap=16G!4G ro", "memmap=16G!4G")]
+    [InlineData("root=/dev/sda1 memmap=0x400000000!0x100000000", "memmap=0x400000000!0x100000000")]
+    [InlineData("memmap=1G!1G,32G!2G quiet", "memmap=32G!2G")]
+    public void Plan_ReservationAlreadyOnTheCommandLine_KeepsItAsWritten_AndAppendsNothing(string commandLine, string kept)
+    {
+        var plan = KexecPlanner.Plan(DevDax(), commandLine);
+
+        Assert.True(plan.AlreadyReserved);
+        Assert.Equal(kept, plan.Memmap);
+        Assert.Equal("kexec -l /boot/vmlinuz-$(uname -r) --initrd=/boot/initrd.img-$(uname -r) --reuse-cmdline", plan.LoadCommand);
+    }
+
+    [Theory]
+    [InlineData("memmap=8G!4G")]
+    [InlineData("memmap=16G!6G")]
+    [InlineData("memmap=16G@4G")]
+    [InlineData("memmap=16G$4G")]
+    public void Plan_CommandLineRangeThatDoesNotCoverTheRegion_IsNotTrusted(string commandLine)
+    {
+        var plan = KexecPlanner.Plan(DevDax(), commandLine);
+
+        Assert.False(plan.AlreadyReserved);
+        Assert.Equal("memmap=16G!4G", plan.Memmap);
+    }
+
+    [Fact]
+    public void Plan_OddlySizedRegion_UsesTheLargestExactSuffixForEach()
+    {
+        // 6 GiB + 2 MiB at 64 GiB + 2 MiB: neither is a whole number of GiB.
+        var plan = KexecPlanner.Plan(DevDax(start: (64UL << 30) + (2UL << 20), size: (6UL << 30) + (2UL << 20)), string.Empty);
+
+        Assert.Equal("memmap=6146M!65538M", plan.Memmap);
+    }
+
+    [Fact]
+    public void Plan_FileBackend_IsRefusedByState()
+    {
+        var region = new RegionInfo { Backend = Backend.File, Path = "/dev/shm/liveupdate/region", SizeBytes = 1UL << 30, PhysicalBase = 0x1_0000_0000, PhysicalBaseSimulated = true };
+
+        var refusal = Assert.Throws<CliException>(() => KexecPlanner.Plan(region, PlainCommandLine));
+
+        Assert.Equal(4, refusal.ExitCode);
+        Assert.StartsWith("the region is a file on tmpfs (/dev/shm/liveupdate/region); it does not survive a kexec", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_DevDaxWithoutARealPhysicalAddress_Fails()
+    {
+        var region = DevDax();
+        region.PhysicalBaseSimulated = true;
+
+        Assert.Equal(1, Assert.Throws<CliException>(() => KexecPlanner.Plan(region, PlainCommandLine)).ExitCode);
+    }
+}

@@ -1,0 +1,114 @@
+using LiveUpdate.Deploy.Tests.Support;
+using Xunit.Abstractions;
+
+namespace LiveUpdate.Deploy.Tests;
+
+/// <summary>deploy/install.sh --prefix into a staging root: what it installs, that it runs, and that a second run changes nothing.</summary>
+[Collection(InstallCollection.Name)]
+public sealed class InstallTests(InstallFixture install, ITestOutputHelper output)
+{
+    private static readonly (string Path, string Mode)[] s_installed =
+    [
+        ("usr/lib/liveupdate/daemon/liveupdated", "755"),
+        ("usr/lib/liveupdate/daemon/liveupdated.dll", "644"),
+        ("usr/lib/liveupdate/daemon/appsettings.json", "644"),
+        ("usr/lib/liveupdate/cli/luctl", "755"),
+        ("usr/lib/liveupdate/cli/luctl.dll", "644"),
+        ("usr/sbin/liveupdate-kexec", "755"),
+        ("usr/lib/systemd/system/liveupdate.service", "644"),
+        ("usr/lib/tmpfiles.d/liveupdate.conf", "644"),
+        ("usr/lib/sysusers.d/liveupdate.conf", "644"),
+        ("etc/libvirt/hooks/qemu.d/liveupdate", "755"),
+        ("usr/share/doc/liveupdate/README.md", "644"),
+    ];
+
+    [Fact]
+    public void First_install_succeeds_and_puts_every_file_in_place()
+    {
+        output.WriteLine(install.First.Output);
+        Assert.True(install.First.ExitCode == 0, install.First.Output);
+        foreach (var (path, mode) in s_installed)
+        {
+            var full = install[path];
+            Assert.True(File.Exists(full), $"{path} was not installed:\n{install.First.Output}");
+            Assert.Equal(mode, Convert.ToString((int)File.GetUnixFileMode(full), 8));
+        }
+
+        Assert.Equal("../lib/liveupdate/cli/luctl", new FileInfo(install["usr/bin/luctl"]).LinkTarget);
+        Assert.Contains("file(s) changed", install.First.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Installed_copies_of_the_deploy_files_are_identical()
+    {
+        Assert.True(install.First.ExitCode == 0, install.First.Output);
+        Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate.service")), File.ReadAllBytes(install["usr/lib/systemd/system/liveupdate.service"]));
+        Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate-kexec")), File.ReadAllBytes(install["usr/sbin/liveupdate-kexec"]));
+        Assert.Equal(File.ReadAllBytes(Repo.DeployFile("libvirt-hook-qemu")), File.ReadAllBytes(install["etc/libvirt/hooks/qemu.d/liveupdate"]));
+    }
+
+    [Fact]
+    public void Second_install_changes_nothing()
+    {
+        output.WriteLine(install.Second.Output);
+        Assert.True(install.Second.ExitCode == 0, install.Second.Output);
+        Assert.Contains("nothing to do", install.Second.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("installed ", install.Second.Stdout, StringComparison.Ordinal);
+        // The same files and links, with the same modes, sizes, contents and modification times.
+        var before = install.AfterFirst;
+        var after = install.AfterSecond;
+        Assert.Equal(before.Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
+        foreach (var (path, facts) in before)
+        {
+            Assert.True(facts == after[path], $"{path} changed:\n  {facts}\n  {after[path]}");
+        }
+    }
+
+    [Fact]
+    public async Task Installed_luctl_prints_its_help()
+    {
+        var result = await Command.RunAsync(install["usr/bin/luctl"], "--help");
+        output.WriteLine(result.Output);
+        Assert.True(result.ExitCode == 0, result.Output);
+        foreach (var command in new[] { "status", "freeze", "thaw", "create", "rm", "plan-kexec" })
+        {
+            Assert.Contains(command, result.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Installed_daemon_prints_its_help_from_where_the_unit_starts_it()
+    {
+        var unit = await File.ReadAllTextAsync(install["usr/lib/systemd/system/liveupdate.service"]);
+        var execStart = UnitFileTests.ExecStartPath(unit);
+        var result = await Command.RunAsync(install[execStart.TrimStart('/')], "--help");
+        output.WriteLine(result.Output);
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("usage: liveupdated", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--admin-group", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Installed_daemon_is_ReadyToRun()
+    {
+        // A ReadyToRun assembly carries a ManagedNativeHeader (precompiled code); an IL-only one does not.
+        using var stream = File.OpenRead(install["usr/lib/liveupdate/daemon/liveupdated.dll"]);
+        using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+        Assert.NotNull(reader.PEHeaders.CorHeader);
+        Assert.NotEqual(0, reader.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size);
+    }
+
+    [Fact]
+    public async Task Install_help_and_bad_usage()
+    {
+        var help = await Command.RunAsync(Repo.DeployFile("install.sh"), "--help");
+        Assert.True(help.ExitCode == 0, help.Output);
+        Assert.Contains("--prefix DIR", help.Stdout, StringComparison.Ordinal);
+
+        var bad = await Command.RunAsync(Repo.DeployFile("install.sh"), "--no-such-option");
+        Assert.True(bad.ExitCode == 2, bad.Output);
+
+        var enableWithPrefix = await Command.RunAsync(Repo.DeployFile("install.sh"), "--prefix", install.Prefix, "--enable");
+        Assert.True(enableWithPrefix.ExitCode == 2, enableWithPrefix.Output);
+    }
+}
