@@ -104,6 +104,10 @@ public sealed class RestrictedDaemonTests(InstallFixture install, ITestOutputHel
             start.ArgumentList.Add(arg);
         }
 
+        // The install root lives in this test's output directory, which PrivateTmp/ProtectHome would hide when the
+        // clone is under /tmp, /root or /home.
+        start.Environment["UNIT_SANDBOX_KEEP"] = Path.GetDirectoryName(execStart[0])!;
+
         using var daemon = System.Diagnostics.Process.Start(start)!;
         var log = new StringBuilder();
         daemon.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };

@@ -13,6 +13,9 @@
 #                               seccomp-exec.py beside this script (libseccomp through python3).
 # Not reproduced: DevicePolicy/DeviceAllow and IPAddressDeny (cgroup BPF programs that only systemd attaches),
 # RestrictNamespaces, RestrictRealtime, RestrictSUIDSGID, LockPersonality, PrivateIPC, ProtectClock, ProtectHostname.
+# UNIT_SANDBOX_KEEP (optional): one directory that stays visible, read-only, at its own path even where a tmpfs
+# above hides its parent (a test's install root inside a clone under /tmp or /root; on a host the unit's binaries are
+# under /usr, which the sandbox keeps).
 # The command is exec'd at every step, so it keeps the pid this script started with.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +37,14 @@ filter=$(<"$syscalls")
 python=/usr/bin/python3
 seccomp_exec=$(<"$here/seccomp-exec.py")
 
+# Keep the directory before anything hides it: bind it to a private place now, back to its path after the tmpfs mounts.
+keep=${UNIT_SANDBOX_KEEP:-}
+if [[ -n "$keep" ]]; then
+  keep=$(cd "$keep" && pwd -P)
+  kept=$(mktemp -d /dev/shm/unit-sandbox-keep.XXXXXX)
+  mount --bind "$keep" "$kept"
+fi
+
 while read -r mountpoint; do
   mountpoint=$(printf '%b' "$mountpoint") # mountinfo writes a space as \040
   case "$mountpoint" in
@@ -50,6 +61,14 @@ done
 for dir in /root /home /run/user; do
   [[ -d "$dir" ]] && mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$dir"
 done
+if [[ -n "$keep" ]]; then
+  # The tmpfs mounts are still writable: recreate the path (a no-op when nothing hid it), bind back, read-only.
+  mkdir -p "$keep" 2>/dev/null || true
+  mount --bind "$kept" "$keep"
+  mount -o remount,bind,ro "$keep"
+  umount "$kept" && rmdir "$kept"
+fi
+
 if touch /.unit-sandbox-probe 2>/dev/null; then
   echo "unit-sandbox: / is still writable" >&2
   exit 1
