@@ -24,8 +24,8 @@ ReadyToRun (less JIT work when the daemon starts right after a kexec). Installs:
   /usr/bin/luctl                           symbolic link to ../lib/liveupdate/cli/luctl
   /usr/sbin/liveupdate-kexec               freeze, load the next kernel keeping the region reserved, systemctl kexec
   /usr/lib/systemd/system/liveupdate.service
-  /usr/lib/tmpfiles.d/liveupdate.conf      /run/liveupdate 0750 root:liveupdate-admin, /dev/shm/liveupdate 0700
-  /usr/lib/sysusers.d/liveupdate.conf      the group liveupdate-admin
+  /usr/lib/tmpfiles.d/liveupdate.conf      /run/liveupdate 0750 root:liveupdate, /dev/shm/liveupdate 0700
+  /usr/lib/sysusers.d/liveupdate.conf      the groups liveupdate (socket access) and liveupdate-admin (operators)
   /etc/libvirt/hooks/qemu.d/liveupdate     creates a persistent domain's guest memory in the region on start
   /usr/share/doc/liveupdate/README.md
 Files of an earlier build that the new one no longer has are removed from the two program directories.
@@ -214,7 +214,9 @@ if [[ -z "$prefix" ]]; then
   if command -v systemd-sysusers >/dev/null; then
     systemd-sysusers /usr/lib/sysusers.d/liveupdate.conf
   else
-    getent group liveupdate-admin >/dev/null || groupadd --system liveupdate-admin
+    for group in liveupdate liveupdate-admin; do
+      getent group "$group" >/dev/null || groupadd --system "$group"
+    done
   fi
   if command -v systemd-tmpfiles >/dev/null; then
     systemd-tmpfiles --create /usr/lib/tmpfiles.d/liveupdate.conf

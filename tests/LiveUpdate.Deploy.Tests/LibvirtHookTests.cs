@@ -34,6 +34,20 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Prepare_gives_the_file_to_the_vmm_user_when_it_exists()
+    {
+        var result = await RunHookAsync("prepare", Domain(marked: true, "<memory unit='GiB'>4</memory>"), new() { ["LIVEUPDATE_VMM_USER"] = "root" });
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal(
+            [
+                $"stat --json {MemoryPath}",
+                $"create {MemoryPath} --size 4294967296 --kind guest-memory --vm {Uuid} --parents --owner 0",
+            ],
+            RecordedCalls());
+    }
+
+    [Fact]
     public async Task Prepare_of_an_unmarked_domain_does_nothing()
     {
         var result = await RunHookAsync("prepare", Domain(marked: false, "<memory unit='KiB'>4194304</memory>"));
@@ -171,7 +185,8 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
 
     private async Task<CommandResult> RunHookAsync(string operation, string xml, Dictionary<string, string?>? environment = null, string subOperation = "begin")
     {
-        var env = new Dictionary<string, string?> { ["PATH"] = Repo.SystemPath(_dir["bin"]), ["LUCTL"] = null };
+        // No such user by default, so the file is root's and the recorded calls do not depend on this machine's users.
+        var env = new Dictionary<string, string?> { ["PATH"] = Repo.SystemPath(_dir["bin"]), ["LUCTL"] = null, ["LIVEUPDATE_VMM_USER"] = "lu-no-such-user" };
         foreach (var (name, value) in environment ?? [])
         {
             env[name] = value;

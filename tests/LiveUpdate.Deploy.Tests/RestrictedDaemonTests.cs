@@ -78,7 +78,7 @@ public sealed class RestrictedDaemonTests(InstallFixture install, ITestOutputHel
         var socketDirIndex = execStart.IndexOf("--socket-dir");
         Assert.True(socketDirIndex > 0, "ExecStart has no --socket-dir");
         execStart[socketDirIndex + 1] = socketDirectory;
-        // The unit's Group= and --admin-group name liveupdate-admin, which sysusers creates on a real host; this one need
+        // The unit's --admin-group names liveupdate-admin (and Group= liveupdate), which sysusers creates on a real host; this one need
         // not have it, so the sandboxed daemon runs as group root with root as its admin group (and socket directory group).
         var adminGroupIndex = execStart.IndexOf("--admin-group");
         Assert.True(adminGroupIndex > 0, "ExecStart has no --admin-group");

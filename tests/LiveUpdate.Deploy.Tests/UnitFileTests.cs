@@ -72,7 +72,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
         string[] required =
         [
             "Type=notify", "NotifyAccess=main", "WatchdogSec=", "Restart=on-failure", "RuntimeDirectory=liveupdate",
-            "RuntimeDirectoryMode=0750", "Group=liveupdate-admin", "--socket-dir /run/liveupdate",
+            "RuntimeDirectoryMode=0750", "Group=liveupdate", "--socket-dir /run/liveupdate",
             "--admin-group liveupdate-admin", "ProtectSystem=strict", "DevicePolicy=closed", "DeviceAllow=char-dax rw",
             "SystemCallFilter=@system-service", "CapabilityBoundingSet=\n", "NoNewPrivileges=yes",
         ];
@@ -86,7 +86,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Sysusers_and_tmpfiles_create_the_group_and_the_directories()
+    public async Task Sysusers_and_tmpfiles_create_the_groups_and_the_directories()
     {
         RequireTool("/usr/bin/systemd-sysusers");
         RequireTool("/usr/bin/systemd-tmpfiles");
@@ -94,8 +94,11 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
         Directory.CreateDirectory(root["etc"]);
         var sysusers = await Command.RunAsync("/usr/bin/systemd-sysusers", $"--root={root.Path}", Repo.DeployFile("sysusers.d/liveupdate.conf"));
         Assert.True(sysusers.ExitCode == 0, sysusers.Output);
-        var groupLine = File.ReadAllLines(root["etc/group"]).Single(line => line.StartsWith("liveupdate-admin:", StringComparison.Ordinal));
+        // Two groups: liveupdate reaches the sockets (the directory's group), liveupdate-admin may do everything.
+        var groupLine = File.ReadAllLines(root["etc/group"]).Single(line => line.StartsWith("liveupdate:", StringComparison.Ordinal));
         var gid = uint.Parse(groupLine.Split(':')[2], CultureInfo.InvariantCulture);
+        var adminLine = File.ReadAllLines(root["etc/group"]).Single(line => line.StartsWith("liveupdate-admin:", StringComparison.Ordinal));
+        Assert.NotEqual(gid, uint.Parse(adminLine.Split(':')[2], CultureInfo.InvariantCulture));
 
         var tmpfiles = await Command.RunAsync("/usr/bin/systemd-tmpfiles", $"--root={root.Path}", "--create", Repo.DeployFile("tmpfiles.d/liveupdate.conf"));
         Assert.True(tmpfiles.ExitCode == 0 && tmpfiles.Stderr.Length == 0, tmpfiles.Output);
@@ -105,6 +108,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
         // Both again: nothing changes, nothing complains.
         var again = await Command.RunAsync("/usr/bin/systemd-sysusers", $"--root={root.Path}", Repo.DeployFile("sysusers.d/liveupdate.conf"));
         Assert.True(again.ExitCode == 0 && again.Stderr.Length == 0, again.Output);
+        Assert.Single(File.ReadAllLines(root["etc/group"]), line => line.StartsWith("liveupdate:", StringComparison.Ordinal));
         Assert.Single(File.ReadAllLines(root["etc/group"]), line => line.StartsWith("liveupdate-admin:", StringComparison.Ordinal));
         var tmpfilesAgain = await Command.RunAsync("/usr/bin/systemd-tmpfiles", $"--root={root.Path}", "--create", Repo.DeployFile("tmpfiles.d/liveupdate.conf"));
         Assert.True(tmpfilesAgain.ExitCode == 0 && tmpfilesAgain.Stderr.Length == 0, tmpfilesAgain.Output);
