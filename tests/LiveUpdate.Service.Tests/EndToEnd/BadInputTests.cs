@@ -5,10 +5,9 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Tests.EndToEnd;
 
 /// <summary>
-/// DESIGN §11 bad input: every Files RPC with malformed, hostile and boundary values (names, paths, sizes, enum values,
+/// DESIGN §11 bad input: every Files RPC (and every Lifecycle RPC that takes input) with malformed, hostile and boundary values (names, paths, sizes, enum values,
 /// UUIDs, undecodable request bytes), and garbage on the descriptor socket. Each answers one exact status code, the
-/// daemon keeps serving, and the whole tree and GetRegion are unchanged (<see cref="RegionTree"/>; the daemon has no Check
-/// RPC yet). CreateFile's kind, UUID, mode, owner and basic path cases are FilesApiTests.InvalidCreates; the fd socket's
+/// daemon keeps serving, and the whole tree and GetRegion (state and generation included) are unchanged (<see cref="RegionTree"/>). CreateFile's kind, UUID, mode, owner and basic path cases are FilesApiTests.InvalidCreates; the fd socket's
 /// random 16 bytes and 5, 17 and 1000-byte messages are FilesApiTests.FdSocket_MalformedAndRandomRequests_….
 /// </summary>
 public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDaemon>
@@ -122,8 +121,8 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
         before.AssertUnchanged(await RegionTree.CaptureAsync(fixture.Files), because);
     }
 
-    private static Task<byte[]> Raw(CallInvoker invoker, string method, byte[] body) =>
-        invoker.AsyncUnaryCall(new Method<byte[], byte[]>(MethodType.Unary, "liveupdate.v1.Files", method, s_bytes, s_bytes), null, default, body).ResponseAsync;
+    private static Task<byte[]> Raw(CallInvoker invoker, string method, byte[] body, string service = "liveupdate.v1.Files") =>
+        invoker.AsyncUnaryCall(new Method<byte[], byte[]>(MethodType.Unary, service, method, s_bytes, s_bytes), null, default, body).ResponseAsync;
 
     private static IEnumerable<BadCall> BuildCalls()
     {
@@ -246,7 +245,50 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
         yield return Open("dot-dot component", "/seed/../seed/blob", Access.ReadWrite, Invalid);
         yield return Open("the root", "/", Access.ReadOnly, StatusCode.FailedPrecondition);
         yield return Open("missing", "/seed/missing", Access.ReadWrite, StatusCode.NotFound);
+
+        // Lifecycle (the test runs as root, so the admin-only calls get as far as validation). None of these may start a
+        // freeze, register anything or move a file: the tree and GetRegion (state, generation) are compared afterwards.
+        foreach (var rpc in new[] { "GetStatus", "AckFreeze", "Thaw", "Reconcile", "Reclaim", "Check", "CollectGarbage" })
+        {
+            yield return new($"{rpc}: undecodable request bytes", StatusCode.Unknown, (_, raw) => Raw(raw, rpc, s_undecodable, "liveupdate.v1.Lifecycle"));
+        }
+
+        const string Unregistered = "6f0c1f3e-2b7a-4c59-9d2e-0a1b2c3d4e5f";
+        yield return Register("malformed vm_uuid", "not-a-uuid", "vm", Invalid);
+        yield return Register("empty vm_uuid", "", "vm", Invalid);
+        yield return Register("braced vm_uuid", "{" + Unregistered + "}", "vm", Invalid);
+        yield return Register("empty name", Unregistered, "", Invalid);
+        yield return Register("name of 129 characters", Unregistered, new string('n', 129), Invalid);
+        yield return Register("control character in the name", Unregistered, "vm\n1", Invalid);
+        yield return Lifecycle("AckFreeze: malformed vm_uuid", Invalid, (c, o) => c.AckFreezeAsync(new AckFreezeRequest { VmUuid = "zz" }, o).ResponseAsync);
+        yield return Lifecycle("AckFreeze: unregistered VM", StatusCode.FailedPrecondition,
+            (c, o) => c.AckFreezeAsync(new AckFreezeRequest { VmUuid = Unregistered }, o).ResponseAsync);
+        yield return Freeze("negative timeout", new Google.Protobuf.WellKnownTypes.Duration { Seconds = -1 });
+        yield return Freeze("timeout over an hour", new Google.Protobuf.WellKnownTypes.Duration { Seconds = 3601 });
+        yield return Freeze("nanos out of range", new Google.Protobuf.WellKnownTypes.Duration { Seconds = 1, Nanos = 1_000_000_000 });
+        yield return Lifecycle("Reclaim: malformed vm_uuid", Invalid, (c, o) => c.ReclaimAsync(new ReclaimRequest { VmUuid = "1234" }, o).ResponseAsync);
+        yield return Lifecycle("Reclaim: empty vm_uuid", Invalid, (c, o) => c.ReclaimAsync(new ReclaimRequest(), o).ResponseAsync);
+        yield return Lifecycle("Reclaim: VM without files", StatusCode.NotFound, (c, o) => c.ReclaimAsync(new ReclaimRequest { VmUuid = Unregistered }, o).ResponseAsync);
+        yield return Lifecycle("CollectGarbage: negative older_than", Invalid,
+            (c, o) => c.CollectGarbageAsync(new CollectGarbageRequest { OlderThan = new Google.Protobuf.WellKnownTypes.Duration { Seconds = -60 } }, o).ResponseAsync);
     }
+
+    private static BadCall Lifecycle(string what, StatusCode expected, Func<LiveUpdate.Protocol.V1.Lifecycle.LifecycleClient, CallOptions, Task> call) =>
+        new(what, expected, (_, raw) => call(new LiveUpdate.Protocol.V1.Lifecycle.LifecycleClient(raw), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30))));
+
+    private static BadCall Register(string what, string vmUuid, string name, StatusCode expected) =>
+        Lifecycle($"RegisterVmm: {what}", expected, async (c, o) =>
+        {
+            using var stream = c.RegisterVmm(new RegisterVmmRequest { VmUuid = vmUuid, Name = name }, o);
+            await stream.ResponseStream.MoveNext();
+        });
+
+    private static BadCall Freeze(string what, Google.Protobuf.WellKnownTypes.Duration timeout) =>
+        Lifecycle($"Freeze: {what}", StatusCode.InvalidArgument, async (c, o) =>
+        {
+            using var stream = c.Freeze(new FreezeRequest { Timeout = timeout }, o);
+            await stream.ResponseStream.MoveNext();
+        });
 
     private static BadCall Create(string what, string path, ulong size, FileKind kind, StatusCode expected) =>
         new($"CreateFile: {what}", expected, (files, _) => files.CreateFileAsync(new CreateFileRequest { Path = path, SizeBytes = size, Kind = kind }).ResponseAsync);
