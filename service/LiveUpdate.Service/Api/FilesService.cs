@@ -212,7 +212,7 @@ internal sealed class FilesService(
 
     private PersistentRegion Attached()
     {
-        var region = regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached (the daemon is starting or stopping); retry"));
+        var region = regionHost.RequireAttached();
         gate.DemandNotReconciling();
         return region;
     }

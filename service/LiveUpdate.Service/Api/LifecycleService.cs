@@ -48,7 +48,7 @@ internal sealed class LifecycleService(
             BootId = ProtoMapping.UuidText(info.BootId),
             PreviousBootId = ProtoMapping.UuidText(info.PreviousBootId),
             KexecDetected = regionHost.Boot?.KexecDetected ?? false,
-            ReconcileCause = Reconciler.ProtoCause(info.ReconcileCause),
+            ReconcileCause = ProtoMapping.ToProto(info.ReconcileCause),
             Inventory = inventory.Description,
         };
         if (info.StateChangedAt is { } changed)
@@ -124,7 +124,7 @@ internal sealed class LifecycleService(
         if (gate.State != LifecycleState.Freezing || !vmms.Freezing)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"no freeze is waiting for acks (the host is {gate.State.ToString().ToUpperInvariant()})"));
+                $"no freeze is waiting for acks (the host is {gate.StateName})"));
         }
 
         var deviceState = string.Empty;
@@ -196,7 +196,7 @@ internal sealed class LifecycleService(
 
         if (gate.State is LifecycleState.Freezing or LifecycleState.Frozen)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the host is {gate.State.ToString().ToUpperInvariant()}: reclaim after the kexec"));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the host is {gate.StateName}: reclaim after the kexec"));
         }
 
         var response = new Proto.ReclaimResponse
@@ -243,7 +243,7 @@ internal sealed class LifecycleService(
                 if (gate.State is LifecycleState.Freezing or LifecycleState.Frozen)
                 {
                     throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                        $"the host is {gate.State.ToString().ToUpperInvariant()}: repair changes the region; thaw first, or repair after the kexec"));
+                        $"the host is {gate.StateName}: repair changes the region; thaw first, or repair after the kexec"));
                 }
 
                 gate.DemandNotReconciling();
@@ -282,6 +282,5 @@ internal sealed class LifecycleService(
         return Task.FromResult(response);
     }
 
-    private PersistentRegion Attached() =>
-        regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached (the daemon is starting or stopping); retry"));
+    private PersistentRegion Attached() => regionHost.RequireAttached();
 }

@@ -92,6 +92,15 @@ internal static class ProtoMapping
         MetadataBytes = (ulong)stats.MetadataBytes,
     };
 
+    /// <summary>The protocol's reconcile cause for the engine's.</summary>
+    public static Proto.ReconcileCause ToProto(ReconcileCause cause) => cause switch
+    {
+        ReconcileCause.PlannedUpdate => Proto.ReconcileCause.PlannedUpdate,
+        ReconcileCause.UnplannedReboot => Proto.ReconcileCause.UnplannedReboot,
+        ReconcileCause.Operator => Proto.ReconcileCause.Operator,
+        _ => Proto.ReconcileCause.None,
+    };
+
     /// <summary>A check report as Lifecycle.Check returns it.</summary>
     public static Proto.CheckReport ToProto(LiveUpdate.Region.Checking.CheckReport report, TimeSpan duration)
     {

@@ -26,6 +26,11 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
     /// <summary>What attach made of the boot id and state (planned update, unplanned reboot, restart); null before attach.</summary>
     public BootDecision? Boot { get; private set; }
 
+    /// <summary>The attached region; for an RPC, UNAVAILABLE (retry) while the daemon is starting or stopping.</summary>
+    public PersistentRegion RequireAttached() =>
+        _region ?? throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable,
+            "the region is not attached (the daemon is starting or stopping); retry"));
+
     /// <summary>The region device's path (what descriptors are opened on); set by attach.</summary>
     public string RegionPath { get; private set; } = string.Empty;
 

@@ -33,7 +33,7 @@ internal sealed class FreezeCoordinator(
     /// <summary>Runs a freeze, writing progress to <paramref name="progress"/>; returns its last message.</summary>
     public async Task<Proto.FreezeProgress> FreezeAsync(TimeSpan timeout, bool force, Func<Proto.FreezeProgress, Task> progress, CancellationToken cancellationToken)
     {
-        var region = regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached; retry"));
+        var region = regionHost.RequireAttached();
         using var run = new FreezeRun(time.GetTimestamp());
         lock (_lock)
         {
@@ -46,7 +46,7 @@ internal sealed class FreezeCoordinator(
             if (gate.State != LifecycleState.Active)
             {
                 throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"the host is {gate.State.ToString().ToUpperInvariant()}: only an ACTIVE host can freeze (luctl thaw abandons a freeze or a sealed update)"));
+                    $"the host is {gate.StateName}: only an ACTIVE host can freeze (luctl thaw abandons a freeze or a sealed update)"));
             }
 
             _running = run;
@@ -93,7 +93,7 @@ internal sealed class FreezeCoordinator(
             return LifecycleState.Freezing;
         }
 
-        var region = regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached; retry"));
+        var region = regionHost.RequireAttached();
         LifecycleState found;
         lock (regionHost.Mutations)
         {

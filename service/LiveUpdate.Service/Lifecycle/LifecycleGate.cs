@@ -23,6 +23,9 @@ internal sealed class LifecycleGate(VmmRegistry vmms)
         set => _reconcileRunning = value;
     }
 
+    /// <summary>The current state as error messages name it (FROZEN, RECONCILING, …).</summary>
+    public string StateName => State.ToString().ToUpperInvariant();
+
     /// <summary>Throws UNAVAILABLE while a reconcile runs (reads and writes alike).</summary>
     public void DemandNotReconciling()
     {

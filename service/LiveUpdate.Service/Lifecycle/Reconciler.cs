@@ -36,7 +36,7 @@ internal sealed class Reconciler(
         await _one.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var region = regionHost.Region ?? throw new RpcException(new Status(StatusCode.Unavailable, "the region is not attached; retry"));
+            var region = regionHost.RequireAttached();
             var state = gate.State;
             if (state is LifecycleState.Freezing or LifecycleState.Frozen)
             {
@@ -131,7 +131,7 @@ internal sealed class Reconciler(
         {
             DryRun = dryRun,
             KexecDetected = cause != ReconcileCause.Operator && (boot?.KexecDetected ?? false),
-            Cause = ProtoCause(cause),
+            Cause = ProtoMapping.ToProto(cause),
             PreviousBootId = ProtoMapping.UuidText(info.PreviousBootId),
             CurrentBootId = ProtoMapping.UuidText(info.BootId),
             JournalTransactionsReplayed = (uint)region.AttachReport.JournalTransactionsReplayed,
@@ -235,12 +235,4 @@ internal sealed class Reconciler(
         return report;
     }
 
-    /// <summary>The proto form of <paramref name="cause"/>.</summary>
-    public static Proto.ReconcileCause ProtoCause(ReconcileCause cause) => cause switch
-    {
-        ReconcileCause.PlannedUpdate => Proto.ReconcileCause.PlannedUpdate,
-        ReconcileCause.UnplannedReboot => Proto.ReconcileCause.UnplannedReboot,
-        ReconcileCause.Operator => Proto.ReconcileCause.Operator,
-        _ => Proto.ReconcileCause.None,
-    };
 }
