@@ -130,10 +130,7 @@ public sealed class LiveUpdateClientEndToEndTests
         await using FakeDaemonFixture world = await FakeDaemonFixture.StartAsync(startDaemon: false);
         world.Service.AddFile("/vm/a", 0);
         Task<RegionInfo> call = world.Client.GetRegionAsync();
-        while (world.Retries.Count < 2)
-        {
-            await Task.Delay(10);
-        }
+        await WaitForRetriesAsync(world, 2, call);
 
         await world.Daemon.StartAsync();
         RegionInfo region = await call.WaitAsync(s_timeout);
@@ -152,15 +149,40 @@ public sealed class LiveUpdateClientEndToEndTests
 
         await world.Daemon.StopAsync();
         Task<FileInfo> during = world.Client.StatAsync("/vm/a");
-        while (world.Retries.Count < 1)
-        {
-            await Task.Delay(10);
-        }
+        await WaitForRetriesAsync(world, 1, during);
 
         await world.Daemon.StartAsync();
         using OpenedFile file = await world.Client.OpenAsync("/vm/a", Access.ReadOnly).WaitAsync(s_timeout);
 
         Assert.Equal("/vm/a", (await during.WaitAsync(s_timeout)).Path);
         Assert.False(file.Handle.IsInvalid);
+    }
+
+    /// <summary>
+    /// Waits until the client has retried <paramref name="count"/> times; a call that ends first (it failed without
+    /// retrying) fails the test with its own exception, and so does a wait past the timeout, instead of hanging the run.
+    /// </summary>
+    private static async Task WaitForRetriesAsync(FakeDaemonFixture world, int count, Task call)
+    {
+        var deadline = DateTime.UtcNow + s_timeout;
+        while (RetriesOf(world) < count)
+        {
+            if (call.IsCompleted)
+            {
+                await call;
+                Assert.Fail($"the call succeeded after {RetriesOf(world)} retries; expected at least {count} first");
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no {count} retries within {s_timeout.TotalSeconds} s (saw {RetriesOf(world)})");
+            await Task.Delay(10);
+        }
+    }
+
+    private static int RetriesOf(FakeDaemonFixture world)
+    {
+        lock (world.Retries)
+        {
+            return world.Retries.Count;
+        }
     }
 }
