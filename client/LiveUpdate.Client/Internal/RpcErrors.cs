@@ -31,6 +31,13 @@ internal static class RpcErrors
             };
         }
 
+        // A call started on a connection the daemon was closing gracefully (HTTP/2 GOAWAY with NO_ERROR: it is stopping
+        // or restarting) was never processed: Grpc.Net.Client says INTERNAL, but it is the daemon being unavailable.
+        if (code == StatusCode.Internal && IsGracefulServerClose(exception.Status.DebugException))
+        {
+            code = StatusCode.Unavailable;
+        }
+
         string message = $"{operation} failed: {CodeName(code)}: {detail}";
         if (code == StatusCode.Unavailable)
         {
@@ -42,6 +49,20 @@ internal static class RpcErrors
             StatusCode = code,
             ServerMessage = detail,
         };
+    }
+
+    /// <summary>True when <paramref name="exception"/> or an inner one is the server's HTTP/2 GOAWAY with NO_ERROR.</summary>
+    internal static bool IsGracefulServerClose(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is System.Net.Http.HttpProtocolException { ErrorCode: 0 })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True when <paramref name="exception"/> or one of its inner exceptions is a socket call refused with EACCES.</summary>

@@ -53,4 +53,28 @@ public sealed class RpcErrorsTests
 
         Assert.Equal(LiveUpdateError.Unavailable, RpcErrors.Translate(rpc, "Stat of /a", "/run/liveupdate/liveupdate.sock").Error);
     }
+
+    [Fact]
+    public void Translate_ServerClosedTheConnectionGracefully_IsUnavailableAndRetried()
+    {
+        // What Grpc.Net.Client reports for a call started on a connection the daemon was closing (GOAWAY, NO_ERROR).
+        var goaway = new HttpRequestException(HttpRequestError.HttpProtocolError, "The HTTP/2 server closed the connection.",
+            new HttpProtocolException(0, "The HTTP/2 server closed the connection. HTTP/2 error code 'NO_ERROR' (0x0).", null));
+        var rpc = new RpcException(new Status(StatusCode.Internal, "Error starting gRPC call.", goaway));
+
+        LiveUpdateException e = RpcErrors.Translate(rpc, "Stat of /a", "/run/liveupdate/liveupdate.sock");
+
+        Assert.Equal(LiveUpdateError.Unavailable, e.Error);
+        Assert.True(RetryingInvoker.IsRetryable(e));
+    }
+
+    [Fact]
+    public void Translate_ProtocolErrorOtherThanAGracefulClose_StaysInternal()
+    {
+        var reset = new HttpRequestException(HttpRequestError.HttpProtocolError, "The HTTP/2 server reset the stream.",
+            new HttpProtocolException(2, "The HTTP/2 server reset the stream. HTTP/2 error code 'INTERNAL_ERROR' (0x2).", null));
+        var rpc = new RpcException(new Status(StatusCode.Internal, "Error starting gRPC call.", reset));
+
+        Assert.False(RetryingInvoker.IsRetryable(RpcErrors.Translate(rpc, "Stat of /a", "/run/liveupdate/liveupdate.sock")));
+    }
 }
