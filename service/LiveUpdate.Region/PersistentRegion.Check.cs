@@ -1,5 +1,6 @@
 using LiveUpdate.Region.Checking;
 using LiveUpdate.Region.Devices;
+using LiveUpdate.Region.Dma;
 
 namespace LiveUpdate.Region;
 
@@ -17,15 +18,17 @@ public sealed partial class PersistentRegion
             ThrowIfFrozenForRepair(repair);
             var problems = new List<CheckProblem>();
             var notes = new List<string>();
-            var scan = RegionChecker.ScanAndRepair(_device, _superblocks, _journal, problems, notes, repair);
+            var scan = RegionChecker.ScanAndRepair(_device, _superblocks, _journal, problems, notes, repair, out var dma);
             if (scan.Problems.Count == 0)
             {
                 if (repair && problems.Count > 0)
                 {
                     Load(scan);
+                    LoadDma(dma!);
                 }
 
                 CompareWithMemory(scan, problems);
+                CompareDmaWithMemory(dma!, problems);
             }
 
             return RegionChecker.Report(_device, problems, notes, scan, repair);
@@ -40,6 +43,18 @@ public sealed partial class PersistentRegion
         if (repair)
         {
             ThrowIfFrozen();
+        }
+    }
+
+    /// <summary>The live IOMMU index must say what the region says: the same domains, devices and mappings.</summary>
+    private void CompareDmaWithMemory(DmaState stored, List<CheckProblem> problems)
+    {
+        static string Describe(DmaState state) => string.Join(";", state.Domains.Values.Select(d =>
+            $"{d.Id}/{d.AddressWidth}/{d.TopTable}/{string.Join(",", d.Devices)}/{string.Join(",", d.ByIova.Select(m => $"{m.Iova}+{m.Length}@{m.FileInode}:{m.FileOffset}:{m.Readable}{m.Writable}#{m.RecordIndex}"))}"));
+
+        if (Describe(stored) != Describe(_dma))
+        {
+            problems.Add(new CheckProblem("IOMMU index", 0, $"{_dma.Domains.Count} domains in memory differ from the {stored.Domains.Count} the region holds"));
         }
     }
 

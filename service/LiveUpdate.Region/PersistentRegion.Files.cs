@@ -18,12 +18,18 @@ public sealed partial class PersistentRegion
         }
 
         ValidateKind(kind);
+        if (kind == FileKind.IommuPageTable)
+        {
+            throw RegionException.Invalid("IOMMU page-table files are made by the Dma operations (CreateDomain), not by CreateFile");
+        }
+
         var allocation = AllocationFor(kind, size);
         lock (_lock)
         {
             ThrowIfDisposed();
             ThrowIfFrozen();
             var (parent, name) = ResolveNew(path);
+            ThrowIfDmaName(parent, name, path);
             return CreateCore(parent, name, kind, size, allocation, options).ToInfo(path);
         }
     }
@@ -36,6 +42,7 @@ public sealed partial class PersistentRegion
             ThrowIfDisposed();
             ThrowIfFrozen();
             var (parent, name) = ResolveNew(path);
+            ThrowIfDmaName(parent, name, path);
             return CreateCore(parent, name, FileKind.Directory, 0, 0, options).ToInfo(path);
         }
     }
@@ -53,8 +60,13 @@ public sealed partial class PersistentRegion
                 throw new RegionException(RegionError.WrongKind, $"'{path}' is a directory");
             }
 
+            ThrowIfDmaManaged(node, path);
             var allocation = AllocationFor(node.Kind, size);
             var current = node.AllocatedBytes;
+            if (allocation < current)
+            {
+                ThrowIfPinned(node, allocation, $"shrink to {size} bytes");
+            }
 
             // The slack past the old size in the last granule may hold bytes the owner wrote past the end through
             // its mapping; growth must expose zeros. Clearing it before the commit is safe: it is past the old size.
@@ -85,7 +97,9 @@ public sealed partial class PersistentRegion
                 throw RegionException.Invalid("the root directory cannot be renamed");
             }
 
+            ThrowIfDmaManaged(node, path);
             var (parent, name) = ResolveNew(newPath);
+            ThrowIfDmaName(parent, name, newPath);
             for (var ancestor = parent; ; ancestor = ancestor.Parent!)
             {
                 if (ReferenceEquals(ancestor, node))
@@ -140,10 +154,13 @@ public sealed partial class PersistentRegion
                 throw RegionException.Invalid("the root directory cannot be removed");
             }
 
+            ThrowIfDmaManaged(node, path);
             if (node.Children is { Count: > 0 })
             {
                 throw new RegionException(RegionError.NotEmpty, $"directory '{path}' is not empty");
             }
+
+            ThrowIfPinned(node, 0, "remove");
 
             InodeWriter.WriteFree(_transaction, node.Number, node.Generation, _inodes.SlotOffset(node.Number));
             try

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LiveUpdate.Region.Allocation;
 using LiveUpdate.Region.Checking;
 using LiveUpdate.Region.Devices;
+using LiveUpdate.Region.Dma;
 using LiveUpdate.Region.Format;
 using LiveUpdate.Region.Internal;
 using LiveUpdate.Region.Journal;
@@ -92,6 +93,7 @@ public sealed partial class PersistentRegion : IDisposable
         var replacedByReplay = new List<(long Offset, byte[] Bytes)>();
         region._journal = MetadataJournal.Recover(device, region._superblocks, options.FaultInjector, readOnly: false, out var replayed, replacedByReplay);
         var scan = MetadataScanner.Scan(device, region._superblocks.Current);
+        var dma = scan.Problems.Count == 0 && scan.Root is not null ? DmaScanner.Scan(device, device.PhysicalBase, scan.Root, scan.Nodes, scan.Problems) : null;
         if (scan.Problems.Count > 0)
         {
             // The replay is undone so that a refused attach leaves the region byte for byte as it was; the records
@@ -105,6 +107,7 @@ public sealed partial class PersistentRegion : IDisposable
         }
 
         region.Load(scan);
+        region.LoadDma(dma!);
         var now = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         region._superblocks.Update((ref SuperblockRecord sb) =>
         {
@@ -134,6 +137,16 @@ public sealed partial class PersistentRegion : IDisposable
         _root = scan.Root ?? throw RegionException.Corrupt("root inode", 0, "missing");
         _allocator = scan.Allocator!;
         _inodes = new InodeTable(scan.Chunks, scan.FreeSlots);
+    }
+
+    /// <summary>Takes the IOMMU structures a clean scan found, with the pins they put on files.</summary>
+    private void LoadDma(DmaState dma)
+    {
+        _dma = dma;
+        foreach (var inode in dma.Pins.Keys)
+        {
+            RefreshMappedBytes(inode);
+        }
     }
 
     /// <summary>Facts about the region.</summary>

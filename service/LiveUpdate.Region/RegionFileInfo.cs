@@ -25,6 +25,8 @@ public sealed record RegionFileInfo
     public required DateTimeOffset ModifiedAt { get; init; }
     /// <summary>Bumped on every change of this inode; a reused inode number never repeats a generation.</summary>
     public required long Generation { get; init; }
+    /// <summary>Bytes of the file that DMA mappings point into; such extents are pinned.</summary>
+    public long DmaMappedBytes { get; init; }
     /// <summary>The file's extents in file order.</summary>
     public required IReadOnlyList<Extent> Extents { get; init; }
 }

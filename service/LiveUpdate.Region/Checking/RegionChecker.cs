@@ -1,4 +1,5 @@
 using LiveUpdate.Region.Devices;
+using LiveUpdate.Region.Dma;
 using LiveUpdate.Region.Format;
 using LiveUpdate.Region.Internal;
 using LiveUpdate.Region.Journal;
@@ -62,20 +63,41 @@ internal static class RegionChecker
             return Report(device, problems, notes, null, repair);
         }
 
-        var scan = ScanAndRepair(device, store, journal, problems, notes, repair);
+        var scan = ScanAndRepair(device, store, journal, problems, notes, repair, out _);
         return Report(device, problems, notes, scan, repair);
     }
 
     /// <summary>Scans, and with <paramref name="repair"/> fixes and rescans until nothing more can be fixed.</summary>
-    public static MetadataScan ScanAndRepair(RegionDevice device, SuperblockStore store, MetadataJournal journal, List<CheckProblem> problems, List<string> notes, bool repair)
+    public static MetadataScan ScanAndRepair(RegionDevice device, SuperblockStore store, MetadataJournal journal, List<CheckProblem> problems, List<string> notes, bool repair,
+        out DmaState? dma)
     {
         var scan = MetadataScanner.Scan(device, store.Current);
         var firstPass = scan.Problems.ToList();
         problems.AddRange(firstPass);
-        if (!repair)
+        if (repair)
         {
-            return scan;
+            RepairPasses(device, store, journal, problems, notes, ref scan, firstPass);
         }
+
+        dma = null;
+        if (scan.Root is not null)
+        {
+            var dmaProblems = new List<CheckProblem>();
+            dma = DmaScanner.Scan(device, store.Current.PhysicalBase, scan.Root, scan.Nodes, dmaProblems);
+            foreach (var problem in dmaProblems)
+            {
+                problem.RepairNote = repair ? "IOMMU tables are not rebuilt automatically: destroy the domain, or unmap and map again" : null;
+            }
+
+            problems.AddRange(dmaProblems);
+        }
+
+        return scan;
+    }
+
+    private static void RepairPasses(RegionDevice device, SuperblockStore store, MetadataJournal journal, List<CheckProblem> problems, List<string> notes,
+        ref MetadataScan scan, List<CheckProblem> firstPass)
+    {
 
         var seen = firstPass;
         for (var pass = 0; pass < MaxRepairPasses && scan.Problems.Any(p => p.Action != RepairAction.None); pass++)
@@ -105,7 +127,6 @@ internal static class RegionChecker
                 };
         }
 
-        return scan;
     }
 
     private static bool Same(CheckProblem a, CheckProblem b) => a.Structure == b.Structure && a.Message == b.Message;

@@ -10,7 +10,7 @@ internal static class Checksum
 {
     /// <summary>Seeds that tell the structures apart.</summary>
     public const ulong SuperblockSeed = 0x4C55_5342, InodeSeed = 0x4C55_494E, ExtentBlockSeed = 0x4C55_4542,
-        ChunkTableSeed = 0x4C55_4354, JournalSeed = 0x4C55_4A54;
+        ChunkTableSeed = 0x4C55_4354, JournalSeed = 0x4C55_4A54, DmaDomainSeed = 0x4C55_444D, DmaMappingSeed = 0x4C55_4D50;
 
     /// <summary>Checksum of <paramref name="record"/> without its trailing 8-byte checksum field.</summary>
     public static ulong Of(ReadOnlySpan<byte> record, ulong seed) =>

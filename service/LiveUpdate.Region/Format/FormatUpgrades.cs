@@ -6,17 +6,21 @@ namespace LiveUpdate.Region.Format;
 /// <summary>
 /// The upgrade path: a newer engine attaches a region written by an older one and upgrades it in place, one
 /// version step at a time, each step crash-safe (new structures first, the superblock's version last).
-/// An older engine refuses a newer format (<see cref="Checking.SuperblockReader"/>). Format 1 is the first
-/// released version, so the list of steps is empty; a step for version N → N+1 is added here with the
-/// golden image of version N kept in the tests.
+/// An older engine refuses a newer format (<see cref="Checking.SuperblockReader"/>). A step for version
+/// N → N+1 is added here with the golden image of version N kept in the tests.
 /// </summary>
 internal static class FormatUpgrades
 {
-    /// <summary>One upgrade step from <see cref="From"/> to <see cref="From"/> + 1.</summary>
-    public sealed record Step(uint From, Action<RegionDevice, SuperblockStore> Apply);
+    /// <summary>One upgrade step from <see cref="From"/> to <see cref="From"/> + 1, after which readers need <see cref="MinReaderVersion"/>.</summary>
+    public sealed record Step(uint From, uint MinReaderVersion, Action<RegionDevice, SuperblockStore> Apply);
 
     /// <summary>Steps in version order.</summary>
-    public static IReadOnlyList<Step> Steps { get; } = [];
+    public static IReadOnlyList<Step> Steps { get; } =
+    [
+        // 1 → 2: the IOMMU structures are new inodes and pages made on first use, so nothing is rewritten; only
+        // a version-2 reader may attach from now on, because an older one would not honour DMA pins.
+        new Step(1, 2, (_, _) => { }),
+    ];
 
     /// <summary>Applies every step from the region's version up to <see cref="RegionLayout.CurrentFormatVersion"/>.</summary>
     public static void UpgradeInPlace(RegionDevice device, SuperblockStore superblocks)
@@ -27,7 +31,11 @@ internal static class FormatUpgrades
             var step = Steps.FirstOrDefault(s => s.From == from)
                 ?? throw new RegionException(RegionError.UnsupportedFormat, $"no upgrade from region format version {from}");
             step.Apply(device, superblocks);
-            superblocks.Update((ref SuperblockRecord sb) => sb.FormatVersion = from + 1);
+            superblocks.Update((ref SuperblockRecord sb) =>
+            {
+                sb.FormatVersion = from + 1;
+                sb.MinReaderVersion = step.MinReaderVersion;
+            });
         }
     }
 }

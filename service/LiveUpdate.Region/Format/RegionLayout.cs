@@ -14,8 +14,11 @@ namespace LiveUpdate.Region.Format;
 /// </summary>
 internal static class RegionLayout
 {
-    /// <summary>Format version this engine writes.</summary>
-    public const uint CurrentFormatVersion = 1;
+    /// <summary>
+    /// Format version this engine writes. Version 2 adds the IOMMU structures under <c>/.iommu</c>; a version-1
+    /// engine would not honour their pins, so version 2 also requires a version-2 reader.
+    /// </summary>
+    public const uint CurrentFormatVersion = 2;
 
     /// <summary>Size of a superblock slot; the record itself is <see cref="SuperblockRecord.TotalSize"/> bytes.</summary>
     public const int SuperblockSlotSize = 4096;

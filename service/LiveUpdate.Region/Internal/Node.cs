@@ -48,6 +48,9 @@ internal sealed class Node
     /// <summary>Region offsets of the overflow extent blocks, in chain order.</summary>
     public List<long> ExtentBlocks { get; set; } = [];
 
+    /// <summary>Bytes of the file DMA mappings point into (kept by the Dma operations).</summary>
+    public long DmaMappedBytes { get; set; }
+
     /// <summary>Children by name (directories only).</summary>
     public Dictionary<string, Node>? Children { get; set; }
 
@@ -123,6 +126,7 @@ internal sealed class Node
             ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(ModifiedUnixMs),
             Generation = (long)Generation,
             Extents = extents,
+            DmaMappedBytes = DmaMappedBytes,
         };
     }
 }

@@ -5,7 +5,7 @@ namespace LiveUpdate.Region.Tests.Engine;
 /// ownership, generation, times and extents), <see cref="PersistentRegion.ListAllFiles"/>, the statistics and
 /// the info. Two snapshots are equal when nothing observable changed.
 /// </summary>
-public sealed record RegionSnapshot(string Tree, string Files, RegionStatistics Statistics, RegionInfo Info)
+public sealed record RegionSnapshot(string Tree, string Files, RegionStatistics Statistics, RegionInfo Info, string Dma)
 {
     public static RegionSnapshot Take(PersistentRegion region)
     {
@@ -29,7 +29,10 @@ public sealed record RegionSnapshot(string Tree, string Files, RegionStatistics 
             string.Join('\n', tree),
             string.Join('\n', region.ListAllFiles().Select(Describe)),
             region.GetStatistics(),
-            region.Info);
+            region.Info,
+            string.Join('\n', region.ListDomains().SelectMany(d => region.ListMappings(d.Id).Select(m => m.ToString()).Prepend(
+                $"domain {d.Id} w={d.AddressWidth} uid={d.OwnerUid} vm={d.VmUuid} maps={d.MappingCount} bytes={d.MappedBytes} pages={d.TablePages} " +
+                $"top={d.TopTablePhysical:x} root={d.RootTablePhysical:x} devices={string.Join(',', d.Devices)}"))));
     }
 
     /// <summary>Asserts nothing observable differs, naming the lines and fields that do.</summary>
@@ -41,7 +44,7 @@ public sealed record RegionSnapshot(string Tree, string Files, RegionStatistics 
         }
 
         var differences = new List<string>();
-        foreach (var (name, before, after) in new[] { ("tree", expected.Tree, actual.Tree), ("files", expected.Files, actual.Files) })
+        foreach (var (name, before, after) in new[] { ("tree", expected.Tree, actual.Tree), ("files", expected.Files, actual.Files), ("dma", expected.Dma, actual.Dma) })
         {
             var beforeLines = before.Split('\n');
             var afterLines = after.Split('\n');
@@ -65,6 +68,6 @@ public sealed record RegionSnapshot(string Tree, string Files, RegionStatistics 
     /// <summary>One line per inode with every field of <see cref="RegionFileInfo"/>.</summary>
     public static string Describe(RegionFileInfo info) =>
         $"{info.Path} #{info.Inode} {info.Kind} size={info.Size} alloc={info.AllocatedBytes} vm={info.VmUuid} uid={info.OwnerUid} " +
-        $"mode={info.Mode:x} gen={info.Generation} created={info.CreatedAt.ToUnixTimeMilliseconds()} modified={info.ModifiedAt.ToUnixTimeMilliseconds()} " +
+        $"mode={info.Mode:x} gen={info.Generation} dma={info.DmaMappedBytes} created={info.CreatedAt.ToUnixTimeMilliseconds()} modified={info.ModifiedAt.ToUnixTimeMilliseconds()} " +
         $"extents=[{string.Join(' ', info.Extents.Select(e => $"{e.FileOffset:x}@{e.RegionOffset:x}+{e.Length:x}"))}]";
 }
