@@ -892,7 +892,7 @@ public sealed partial class PersistentRegion
 
     /// <summary>True for the Dma service's directory and everything in it: the Files operations leave them alone.</summary>
     private bool IsDmaManaged(Node node) =>
-        node.Kind == FileKind.IommuPageTable || (_dma.Directory is not null && (ReferenceEquals(node, _dma.Directory) || ReferenceEquals(node.Parent, _dma.Directory)));
+        _dma.Directory is not null && (ReferenceEquals(node, _dma.Directory) || ReferenceEquals(node.Parent, _dma.Directory));
 
     private void ThrowIfDmaManaged(Node node, string path)
     {

@@ -18,11 +18,6 @@ public sealed partial class PersistentRegion
         }
 
         ValidateKind(kind);
-        if (kind == FileKind.IommuPageTable)
-        {
-            throw RegionException.Invalid("IOMMU page-table files are made by the Dma operations (CreateDomain), not by CreateFile");
-        }
-
         var allocation = AllocationFor(kind, size);
         lock (_lock)
         {

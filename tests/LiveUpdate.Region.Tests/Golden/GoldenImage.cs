@@ -22,6 +22,9 @@ internal static class GoldenImage
 
     public static readonly Guid RegionUuid = new("601de4a1-0000-4000-8000-00000000f001");
     public static readonly Guid VmUuid = new("601de4a1-7a5e-4c1b-9d0e-0000000000a1");
+    public const ushort DomainId = 3;
+    public const string Device = "0000:03:00.0";
+
     public static readonly DateTimeOffset Now = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
@@ -67,6 +70,12 @@ internal static class GoldenImage
         var readme = region.CreateFile("/blobs/readme", Encoding.UTF8.GetByteCount(ReadmeText), FileKind.Blob, new CreateFileOptions(Mode: 0x1A4)); // 0644
         region.MakeDirectory("/empty", directory with { Mode = 0x1C0 }); // 0700
 
+        // Format 2: a domain with a device, a 2 MiB read-write leaf and a 4 KiB read-only leaf.
+        region.CreateDomain(DomainId, 48, new LiveUpdate.Region.Dma.DmaDomainOptions(107, VmUuid));
+        region.AttachDevice(DomainId, LiveUpdate.Region.Dma.PciAddress.Parse(Device));
+        region.Map(DomainId, 0x1_0000_0000, $"{VmDirectory}/memory", 0, 2L << 20, readable: true, writable: true);
+        region.Map(DomainId, 0x2000_1000, $"{VmDirectory}/memory", (2L << 20) + 4096, 4096, readable: true, writable: false);
+
         WriteData(device, state, i => PatternByte(i));
         var text = Encoding.UTF8.GetBytes(ReadmeText);
         WriteData(device, readme, i => text[i]);
@@ -78,7 +87,11 @@ internal static class GoldenImage
         var info = region.Info;
         var entries = new List<GoldenEntry> { Entry(region, region.Stat("/")) };
         Walk(region, "/", entries);
-        return new GoldenTree(info.FormatVersion, info.RegionUuid, info.Size, info.FormattedAt.ToUnixTimeMilliseconds(), entries);
+        var dma = region.ListDomains().SelectMany(d => region.ListMappings(d.Id)
+            .Select(m => $"map {m.Iova:x}+{m.Length:x} {m.Path}@{m.FileOffset:x} r={m.Readable} w={m.Writable} leaves={m.Pages4K}/{m.Pages2M}/{m.Pages1G}")
+            .Prepend($"domain {d.Id} width={d.AddressWidth} owner={d.OwnerUid} vm={d.VmUuid} devices={string.Join(',', d.Devices)} " +
+                $"pages={d.TablePages} top=0x{d.TopTablePhysical:x} root=0x{d.RootTablePhysical:x}")).ToList();
+        return new GoldenTree(info.FormatVersion, info.RegionUuid, info.Size, info.FormattedAt.ToUnixTimeMilliseconds(), entries, dma);
     }
 
     public static string Serialize(GoldenTree tree) => JsonSerializer.Serialize(tree, s_json) + "\n";

@@ -46,23 +46,60 @@ public sealed class GoldenImageTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"wrote {GoldenImage.ImageName(version)} ({new FileInfo(Path.Combine(target, GoldenImage.ImageName(version))).Length} bytes) to {target}");
     }
 
-    [Fact]
-    public void FormatV1Image_Attaches_WithExactlyTheKeptTree()
+    /// <summary>Every kept image attaches (upgraded in place to the current version) and shows exactly its kept tree.</summary>
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    public void KeptImage_Attaches_WithExactlyTheKeptTree(uint version)
     {
-        var expected = GoldenImage.Deserialize(File.ReadAllText(Path.Combine(GoldenImage.FixtureDirectory, GoldenImage.ExpectedName(1))));
-        using var device = Kept(1);
+        var expected = GoldenImage.Deserialize(File.ReadAllText(Path.Combine(GoldenImage.FixtureDirectory, GoldenImage.ExpectedName(version))));
+        using var device = Kept(version);
         using var region = PersistentRegion.Attach(device);
 
-        Assert.Equal(1u, region.AttachReport.FormatVersionFound);
-        Assert.Equal(1u, region.Info.FormatVersion);
+        Assert.Equal(version, region.AttachReport.FormatVersionFound);
+        Assert.Equal(RegionLayout.CurrentFormatVersion, region.Info.FormatVersion);
         Assert.Empty(region.AttachReport.Warnings);
         Assert.Equal(0, region.AttachReport.JournalTransactionsReplayed);
         var actual = GoldenImage.Describe(region);
-        Assert.Equal(expected with { Entries = [] }, actual with { Entries = [] });
+        Assert.Equal(expected with { Entries = [], Dma = [], FormatVersion = 0 }, actual with { Entries = [], Dma = [], FormatVersion = 0 });
         Assert.Equal(expected.Entries.Select(GoldenImage.Serialize), actual.Entries.Select(GoldenImage.Serialize));
+        Assert.Equal(expected.Dma ?? [], actual.Dma!);
         var check = region.Check();
         Assert.True(check.Clean, string.Join("\n", check.Problems));
         Assert.Equal(check.TotalBytes, check.UsedBytes + check.FreeBytes);
+    }
+
+    /// <summary>A format-1 region is upgraded in place: from then on only a version-2 reader may attach it.</summary>
+    [Fact]
+    public void FormatV1Image_IsUpgradedInPlace_AndRequiresAVersion2Reader()
+    {
+        using var device = Kept(1);
+        PersistentRegion.Attach(device).Dispose();
+
+        for (var slot = 0; slot < 2; slot++)
+        {
+            var record = SuperblockRecord.Read(device.Span(RegionLayout.SuperblockOffsets[slot], SuperblockRecord.TotalSize));
+            Assert.Equal(2u, record.FormatVersion);
+            Assert.Equal(2u, record.MinReaderVersion);
+        }
+    }
+
+    /// <summary>The kept VT-d tables of format 2 still translate, from the domain and from the device's root and context entries.</summary>
+    [Fact]
+    public void FormatV2Image_TablesTranslate()
+    {
+        using var device = Kept(2);
+        using var region = PersistentRegion.Attach(device);
+
+        var memory = region.Stat($"{GoldenImage.VmDirectory}/memory");
+        var big = region.Translate(LiveUpdate.Region.Dma.PciAddress.Parse(GoldenImage.Device), 0x1_0012_3456);
+        Assert.Equal(2L << 20, big.PageSize);
+        Assert.Equal(region.Info.PhysicalBase + (ulong)memory.Extents[0].RegionOffset + 0x12_3456, big.PhysicalAddress);
+        Assert.True(big.Writable);
+        var small = region.Translate(GoldenImage.DomainId, 0x2000_1008);
+        Assert.Equal(4096, small.PageSize);
+        Assert.False(small.Writable);
+        Assert.Equal((2L << 20) + 4096 + 8, small.FileOffset);
     }
 
     [Fact]
@@ -127,8 +164,8 @@ public sealed class GoldenImageTests(ITestOutputHelper output) : IDisposable
     }
 
     [Theory]
-    [InlineData(2u, 2u, 0u)]
-    [InlineData(2u, 1u, 0u)]
+    [InlineData(3u, 3u, 0u)]
+    [InlineData(3u, 2u, 0u)]
     [InlineData(1u, 1u, 1u)]
     public void NewerFormatImage_IsRefusedWithAnUpgradeMessageAndLeftUntouched(uint formatVersion, uint minReaderVersion, uint incompatibleFeatures)
     {

@@ -1,7 +1,11 @@
 namespace LiveUpdate.Region.Tests.Golden;
 
-/// <summary>What attaching a golden image must show: region facts and every inode, as kept in region-vN.expected.json.</summary>
-public sealed record GoldenTree(uint FormatVersion, Guid RegionUuid, long RegionSize, long FormattedAtUnixMs, IReadOnlyList<GoldenEntry> Entries);
+/// <summary>
+/// What attaching a golden image must show: region facts, every inode, and (from format 2) one line per IOMMU
+/// domain and mapping, as kept in region-vN.expected.json.
+/// </summary>
+public sealed record GoldenTree(uint FormatVersion, Guid RegionUuid, long RegionSize, long FormattedAtUnixMs, IReadOnlyList<GoldenEntry> Entries,
+    IReadOnlyList<string>? Dma = null);
 
 /// <summary>One inode of a golden image; <see cref="DataSha256"/> is the SHA-256 of its first <see cref="Size"/> bytes (files only).</summary>
 public sealed record GoldenEntry(
