@@ -31,6 +31,15 @@ catch (RegionException ex)
     return 3;
 }
 
+if (options.Dma)
+{
+    report.Write(ReportLine.FormatText(ReportTag.Attached, string.Create(CultureInfo.InvariantCulture, $"replayed={region.AttachReport.JournalTransactionsReplayed}")));
+    new DmaWorkload(region, report, options.Seed, options.Operations).Run();
+    region.Dispose();
+    report.Write(ReportLine.FormatText(ReportTag.Exit, string.Create(CultureInfo.InvariantCulture, $"ops={options.Operations}")));
+    return 0;
+}
+
 var workload = new Workload(region, report, options.Seed, options.Operations);
 report.Write(ReportLine.FormatText(ReportTag.Attached,
     string.Create(CultureInfo.InvariantCulture, $"replayed={region.AttachReport.JournalTransactionsReplayed} entries={workload.Entries}")));

@@ -50,7 +50,7 @@ internal sealed class CrashWorkerProcess : IDisposable
     public int Id => _process.Id;
 
     /// <summary>Starts a worker on <paramref name="regionPath"/>.</summary>
-    public static CrashWorkerProcess Start(string regionPath, int seed, int operations, FaultPoint? point, int hit)
+    public static CrashWorkerProcess Start(string regionPath, int seed, int operations, FaultPoint? point, int hit, string workload = "files")
     {
         if (!File.Exists(AssemblyPath))
         {
@@ -78,6 +78,8 @@ internal sealed class CrashWorkerProcess : IDisposable
             start.ArgumentList.Add(hit.ToString(CultureInfo.InvariantCulture));
         }
 
+        start.ArgumentList.Add("--workload");
+        start.ArgumentList.Add(workload);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {DotnetHost} {AssemblyPath}");
         return new CrashWorkerProcess(process);
     }
