@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveUpdate.Benchmarks.Daemon;
+using LiveUpdate.Benchmarks.Dma;
 using LiveUpdate.Benchmarks.Engine;
 using LiveUpdate.Benchmarks.Harness;
 using LiveUpdate.Benchmarks.Lifecycle;
@@ -9,14 +10,14 @@ namespace LiveUpdate.Benchmarks;
 /// <summary>
 /// End-to-end benchmark harness: <c>dotnet run -c Release --project tests/LiveUpdate.Benchmarks -- SUITE</c>
 /// measures one suite, prints its table and writes <c>bench-results/SUITE.json</c> in the current directory.
-/// A new suite (dma) is one more <see cref="IBenchmarkSuite"/> in <see cref="s_suites"/>.
+/// A new suite is one more <see cref="IBenchmarkSuite"/> in <see cref="s_suites"/>.
 /// </summary>
 internal static class Program
 {
     /// <summary>Where region files go: tmpfs, so they are sparse and never touch a disk.</summary>
     private const string DefaultScratchRoot = "/dev/shm";
 
-    private static readonly IBenchmarkSuite[] s_suites = [new EngineSuite(), new DaemonSuite(), new LifecycleSuite()];
+    private static readonly IBenchmarkSuite[] s_suites = [new EngineSuite(), new DaemonSuite(), new LifecycleSuite(), new DmaSuite()];
 
     public static int Main(string[] args)
     {
