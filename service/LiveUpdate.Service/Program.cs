@@ -103,6 +103,7 @@ if (app.Services.GetRequiredService<DaemonMetrics>().Registry is { } registry)
 
 app.MapGrpcService<FilesService>();
 app.MapGrpcService<LifecycleService>();
+app.MapGrpcService<DmaService>();
 app.MapGrpcHealthChecksService();
 app.MapGrpcReflectionService();
 

@@ -20,6 +20,15 @@ using LiveUpdate.Protocol.V1;
 //   open PATH ro|rw                Open and fetch the descriptor (the whole hand-out), then close it
 //   map PATH ro|rw                 Open, fetch, map; rw writes a byte through the mapping; then unmap
 //   token PATH ro|rw               Open only: DETAIL is "TOKENHEX FD_SOCKET_PATH" (the token is not redeemed)
+//   dma-create ID [UID]            Dma.CreateDomain, 48-bit (owner_uid UID when given)
+//   dma-attach ID PCI              Dma.AttachDevice
+//   dma-detach PCI                 Dma.DetachDevice
+//   dma-map ID IOVA PATH LENGTH    Dma.Map, read-write, from file offset 0 (numbers decimal or 0x hex)
+//   dma-unmap ID IOVA LENGTH       Dma.Unmap
+//   dma-destroy ID                 Dma.DestroyDomain
+//   dma-domains                    Dma.ListDomains
+//   dma-mappings ID                Dma.ListMappings
+//   dma-translate ID IOVA          Dma.Translate from the domain
 if (args.Length == 0)
 {
     Console.Error.WriteLine("usage: LiveUpdate.TestPeer COMMAND...  (socket directory from $LIVEUPDATE_SOCKET_DIR)");
@@ -107,10 +116,40 @@ static async Task<string> RunAsync(LiveUpdateClient client, string[] words)
         case "token":
             var response = await client.FilesClient.OpenAsync(new OpenRequest { Path = words[1], Access = AccessOf(words[2]) });
             return $"{Convert.ToHexString(response.Token.Span)} {response.FdSocketPath}";
+        case "dma-create":
+            uint? domainOwner = words.Length > 2 ? uint.Parse(words[2], CultureInfo.InvariantCulture) : null;
+            var created = await client.CreateDomainAsync(Number32(words[1]), 48, ownerUid: domainOwner);
+            return $"domain={created.Id} owner={created.OwnerUid}";
+        case "dma-attach":
+            var attached = await client.AttachDeviceAsync(Number32(words[1]), words[2]);
+            return $"domain={attached.Domain.Id} devices={attached.Domain.Devices.Count}";
+        case "dma-detach":
+            return $"domain={(await client.DetachDeviceAsync(words[1])).Domain.Id}";
+        case "dma-map":
+            var mapping = await client.MapDmaAsync(Number32(words[1]), Number(words[2]), words[3], 0, Number(words[4]));
+            return $"iova=0x{mapping.Iova:x} length={mapping.Length}";
+        case "dma-unmap":
+            return $"unmapped={(await client.UnmapDmaAsync(Number32(words[1]), Number(words[2]), Number(words[3]))).Count}";
+        case "dma-destroy":
+            return $"destroyed={(await client.DestroyDomainAsync(Number32(words[1]))).Domain.Id}";
+        case "dma-domains":
+            var domains = await client.ListDomainsAsync();
+            return $"domains={domains.Domains.Count} root=0x{domains.RootTablePhysicalAddress:x}";
+        case "dma-mappings":
+            return $"mappings={(await client.ListMappingsAsync(Number32(words[1]))).Count}";
+        case "dma-translate":
+            var translation = await client.TranslateAsync(Number32(words[1]), Number(words[2]));
+            return $"physical=0x{translation.PhysicalAddress:x}";
         default:
             throw new FormatException($"unknown command '{words[0]}'");
     }
 }
+
+static ulong Number(string word) => word.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+    ? ulong.Parse(word.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)
+    : ulong.Parse(word, CultureInfo.InvariantCulture);
+
+static uint Number32(string word) => checked((uint)Number(word));
 
 static string Describe(LiveUpdate.Protocol.V1.FileInfo info) =>
     $"path={info.Path} owner={info.OwnerUid} size={info.SizeBytes} inode={info.Inode}";

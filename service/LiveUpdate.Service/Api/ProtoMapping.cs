@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using LiveUpdate.Region;
 using LiveUpdate.Region.Devices;
+using LiveUpdate.Region.Dma;
 using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Api;
@@ -47,7 +48,7 @@ internal static class ProtoMapping
             CreatedAt = Timestamp.FromDateTimeOffset(file.CreatedAt),
             ModifiedAt = Timestamp.FromDateTimeOffset(file.ModifiedAt),
             Generation = (ulong)file.Generation,
-            DmaMappedBytes = 0,
+            DmaMappedBytes = (ulong)file.DmaMappedBytes,
             AllocatedBytes = (ulong)file.AllocatedBytes,
         };
         AddExtents(info.Extents, file.Extents);
@@ -90,6 +91,57 @@ internal static class ProtoMapping
         RegionUuid = UuidText(info.RegionUuid),
         LargestFreeExtentBytes = (ulong)stats.LargestFreeExtent,
         MetadataBytes = (ulong)stats.MetadataBytes,
+    };
+
+    /// <summary>An IOMMU domain.</summary>
+    public static Proto.DmaDomain ToProto(DmaDomainInfo domain)
+    {
+        var proto = new Proto.DmaDomain
+        {
+            Id = domain.Id,
+            AddressWidth = (uint)domain.AddressWidth,
+            Levels = (uint)domain.Levels,
+            MappedBytes = (ulong)domain.MappedBytes,
+            MappingCount = (ulong)domain.MappingCount,
+            TablePages = (ulong)domain.TablePages,
+            TopTablePhysical = domain.TopTablePhysical,
+            OwnerUid = domain.OwnerUid,
+            VmUuid = UuidText(domain.VmUuid),
+            Path = domain.Path,
+            CreatedAt = Timestamp.FromDateTimeOffset(domain.CreatedAt),
+        };
+        proto.Devices.AddRange(domain.Devices.Select(d => d.ToString()));
+        return proto;
+    }
+
+    /// <summary>One DMA mapping.</summary>
+    public static Proto.DmaMapping ToProto(DmaMappingInfo mapping) => new()
+    {
+        DomainId = mapping.DomainId,
+        Iova = mapping.Iova,
+        Length = (ulong)mapping.Length,
+        Path = mapping.Path,
+        FileOffset = (ulong)mapping.FileOffset,
+        Readable = mapping.Readable,
+        Writable = mapping.Writable,
+        Pages4K = (ulong)mapping.Pages4K,
+        Pages2M = (ulong)mapping.Pages2M,
+        Pages1G = (ulong)mapping.Pages1G,
+    };
+
+    /// <summary>The result of a table walk.</summary>
+    public static Proto.TranslateResponse ToProto(DmaTranslation translation) => new()
+    {
+        DomainId = translation.DomainId,
+        Iova = translation.Iova,
+        PhysicalAddress = translation.PhysicalAddress,
+        RegionOffset = (ulong)translation.RegionOffset,
+        PageSize = (ulong)translation.PageSize,
+        Readable = translation.Readable,
+        Writable = translation.Writable,
+        EntriesRead = (uint)translation.EntriesRead,
+        Path = translation.Path ?? string.Empty,
+        FileOffset = (ulong)translation.FileOffset,
     };
 
     /// <summary>The protocol's reconcile cause for the engine's.</summary>

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using LiveUpdate.Region;
+using LiveUpdate.Region.Dma;
 using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Api;
@@ -84,6 +85,20 @@ internal static class RequestValidation
         Proto.Access.Unspecified => throw Invalid("access is required: READ_ONLY or READ_WRITE"),
         _ => throw Invalid($"access {(int)access} is not a known access"),
     };
+
+    /// <summary>A VT-d domain id: 1–65535 (0 is reserved by VT-d, and ids are 16 bits).</summary>
+    public static ushort DomainId(uint id, string field = "domain_id") =>
+        id is > 0 and <= ushort.MaxValue ? (ushort)id : throw Invalid($"{field} {id} is not a domain id: use 1–65535 (0 is reserved by VT-d)");
+
+    /// <summary>An IOMMU address width: 39, 48 or 57 bits (3, 4 or 5 levels of second-level tables).</summary>
+    public static int AddressWidth(uint width) =>
+        width is 39 or 48 or 57 ? (int)width : throw Invalid($"address_width {width} is not one VT-d supports: use 39 (3 levels), 48 (4) or 57 (5)");
+
+    /// <summary>A PCI function address, DDDD:BB:DD.F in hexadecimal (0000:01:00.0).</summary>
+    public static PciAddress Pci(string text, string field = "pci_address") =>
+        text.Length == 0 ? throw Invalid($"{field} is required (DDDD:BB:DD.F, for example 0000:01:00.0)")
+        : PciAddress.TryParse(text, out var address) ? address
+        : throw Invalid($"{field} '{Shorten(text)}' is not a PCI address: expected DDDD:BB:DD.F in hexadecimal, device ≤ 1f and function ≤ 7 (for example 0000:01:00.0)");
 
     /// <summary>A path field: must be set (its syntax is checked by the engine).</summary>
     public static string Path(string path, string field) =>

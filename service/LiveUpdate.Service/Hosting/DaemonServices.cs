@@ -60,6 +60,7 @@ internal static class DaemonServices
             {
                 health.Services.Map("liveupdate.v1.Files", _ => true);
                 health.Services.Map("liveupdate.v1.Lifecycle", _ => true);
+                health.Services.Map("liveupdate.v1.Dma", _ => true);
             })
             .AddCheck<RegionHealthCheck>("region");
         return services;

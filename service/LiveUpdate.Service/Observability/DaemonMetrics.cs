@@ -17,7 +17,9 @@ namespace LiveUpdate.Service.Observability;
 /// <item><c>liveupdate_handouts_total{result}</c> (ok, unknown_token, expired, uid_mismatch, malformed, open_failed) and
 /// <c>liveupdate_open_tokens_issued_total</c>;</item>
 /// <item><c>liveupdate_lifecycle_state</c> (1 ACTIVE, 2 FREEZING, 3 FROZEN, 4 RECONCILING), <c>liveupdate_lifecycle_generation</c>
-/// and <c>liveupdate_vmms_registered{connected}</c>.</item>
+/// and <c>liveupdate_vmms_registered{connected}</c>;</item>
+/// <item><c>liveupdate_dma_domains</c>, <c>liveupdate_dma_mappings</c>, <c>liveupdate_dma_mapped_bytes</c> and
+/// <c>liveupdate_dma_table_pages</c> (over all IOMMU domains, read from the region at each scrape).</item>
 /// </list>
 /// </summary>
 internal sealed class DaemonMetrics
@@ -49,6 +51,10 @@ internal sealed class DaemonMetrics
         var state = factory.CreateGauge("liveupdate_lifecycle_state", "Lifecycle state: 1 ACTIVE, 2 FREEZING, 3 FROZEN, 4 RECONCILING.");
         var generation = factory.CreateGauge("liveupdate_lifecycle_generation", "Lifecycle generation, bumped on every state or boot change.");
         var registered = factory.CreateGauge("liveupdate_vmms_registered", "VMMs registered with RegisterVmm, by whether their stream is open.", ["connected"]);
+        var dmaDomains = factory.CreateGauge("liveupdate_dma_domains", "IOMMU domains in the region.");
+        var dmaMappings = factory.CreateGauge("liveupdate_dma_mappings", "DMA mappings over all IOMMU domains.");
+        var dmaMapped = factory.CreateGauge("liveupdate_dma_mapped_bytes", "Bytes DMA-mapped over all IOMMU domains (pinned guest memory).");
+        var dmaPages = factory.CreateGauge("liveupdate_dma_table_pages", "Second-level table pages (4 KiB) over all IOMMU domains.");
         Registry.AddBeforeCollectCallback(() =>
         {
             try
@@ -61,6 +67,14 @@ internal sealed class DaemonMetrics
                     bytes.WithLabels("metadata").Set(stats.MetadataBytes);
                     files.Set(stats.Files);
                     directories.Set(stats.Directories);
+                }
+
+                if (regionHost.Region?.ListDomains() is { } domains)
+                {
+                    dmaDomains.Set(domains.Count);
+                    dmaMappings.Set(domains.Sum(d => (double)d.MappingCount));
+                    dmaMapped.Set(domains.Sum(d => (double)d.MappedBytes));
+                    dmaPages.Set(domains.Sum(d => (double)d.TablePages));
                 }
 
                 if (regionHost.Region?.Info is { } info)

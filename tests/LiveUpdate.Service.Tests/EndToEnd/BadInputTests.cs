@@ -1,13 +1,15 @@
 using System.Security.Cryptography;
 using Grpc.Core;
 using LiveUpdate.Protocol.V1;
+using LiveUpdate.Service.Tests.Dma;
+using DmaClient = LiveUpdate.Protocol.V1.Dma.DmaClient;
 
 namespace LiveUpdate.Service.Tests.EndToEnd;
 
 /// <summary>
-/// DESIGN §11 bad input: every Files RPC (and every Lifecycle RPC that takes input) with malformed, hostile and boundary values (names, paths, sizes, enum values,
+/// DESIGN §11 bad input: every Files and Dma RPC (and every Lifecycle RPC that takes input) with malformed, hostile and boundary values (names, paths, sizes, enum values,
 /// UUIDs, undecodable request bytes), and garbage on the descriptor socket. Each answers one exact status code, the
-/// daemon keeps serving, and the whole tree and GetRegion (state and generation included) are unchanged (<see cref="RegionTree"/>). CreateFile's kind, UUID, mode, owner and basic path cases are FilesApiTests.InvalidCreates; the fd socket's
+/// daemon keeps serving, and the whole tree and GetRegion (state and generation included) are unchanged (<see cref="RegionTree"/>), and so are every IOMMU domain and mapping (<see cref="DmaSnapshot"/>); Dma refusals on the engine's rules (overlap, alignment, width, pinning) are also Dma/DmaApiTests. CreateFile's kind, UUID, mode, owner and basic path cases are FilesApiTests.InvalidCreates; the fd socket's
 /// random 16 bytes and 5, 17 and 1000-byte messages are FilesApiTests.FdSocket_MalformedAndRandomRequests_….
 /// </summary>
 public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDaemon>
@@ -48,7 +50,7 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
     public async Task Rpc_BadInput_AnswersItsStatusCodeChangesNothingAndTheDaemonKeepsServing(string name)
     {
         var call = s_calls[name];
-        var before = await RegionTree.CaptureAsync(fixture.Files);
+        var before = await CaptureAsync();
 
         var error = await Assert.ThrowsAsync<RpcException>(() => call.Invoke(fixture.Files, fixture.RawInvoker));
         Assert.True(error.StatusCode == call.Expected, $"{name}: expected {call.Expected}, got {error.Status}");
@@ -61,7 +63,7 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
     [MemberData(nameof(FdSocketGarbage))]
     public async Task FdSocket_Garbage_IsRefusedWithItsStatusAndTheDaemonKeepsHandingOut(string what, int length, byte expected)
     {
-        var before = await RegionTree.CaptureAsync(fixture.Files);
+        var before = await CaptureAsync();
         var message = length < 0 ? new byte[-length] : RandomNumberGenerator.GetBytes(length);
         using var client = new FdSocketClient(fixture.Daemon.FdSocketPath);
         var (status, text) = client.Ask(message);
@@ -90,7 +92,7 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
     [Fact(Timeout = 60_000)]
     public async Task FdSocket_MessagesCarryingDescriptors_AreRefusedConsumeTheTokenAndTheirDescriptorsAreNotKept()
     {
-        var before = await RegionTree.CaptureAsync(fixture.Files);
+        var before = await CaptureAsync();
         var daemonFds = DaemonDescriptors.Count(fixture.Daemon);
 
         // A good token sent with a descriptor attached is still a malformed request: the daemon reads no descriptors.
@@ -115,10 +117,14 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
         await AssertStillServingAndUnchangedAsync(before, "descriptors sent to the fd socket");
     }
 
-    private async Task AssertStillServingAndUnchangedAsync(RegionTree before, string because)
+    private async Task<(RegionTree Tree, DmaSnapshot Dma)> CaptureAsync() =>
+        (await RegionTree.CaptureAsync(fixture.Files), await DmaSnapshot.CaptureAsync(fixture.Dma));
+
+    private async Task AssertStillServingAndUnchangedAsync((RegionTree Tree, DmaSnapshot Dma) before, string because)
     {
         Assert.Equal(8192UL, (await fixture.Files.StatAsync(new StatRequest { Path = "/seed/blob" })).SizeBytes);
-        before.AssertUnchanged(await RegionTree.CaptureAsync(fixture.Files), because);
+        before.Tree.AssertUnchanged(await RegionTree.CaptureAsync(fixture.Files), because);
+        before.Dma.AssertUnchanged(await DmaSnapshot.CaptureAsync(fixture.Dma), because);
     }
 
     private static Task<byte[]> Raw(CallInvoker invoker, string method, byte[] body, string service = "liveupdate.v1.Files") =>
@@ -271,6 +277,86 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
         yield return Lifecycle("Reclaim: VM without files", StatusCode.NotFound, (c, o) => c.ReclaimAsync(new ReclaimRequest { VmUuid = Unregistered }, o).ResponseAsync);
         yield return Lifecycle("CollectGarbage: negative older_than", Invalid,
             (c, o) => c.CollectGarbageAsync(new CollectGarbageRequest { OlderThan = new Google.Protobuf.WellKnownTypes.Duration { Seconds = -60 } }, o).ResponseAsync);
+        // Dma (the seeded domains 13 and 14, device 0000:0d:00.0, /seed/dma-ram mapped at 0x200000 in domain 13).
+        foreach (var rpc in new[] { "CreateDomain", "AttachDevice", "DetachDevice", "Map", "Unmap", "Translate", "ListDomains", "ListMappings", "DestroyDomain" })
+        {
+            yield return new($"{rpc}: undecodable request bytes", StatusCode.Unknown, (_, raw) => Raw(raw, rpc, s_undecodable, "liveupdate.v1.Dma"));
+        }
+
+        const uint Seeded = SeededDaemon.Domain;
+        yield return Dma("CreateDomain: domain id 0", Invalid, (c, o) => c.CreateDomainAsync(new CreateDomainRequest { DomainId = 0, AddressWidth = 48 }, o).ResponseAsync);
+        yield return Dma("CreateDomain: domain id 65536", Invalid, (c, o) => c.CreateDomainAsync(new CreateDomainRequest { DomainId = 65536, AddressWidth = 48 }, o).ResponseAsync);
+        yield return Dma("CreateDomain: domain id 2^32-1", Invalid, (c, o) => c.CreateDomainAsync(new CreateDomainRequest { DomainId = uint.MaxValue, AddressWidth = 48 }, o).ResponseAsync);
+        yield return Dma("CreateDomain: address width 0", Invalid, (c, o) => c.CreateDomainAsync(new CreateDomainRequest { DomainId = 100, AddressWidth = 0 }, o).ResponseAsync);
+        yield return Dma("CreateDomain: address width 40", Invalid, (c, o) => c.CreateDomainAsync(new CreateDomainRequest { DomainId = 100, AddressWidth = 40 }, o).ResponseAsync);
+        yield return Dma("CreateDomain: address width 64", Invalid, (c, o) => c.CreateDomainAsync(new CreateDomainRequest { DomainId = 100, AddressWidth = 64 }, o).ResponseAsync);
+        yield return Dma("CreateDomain: malformed vm_uuid", Invalid,
+            (c, o) => c.CreateDomainAsync(new CreateDomainRequest { DomainId = 100, AddressWidth = 48, VmUuid = "not-a-uuid" }, o).ResponseAsync);
+        yield return Dma("CreateDomain: owner (uid_t)-1", Invalid,
+            (c, o) => c.CreateDomainAsync(new CreateDomainRequest { DomainId = 100, AddressWidth = 48, OwnerUid = uint.MaxValue }, o).ResponseAsync);
+        yield return Dma("CreateDomain: existing domain", StatusCode.AlreadyExists,
+            (c, o) => c.CreateDomainAsync(new CreateDomainRequest { DomainId = Seeded, AddressWidth = 48 }, o).ResponseAsync);
+        foreach (var (what, pci) in new[]
+                 {
+                     ("empty PCI address", ""), ("PCI address without a function", "0000:0e:00"), ("PCI device 0x20", "0000:0e:20.0"),
+                     ("PCI function 8", "0000:0e:00.8"), ("PCI address with a leading space", " 0000:0e:00.0"), ("lspci's short form", "0e:00.0"),
+                     ("PCI address of 10,000 characters", new string('0', 10_000)),
+                 })
+        {
+            yield return Dma($"AttachDevice: {what}", Invalid, (c, o) => c.AttachDeviceAsync(new AttachDeviceRequest { DomainId = Seeded, PciAddress = pci }, o).ResponseAsync);
+        }
+
+        yield return Dma("AttachDevice: PCI segment 0001", Invalid,
+            (c, o) => c.AttachDeviceAsync(new AttachDeviceRequest { DomainId = Seeded, PciAddress = "0001:0e:00.0" }, o).ResponseAsync);
+        yield return Dma("AttachDevice: domain id 0", Invalid,
+            (c, o) => c.AttachDeviceAsync(new AttachDeviceRequest { DomainId = 0, PciAddress = "0000:0e:00.0" }, o).ResponseAsync);
+        yield return Dma("AttachDevice: unknown domain", StatusCode.NotFound,
+            (c, o) => c.AttachDeviceAsync(new AttachDeviceRequest { DomainId = 4242, PciAddress = "0000:0e:00.0" }, o).ResponseAsync);
+        yield return Dma("AttachDevice: device attached already", StatusCode.AlreadyExists,
+            (c, o) => c.AttachDeviceAsync(new AttachDeviceRequest { DomainId = SeededDaemon.NarrowDomain, PciAddress = SeededDaemon.Device }, o).ResponseAsync);
+        yield return Dma("DetachDevice: empty PCI address", Invalid, (c, o) => c.DetachDeviceAsync(new DetachDeviceRequest(), o).ResponseAsync);
+        yield return Dma("DetachDevice: malformed PCI address", Invalid, (c, o) => c.DetachDeviceAsync(new DetachDeviceRequest { PciAddress = "0000:0d:00:0" }, o).ResponseAsync);
+        yield return Dma("DetachDevice: device not attached", StatusCode.NotFound, (c, o) => c.DetachDeviceAsync(new DetachDeviceRequest { PciAddress = "0000:0e:00.0" }, o).ResponseAsync);
+        yield return DmaMap("domain id 65536", r => r.DomainId = 65536, Invalid);
+        yield return DmaMap("length 2^64-1", r => r.Length = ulong.MaxValue, Invalid);
+        yield return DmaMap("length 0", r => r.Length = 0, Invalid);
+        yield return DmaMap("file offset 2^63", r => r.FileOffset = 1UL << 63, Invalid);
+        yield return DmaMap("empty path", r => r.Path = "", Invalid);
+        yield return DmaMap("NUL in the path", r => r.Path = "/seed/dma\0ram", Invalid);
+        yield return DmaMap("IOVA 2^64-4096", r => r.Iova = ulong.MaxValue - 4095, Invalid);
+        yield return DmaMap("IOVA not 4 KiB aligned", r => r.Iova = 0x4000_0800, Invalid);
+        yield return DmaMap("neither readable nor writable", r => r.Readable = r.Writable = false, Invalid);
+        yield return DmaMap("the mapped range again", r => r.Iova = SeededDaemon.MappedIova, StatusCode.AlreadyExists);
+        yield return DmaMap("a directory", r => r.Path = "/seed/sub", StatusCode.FailedPrecondition);
+        yield return DmaMap("a domain's own table inode", r => r.Path = "/.iommu/domain-13", StatusCode.FailedPrecondition);
+        yield return Dma("Unmap: length 0", Invalid, (c, o) => c.UnmapAsync(new UnmapRequest { DomainId = Seeded, Iova = SeededDaemon.MappedIova, Length = 0 }, o).ResponseAsync);
+        yield return Dma("Unmap: length 2^64-1", Invalid, (c, o) => c.UnmapAsync(new UnmapRequest { DomainId = Seeded, Iova = 0, Length = ulong.MaxValue }, o).ResponseAsync);
+        yield return Dma("Unmap: domain id 0", Invalid, (c, o) => c.UnmapAsync(new UnmapRequest { DomainId = 0, Iova = SeededDaemon.MappedIova, Length = 4096 }, o).ResponseAsync);
+        yield return Dma("Unmap: half of a mapping", Invalid,
+            (c, o) => c.UnmapAsync(new UnmapRequest { DomainId = Seeded, Iova = SeededDaemon.MappedIova, Length = 2 * Clients.MiB }, o).ResponseAsync);
+        yield return Dma("Translate: neither domain nor device", Invalid, (c, o) => c.TranslateAsync(new TranslateRequest { Iova = SeededDaemon.MappedIova }, o).ResponseAsync);
+        yield return Dma("Translate: domain id 0", Invalid, (c, o) => c.TranslateAsync(new TranslateRequest { DomainId = 0, Iova = SeededDaemon.MappedIova }, o).ResponseAsync);
+        yield return Dma("Translate: malformed PCI address", Invalid, (c, o) => c.TranslateAsync(new TranslateRequest { PciAddress = "bus 13", Iova = 0 }, o).ResponseAsync);
+        yield return Dma("Translate: IOVA 2^64-1", Invalid, (c, o) => c.TranslateAsync(new TranslateRequest { DomainId = Seeded, Iova = ulong.MaxValue }, o).ResponseAsync);
+        yield return Dma("ListMappings: domain id 0", Invalid, (c, o) => c.ListMappingsAsync(new ListMappingsRequest(), o).ResponseAsync);
+        yield return Dma("ListMappings: domain id 70000", Invalid, (c, o) => c.ListMappingsAsync(new ListMappingsRequest { DomainId = 70_000 }, o).ResponseAsync);
+        yield return Dma("ListMappings: unknown domain", StatusCode.NotFound, (c, o) => c.ListMappingsAsync(new ListMappingsRequest { DomainId = 4242 }, o).ResponseAsync);
+        yield return Dma("DestroyDomain: domain id 0", Invalid, (c, o) => c.DestroyDomainAsync(new DestroyDomainRequest(), o).ResponseAsync);
+        yield return Dma("DestroyDomain: unknown domain", StatusCode.NotFound, (c, o) => c.DestroyDomainAsync(new DestroyDomainRequest { DomainId = 4242 }, o).ResponseAsync);
+    }
+
+    private static BadCall Dma(string what, StatusCode expected, Func<DmaClient, CallOptions, Task> call) =>
+        new(what, expected, (_, raw) => call(new DmaClient(raw), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30))));
+
+    /// <summary>Map of 2 MiB of /seed/dma-ram at 0x4000_0000 in domain 13, read-write, as <paramref name="change"/> alters it.</summary>
+    private static BadCall DmaMap(string what, Action<MapRequest> change, StatusCode expected)
+    {
+        var request = new MapRequest
+        {
+            DomainId = SeededDaemon.Domain, Iova = 0x4000_0000, Path = SeededDaemon.MappedFile, FileOffset = 0, Length = 2 * Clients.MiB, Readable = true, Writable = true,
+        };
+        change(request);
+        return Dma($"Map: {what}", expected, (c, o) => c.MapAsync(request, o).ResponseAsync);
     }
 
     private static BadCall Lifecycle(string what, StatusCode expected, Func<LiveUpdate.Protocol.V1.Lifecycle.LifecycleClient, CallOptions, Task> call) =>
