@@ -132,6 +132,8 @@ public sealed class DaemonLifecycleTests
         var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Contains("liveupdate_rpc_requests_total{method=\"/liveupdate.v1.Files/Stat\",code=\"NOT_FOUND\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("liveupdate_region_files 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("liveupdate_dma_domains 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("liveupdate_dma_mapped_bytes 0", metrics, StringComparison.Ordinal);
         Assert.Contains("liveupdate_region_bytes{kind=\"total\"} 67108864", metrics, StringComparison.Ordinal);
         var grpcOverTcp = await http.PostAsync(new Uri("/liveupdate.v1.Files/GetRegion", UriKind.Relative), new ByteArrayContent([]));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, grpcOverTcp.StatusCode);

@@ -10,7 +10,7 @@ namespace LiveUpdate.Cli.Commands;
 /// Custom parsers for option and argument values: a bad value becomes a parse error (exit 2, one line naming the value and
 /// what is accepted) before anything reaches the daemon.
 /// </summary>
-internal static class ArgumentParsers
+internal static partial class ArgumentParsers
 {
     /// <summary>A size: <c>4096</c>, <c>512M</c>, <c>16GiB</c> (see <see cref="SizeParser"/>).</summary>
     public static ulong Size(ArgumentResult result)
@@ -95,6 +95,59 @@ internal static class ArgumentParsers
         return value;
     }
 
+    /// <summary>A VT-d domain id: a decimal number from 1 to 65535.</summary>
+    public static uint DomainId(ArgumentResult result)
+    {
+        string text = Single(result);
+        if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint id) || id is 0 or > ushort.MaxValue)
+        {
+            result.AddError($"{NameOf(result)}: '{text}' is not a domain id (a decimal number from 1 to 65535)");
+        }
+
+        return id;
+    }
+
+    /// <summary>An IOMMU address width: 39, 48 or 57 bits.</summary>
+    public static uint AddressWidth(ArgumentResult result)
+    {
+        string text = Single(result);
+        if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint width) || width is not (39 or 48 or 57))
+        {
+            result.AddError($"{NameOf(result)}: '{text}' is not an address width VT-d supports (39, 48 or 57)");
+        }
+
+        return width;
+    }
+
+    /// <summary>A PCI function address: <c>0000:01:00.0</c> (DDDD:BB:DD.F in hexadecimal, device ≤ 1f, function ≤ 7), as given.</summary>
+    public static string Pci(ArgumentResult result)
+    {
+        string text = Single(result);
+        if (!PciPattern().IsMatch(text))
+        {
+            result.AddError($"{NameOf(result)}: '{text}' is not a PCI address (DDDD:BB:DD.F in hexadecimal, e.g. 0000:01:00.0, as lspci -D prints it)");
+        }
+
+        return text;
+    }
+
+    /// <summary>An offset or length: <c>0x200000</c> (hex) or a size (<c>2M</c>, <c>4096</c>; see <see cref="SizeParser"/>).</summary>
+    public static ulong AddressOrSize(ArgumentResult result)
+    {
+        string text = Single(result);
+        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        {
+            return Address(result);
+        }
+
+        if (!SizeParser.TryParse(text, out ulong bytes, out string? error))
+        {
+            result.AddError($"{NameOf(result)}: {error}, or 0x hex");
+        }
+
+        return bytes;
+    }
+
     /// <summary>A descriptor number: 0 to 2^31 - 1.</summary>
     public static int? Descriptor(ArgumentResult result)
     {
@@ -128,4 +181,7 @@ internal static class ArgumentParsers
     private static string NameOf(ArgumentResult result) => result.Parent is OptionResult option
         ? option.Option.Name
         : result.Argument.Name;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\.[0-7]$")]
+    private static partial System.Text.RegularExpressions.Regex PciPattern();
 }

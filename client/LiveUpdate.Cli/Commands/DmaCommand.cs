@@ -1,74 +1,100 @@
 using System.CommandLine;
-using System.Text.RegularExpressions;
-using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
-using LiveUpdate.Cli.Errors;
+using LiveUpdate.Cli.Output;
+using LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Cli.Commands;
 
 /// <summary>
-/// <c>luctl dma ls</c> and <c>luctl dma translate DOMAIN IOVA</c>: the daemon's <c>liveupdate.v1.Dma</c> service
-/// (DESIGN §8). That service does not exist yet, and the client library has no stub for it: luctl asks for it by name
-/// on the client's channel, and reports the daemon's UNIMPLEMENTED as what it is. It never makes output up.
+/// <c>luctl dma …</c>: the daemon's <c>liveupdate.v1.Dma</c> service (DESIGN §8), persistent IOMMU domains. Reads:
+/// <c>ls</c>, <c>mappings</c>, <c>translate</c> (<c>DmaCommand.Read.cs</c>); changes: <c>create-domain</c>,
+/// <c>attach</c>, <c>detach</c>, <c>map</c>, <c>unmap</c>, <c>destroy</c> (<c>DmaCommand.Change.cs</c>).
 /// </summary>
 internal static partial class DmaCommand
 {
-    /// <summary>The service's full name in the contract.</summary>
-    internal const string ServiceName = "liveupdate.v1.Dma";
+    /// <summary>What the tables are for, said once in the group's help.</summary>
+    private const string Purpose = """
+        The region keeps, for each IOMMU domain, the record of every DMA mapping (IOVA, length, guest-memory file, file
+        offset, permissions) and Intel VT-d tables built from the files' physical addresses. A stock kernel does not
+        keep device DMA across a kexec: after it, each VMM replays its domain's mappings ('luctl dma mappings', or
+        ListMappings) through iommufd/VFIO at the same IOVAs. The VT-d tables are ready-made for a kernel that adopts
+        preserved tables (as the pkernfs patches did), starting from the root table 'luctl dma ls' shows; no stock
+        kernel does, and the daemon never programs an IOMMU. A mapped file is pinned: shrinking or removing it is
+        refused (exit 4) until it is unmapped.
 
-    private static readonly Marshaller<Empty> s_empty = Marshallers.Create(Google.Protobuf.MessageExtensions.ToByteArray, Empty.Parser.ParseFrom);
+        Numbers: DOMAIN is a decimal id, 1-65535; PCI is DDDD:BB:DD.F in hexadecimal (0000:01:00.0, as lspci -D prints
+        it); IOVA is 0x hex or decimal; offsets and lengths are 0x hex or sizes (2M, 1GiB, 4096). IOVAs, offsets and
+        lengths are 4 KiB aligned; 2 MiB (or 1 GiB) alignment of IOVA and file offset lets the tables use large pages.
+
+        Who may: anyone may read; a domain's owner (its creator), root and the admin group may change it, and map
+        only files they own.
+        """;
 
     /// <summary>Defines <c>dma</c> and its subcommands.</summary>
     public static Command Create(CommandSetup setup)
     {
-        var list = new Command("ls", "List the DMA domains: devices, mapped bytes, and the physical address of each root table");
-        setup.SetAction(list, (context, cancellationToken) => ProbeAsync(context, "ListDomains", cancellationToken));
-
-        var domain = new Argument<string>("DOMAIN") { Description = "A domain id (decimal) or a PCI address (0000:01:00.0)" };
-        domain.Validators.Add(result =>
+        var command = new Command("dma", "Persistent IOMMU (DMA) domains: their devices, their mappings, and the VT-d tables that hold them")
         {
-            string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-            if (!DomainPattern().IsMatch(text))
-            {
-                result.AddError($"DOMAIN: '{text}' is neither a domain id nor a PCI address (0000:01:00.0)");
-            }
-        });
-        var iova = new Argument<ulong>("IOVA") { Description = "The I/O virtual address to translate (0x hex or decimal)", CustomParser = ArgumentParsers.Address };
-        var translate = new Command("translate", "Walk a domain's persistent IOMMU tables for IOVA: physical address, permissions, page size") { domain, iova };
-        setup.SetAction(translate, (context, cancellationToken) => ProbeAsync(context, "Translate", cancellationToken));
-
-        var command = new Command("dma", "Persistent DMA (IOMMU) domains; not served by this daemon version yet") { list, translate };
-        const string Details = """
-            The daemon's Dma service (persistent VT-d page tables) is not implemented yet: these commands ask the daemon
-            for it and report its UNIMPLEMENTED answer in one line, exit 1. They print nothing else.
-            """;
-        setup.Describe(command, Details);
-        setup.Describe(list, Details);
-        setup.Describe(translate, Details);
+            CreateList(setup),
+            CreateMappings(setup),
+            CreateTranslate(setup),
+            CreateDomainCommand(setup),
+            CreateAttach(setup),
+            CreateDetach(setup),
+            CreateMap(setup),
+            CreateUnmap(setup),
+            CreateDestroy(setup),
+        };
+        setup.Describe(command, Purpose);
         return command;
     }
 
-    /// <summary>Calls <paramref name="method"/> of the Dma service and turns the daemon's answer into luctl's.</summary>
-    private static async Task<int> ProbeAsync(CommandContext context, string method, CancellationToken cancellationToken)
+    /// <summary>The DOMAIN argument: a domain id, 1–65535.</summary>
+    private static Argument<uint> DomainArgument(string description = "The domain id (1-65535)") =>
+        new("DOMAIN") { Description = description, CustomParser = ArgumentParsers.DomainId };
+
+    /// <summary>A PCI argument: DDDD:BB:DD.F.</summary>
+    private static Argument<string> PciArgument(string description) =>
+        new("PCI") { Description = description, CustomParser = ArgumentParsers.Pci };
+
+    /// <summary>An IOVA argument: 0x hex or decimal.</summary>
+    private static Argument<ulong> IovaArgument(string description) =>
+        new("IOVA") { Description = description, CustomParser = ArgumentParsers.Address };
+
+    /// <summary><c>read-write</c>, <c>read-only</c> or <c>write-only</c>.</summary>
+    internal static string Permissions(bool readable, bool writable) => (readable, writable) switch
     {
-        var call = new Method<Empty, Empty>(MethodType.Unary, ServiceName, method, s_empty, s_empty);
-        try
+        (true, true) => "read-write",
+        (true, false) => "read-only",
+        (false, true) => "write-only",
+        _ => "none",
+    };
+
+    /// <summary><c>rw</c>, <c>r-</c> or <c>-w</c>, for tables.</summary>
+    internal static string Perm(bool readable, bool writable) => (readable ? "r" : "-") + (writable ? "w" : "-");
+
+    /// <summary>The leaves a mapping takes: <c>2×2M</c>, <c>1×1G 16×4K</c>.</summary>
+    internal static string Leaves(DmaMapping mapping)
+    {
+        var parts = new List<string>(3);
+        if (mapping.Pages1G > 0)
         {
-            await context.Client.Channel.CreateCallInvoker()
-                .AsyncUnaryCall(call, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken), new Empty())
-                .ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException exception) when (exception.StatusCode == StatusCode.Unimplemented)
-        {
-            throw new CliException(
-                ExitCodes.Failed,
-                $"UNIMPLEMENTED: the daemon has no Dma service yet ({ServiceName}/{method}): persistent IOMMU tables are not available in this daemon version",
-                exception);
+            parts.Add($"{mapping.Pages1G}×1G");
         }
 
-        throw new CliException(ExitCodes.Failed, $"the daemon answered {ServiceName}/{method}, but this luctl does not know the Dma messages yet: update luctl");
+        if (mapping.Pages2M > 0)
+        {
+            parts.Add($"{mapping.Pages2M}×2M");
+        }
+
+        if (mapping.Pages4K > 0)
+        {
+            parts.Add($"{mapping.Pages4K}×4K");
+        }
+
+        return parts.Count == 0 ? "-" : string.Join(' ', parts);
     }
 
-    [GeneratedRegex(@"^([0-9]{1,10}|[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\.[0-7])$")]
-    private static partial Regex DomainPattern();
+    /// <summary>One mapping in a line: <c>IOVA 0x200000-0x600000 (4.0 MiB) -> /vm/ram at 0x0, read-write</c>.</summary>
+    internal static string Describe(DmaMapping mapping) =>
+        $"IOVA {Humanize.Hex(mapping.Iova)}-{Humanize.Hex(mapping.Iova + mapping.Length)} ({Humanize.Size(mapping.Length)}) -> {mapping.Path} at {Humanize.Hex(mapping.FileOffset)}, {Permissions(mapping.Readable, mapping.Writable)}";
 }

@@ -18,8 +18,8 @@ internal static class ErrorReport
         (int code, string text) = exception switch
         {
             CliException cli => (cli.ExitCode, cli.Message),
-            LiveUpdateException live => FromClient(live, socketPath),
-            RpcException rpc => FromStatus(rpc.StatusCode, rpc.Status.Detail, rpc, socketPath),
+            LiveUpdateException live => FromClient(live, command, socketPath),
+            RpcException rpc => FromStatus(rpc.StatusCode, rpc.Status.Detail, rpc, command, socketPath),
             OperationCanceledException => (ExitCodes.Failed, "interrupted before the daemon answered"),
             _ => (ExitCodes.Failed, $"unexpected {exception.GetType().Name}: {exception.Message}"),
         };
@@ -27,12 +27,12 @@ internal static class ErrorReport
     }
 
     /// <summary>A client-library failure: a daemon status, or a failure on the client's side of the call.</summary>
-    private static (int, string) FromClient(LiveUpdateException exception, string socketPath)
+    private static (int, string) FromClient(LiveUpdateException exception, string command, string socketPath)
     {
         // The retries ran out of time while the daemon stayed unavailable: the same as running out of attempts.
         if (exception.Error == LiveUpdateError.DeadlineExceeded && exception.StatusCode == StatusCode.Unavailable)
         {
-            return FromStatus(StatusCode.Unavailable, exception.ServerMessage ?? exception.Message, exception, socketPath);
+            return FromStatus(StatusCode.Unavailable, exception.ServerMessage ?? exception.Message, exception, command, socketPath);
         }
 
         // Connecting to the socket failed with EACCES: the daemon may run, but this user cannot reach it.
@@ -44,29 +44,37 @@ internal static class ErrorReport
 
         if (exception.StatusCode is { } status)
         {
-            return FromStatus(status, exception.ServerMessage ?? exception.Message, exception, socketPath);
+            return FromStatus(status, exception.ServerMessage ?? exception.Message, exception, command, socketPath);
         }
 
         return (ExitCodes.Failed, $"{exception.Error}: {exception.Message}");
     }
 
     /// <summary>A gRPC status from the daemon (or from the channel, for a connection that failed).</summary>
-    private static (int, string) FromStatus(StatusCode status, string detail, Exception exception, string socketPath)
+    private static (int, string) FromStatus(StatusCode status, string detail, Exception exception, string command, string socketPath)
     {
         string name = CodeName(status);
+        bool dma = command.StartsWith("dma", StringComparison.Ordinal);
         return status switch
         {
             StatusCode.Unavailable when ConnectError(exception, socketPath) is { } why =>
                 (ExitCodes.Unreachable, $"{name}: cannot connect to {socketPath}: {why}; is liveupdated running? (systemctl status liveupdate; or pass --socket-dir DIR)"),
             StatusCode.Unavailable =>
                 (ExitCodes.Unreachable, $"{name}: {detail} (daemon socket {socketPath}); the daemon is starting, attaching or reconciling: try again in a moment"),
+            StatusCode.FailedPrecondition when detail.Contains("DMA-mapped", StringComparison.Ordinal) =>
+                (ExitCodes.Refused, $"{name}: {detail}; 'luctl dma ls' and 'luctl dma mappings DOMAIN' show what maps it, 'luctl dma unmap' releases it"),
             StatusCode.FailedPrecondition =>
                 (ExitCodes.Refused, $"{name}: {detail}; refused in the current state: see 'luctl status' ('luctl thaw' ends an abandoned update)"),
             StatusCode.InvalidArgument or StatusCode.OutOfRange =>
                 (ExitCodes.Usage, $"{name}: {detail}; fix the argument (see --help)"),
+            StatusCode.NotFound when dma => (ExitCodes.Failed, $"{name}: {detail}; see 'luctl dma ls' and 'luctl dma mappings DOMAIN'"),
             StatusCode.NotFound => (ExitCodes.Failed, $"{name}: {detail}; see 'luctl ls'"),
+            StatusCode.AlreadyExists when dma =>
+                (ExitCodes.Failed, $"{name}: {detail}; choose another domain id or IOVA range, or detach or unmap first (see 'luctl dma ls')"),
             StatusCode.AlreadyExists => (ExitCodes.Failed, $"{name}: {detail}; choose another path or 'luctl rm' the old one"),
             StatusCode.ResourceExhausted => (ExitCodes.Failed, $"{name}: {detail}; see 'luctl region' for free space, 'luctl gc' to delete quarantined files"),
+            StatusCode.PermissionDenied or StatusCode.Unauthenticated when dma =>
+                (ExitCodes.Failed, $"{name}: {detail}; run as the domain's (and the file's) owner, as root or as a member of the daemon's admin group"),
             StatusCode.PermissionDenied or StatusCode.Unauthenticated =>
                 (ExitCodes.Failed, $"{name}: {detail}; run as the file's owner, as root or as a member of the daemon's admin group"),
             StatusCode.DataLoss => (ExitCodes.Failed, $"{name}: {detail}; run 'luctl check', then 'luctl check --repair'"),

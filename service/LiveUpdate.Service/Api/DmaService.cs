@@ -120,7 +120,8 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
         if (logger.IsEnabled(LogLevel.Information))
         {
             var permissions = Permissions(mapping);
-            var leaves = $"{mapping.Pages1G} 1 GiB, {mapping.Pages2M} 2 MiB and {mapping.Pages4K} 4 KiB leaves";
+            var leaves = string.Join(", ", new[] { (mapping.Pages1G, "1 GiB"), (mapping.Pages2M, "2 MiB"), (mapping.Pages4K, "4 KiB") }
+                .Where(l => l.Item1 > 0).Select(l => $"{l.Item1} leaves of {l.Item2}"));
             DmaLog.Mapped(logger, mapping.Iova, mapping.Length, id, mapping.Path, mapping.FileOffset, permissions, caller.Uid, caller.Pid, leaves);
         }
 

@@ -14,7 +14,7 @@ internal static partial class DmaLog
     public static partial void DomainDestroyed(ILogger logger, ushort domainId, uint uid, int pid, int mappings, long mappedBytes, string devices);
 
     [LoggerMessage(EventId = 502, EventName = "DeviceAttached", Level = LogLevel.Information,
-        Message = "attached {Device} to IOMMU domain {DomainId} by uid {Uid} pid {Pid}: root entry 0x{RootEntry:x16}, context entry 0x{ContextHigh:x16}{ContextLow:x16}")]
+        Message = "attached {Device} to IOMMU domain {DomainId} by uid {Uid} pid {Pid}: root entry 0x{RootEntry:x16}, context entry 0x{ContextHigh:x16}:{ContextLow:x16} (high:low)")]
     public static partial void DeviceAttached(ILogger logger, PciAddress device, ushort domainId, uint uid, int pid, ulong rootEntry, ulong contextHigh, ulong contextLow);
 
     [LoggerMessage(EventId = 503, EventName = "DeviceDetached", Level = LogLevel.Information,

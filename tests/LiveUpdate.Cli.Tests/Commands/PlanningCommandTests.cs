@@ -126,12 +126,4 @@ public sealed class PlanningCommandTests(DaemonFixture fixture) : IClassFixture<
         FilesCommandTests.AssertOneLineError(await fixture.RunAsync("qemu-args", "/qemu-state"), 2, "luctl: qemu-args: /qemu-state is DEVICE_STATE, not GUEST_MEMORY");
         FilesCommandTests.AssertOneLineError(await fixture.RunAsync("qemu-args", "/qemu-none"), 1, "luctl: qemu-args: NOT_FOUND: ");
     }
-
-    [Fact(Timeout = 60_000)]
-    public async Task Dma_DaemonHasNoDmaService_OneClearLine_ExitOne()
-    {
-        FilesCommandTests.AssertOneLineError(await fixture.RunAsync("dma", "ls"), 1, "luctl: dma ls: UNIMPLEMENTED: the daemon has no Dma service yet");
-        FilesCommandTests.AssertOneLineError(
-            await fixture.RunAsync("dma", "translate", "0000:01:00.0", "0x7f000000", "--json"), 1, "luctl: dma translate: UNIMPLEMENTED: the daemon has no Dma service yet");
-    }
 }

@@ -29,9 +29,16 @@ public sealed class UsageTests
         { "reconcile", "quarantine_path" },
         { "check", "repair_note" },
         { "gc", "--older-than <AGE> (REQUIRED)" },
-        { "dma", "UNIMPLEMENTED" },
-        { "dma ls", "UNIMPLEMENTED" },
-        { "dma translate", "<DOMAIN>" },
+        { "dma", "through iommufd/VFIO at the same IOVAs" },
+        { "dma ls", "root_table_physical_address" },
+        { "dma mappings", "pages_4k, pages_2m, pages_1g" },
+        { "dma translate", "--device <PCI>" },
+        { "dma create-domain", "--width <BITS>" },
+        { "dma attach", "context_entry_low" },
+        { "dma detach", "DetachDeviceResponse" },
+        { "dma map", "--read-only" },
+        { "dma unmap", "unmapped[]" },
+        { "dma destroy", "DestroyDomainResponse" },
         { "plan-kexec", "memmap=16G!4G" },
         { "qemu-args", "memory-backend-file,id=lu-ramN" },
     };
@@ -91,8 +98,19 @@ public sealed class UsageTests
         { ["gc", "--older-than", "-1d"], "'-1d' is negative" },
         { ["gc"], "--older-than" },
         { ["freeze", "--timeout", "soon"], "'soon' is not a duration" },
-        { ["dma", "translate", "zz", "0x10"], "'zz' is neither a domain id nor a PCI address" },
-        { ["dma", "translate", "1", "0xZZ"], "'0xZZ' is not an address" },
+        { ["dma", "translate", "0x10"], "give exactly one of --domain DOMAIN and --device PCI" },
+        { ["dma", "translate", "--domain", "1", "--device", "0000:01:00.0", "0x10"], "give exactly one of --domain DOMAIN and --device PCI" },
+        { ["dma", "translate", "--domain", "0", "0x10"], "--domain: '0' is not a domain id" },
+        { ["dma", "translate", "--device", "zz", "0x10"], "--device: 'zz' is not a PCI address" },
+        { ["dma", "translate", "--domain", "1", "0xZZ"], "'0xZZ' is not an address" },
+        { ["dma", "mappings", "65536"], "DOMAIN: '65536' is not a domain id" },
+        { ["dma", "create-domain", "5", "--width", "40"], "--width: '40' is not an address width VT-d supports" },
+        { ["dma", "create-domain", "5", "--vm", "x"], "'x' is not a UUID" },
+        { ["dma", "attach", "5", "01:00.0"], "PCI: '01:00.0' is not a PCI address" },
+        { ["dma", "map", "5", "0x0", "vm/ram"], "PATH: 'vm/ram' is not a path in the region" },
+        { ["dma", "map", "5", "0x0", "/vm/ram", "--read-only", "--write-only"], "--read-only and --write-only exclude each other" },
+        { ["dma", "map", "5", "0x0", "/vm/ram", "--length", "lots"], "--length: 'lots' is not a size" },
+        { ["dma", "unmap", "5", "0x0", "0xZZ"], "LENGTH: '0xZZ' is not an address" },
         { ["qemu-args", "/vm/ram", "--fd", "x"], "'x' is not a file descriptor number" },
     };
 
@@ -181,7 +199,10 @@ public sealed class UsageTests
         [
             ["status"], ["region"], ["ls"], ["ls", "-l", "/vm"], ["stat", "/x"], ["create", "/x", "--size", "4K", "--kind", "blob"],
             ["mkdir", "-p", "/a/b"], ["rm", "/x"], ["freeze"], ["thaw"], ["reconcile", "--dry-run"], ["check"],
-            ["gc", "--older-than", "0"], ["dma", "ls"], ["dma", "translate", "1", "0x1000"], ["plan-kexec"], ["qemu-args", "/x"],
+            ["gc", "--older-than", "0"], ["dma", "ls"], ["dma", "mappings", "1"], ["dma", "translate", "--domain", "1", "0x1000"],
+            ["dma", "translate", "--device", "0000:01:00.0", "0x1000"], ["dma", "create-domain", "1"], ["dma", "attach", "1", "0000:01:00.0"],
+            ["dma", "detach", "0000:01:00.0"], ["dma", "map", "1", "0x0", "/x"], ["dma", "unmap", "1", "0x0", "2M"], ["dma", "destroy", "1"],
+            ["plan-kexec"], ["qemu-args", "/x"],
         ];
 
         var results = await Task.WhenAll(commands.Select(c => InProcessLuctl.RunAsync([.. c, "--json", "--socket-dir", s_nowhere])));

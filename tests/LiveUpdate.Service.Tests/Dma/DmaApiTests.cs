@@ -130,6 +130,23 @@ public sealed class DmaApiTests(SeededDaemon fixture) : IClassFixture<SeededDaem
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Dma_IsListedByReflection_AndHealthServesIt()
+    {
+        // grpc.reflection.v1alpha ServerReflectionInfo with list_services (field 7) = "": the answer names every service.
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var method = new Method<byte[], byte[]>(MethodType.DuplexStreaming, "grpc.reflection.v1alpha.ServerReflection", "ServerReflectionInfo", bytes, bytes);
+        using var call = fixture.Channel.CreateCallInvoker().AsyncDuplexStreamingCall(method, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
+        await call.RequestStream.WriteAsync([0x3A, 0x00]);
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Contains("liveupdate.v1.Dma", System.Text.Encoding.UTF8.GetString(call.ResponseStream.Current), StringComparison.Ordinal);
+
+        var health = new Grpc.Health.V1.Health.HealthClient(fixture.Channel);
+        var status = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "liveupdate.v1.Dma" });
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, status.Status);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task MappedFile_ShrinkAndRemove_AreFailedPreconditionNamingTheDomainAndIova_UntilUnmapped()
     {
         const uint Id = 22;
