@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: restore, Release build, every test project, and one closing
-# summary line "N passed, N failed, N skipped". Exits non-zero on any failure.
+# The whole test suite, as CI runs it: restore, Release build, every test project, then the real-kexec lab
+# (tests/kexec-lab/run.sh: a real kernel kexec'd under QEMU with the daemon on device DAX, a few minutes), and one
+# closing summary line "N passed, N failed, N skipped" counting both. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -29,7 +30,8 @@ dotnet restore LiveUpdate.sln -v quiet
 dotnet build LiveUpdate.sln -c Release --no-restore -v quiet -nologo
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+lab_work=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$lab_work"' EXIT
 status=0
 dotnet test LiveUpdate.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 
@@ -40,7 +42,18 @@ read -r passed failed skipped < <(awk '
   /^ +Failed: +[0-9]+ *$/  { f += $2 }
   /^ +Skipped: +[0-9]+ *$/ { s += $2 }
   END { print p + 0, f + 0, s + 0 }' "$log")
-echo "${passed} passed, ${failed} failed, ${skipped} skipped"
-if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+
+# The real-kexec lab (it installs the Debian packages it needs: QEMU, Debian's kernel, kexec-tools, busybox, ndctl).
+lab_status=0
+bash tests/kexec-lab/run.sh "$lab_work" || lab_status=$?
+lab_passed=0
+lab_failed=1
+if [ -r "$lab_work/summary.txt" ]; then
+  read -r lab_passed lab_failed <"$lab_work/summary.txt"
+fi
+echo "kexec-lab: ${lab_passed} checks passed, ${lab_failed} failed (exit ${lab_status})"
+
+echo "$((passed + lab_passed)) passed, $((failed + lab_failed)) failed, ${skipped} skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$lab_status" -ne 0 ] || [ "$lab_failed" -ne 0 ]; then
   exit 1
 fi

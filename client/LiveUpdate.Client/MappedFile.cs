@@ -1,3 +1,5 @@
+using LiveUpdate.Client.Internal;
+
 namespace LiveUpdate.Client;
 
 /// <summary>
@@ -7,10 +9,14 @@ namespace LiveUpdate.Client;
 public sealed class MappedFile : IDisposable
 {
     private readonly SafeMappingHandle _view;
+    private readonly nuint _start;
+    private readonly nuint _mappedLength;
 
-    internal MappedFile(SafeMappingHandle view, long length, bool writable, string path)
+    internal MappedFile(ExtentView view, long length, bool writable, string path)
     {
-        _view = view;
+        _view = view.Mapping;
+        _start = view.Start;
+        _mappedLength = view.Length;
         Length = length;
         IsWritable = writable;
         Path = path;
@@ -23,18 +29,21 @@ public sealed class MappedFile : IDisposable
     public long Length { get; }
 
     /// <summary>The bytes mapped: all extents, so at least <see cref="Length"/> (the file's size rounded up to its granule).</summary>
-    public long MappedLength => (long)_view.Length;
+    public long MappedLength => (long)_mappedLength;
 
     /// <summary>Whether the view was mapped PROT_WRITE.</summary>
     public bool IsWritable { get; }
 
-    /// <summary>The view's first byte (aligned to 2 MiB, or 1 GiB for files of 1 GiB or more).</summary>
+    /// <summary>
+    /// The file's first byte: aligned to 2 MiB (1 GiB for files of 1 GiB or more), except for a small-granule file on
+    /// device DAX, which is mapped through the 2 MiB window of the region holding it and starts where it lies in it.
+    /// </summary>
     public nint Address
     {
         get
         {
             ObjectDisposedException.ThrowIf(_view.IsClosed, this);
-            return _view.Address;
+            return _view.Address + (nint)_start;
         }
     }
 

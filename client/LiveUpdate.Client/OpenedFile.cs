@@ -66,7 +66,8 @@ public sealed class OpenedFile : IDisposable
 
     /// <summary>
     /// Maps the whole file at consecutive virtual addresses (each extent MAP_SHARED | MAP_FIXED into one reservation
-    /// aligned to 2 MiB, 1 GiB for files of 1 GiB or more). With <paramref name="prefault"/> the page tables are
+    /// aligned to 2 MiB, 1 GiB for files of 1 GiB or more; on device DAX a small-granule file through the 2 MiB-aligned
+    /// window of the region that holds it, as device DAX maps nothing smaller). With <paramref name="prefault"/> the page tables are
     /// populated up front (MADV_POPULATE_WRITE or _READ), which is far faster than faulting page by page.
     /// Throws <see cref="LiveUpdateException"/>: PermissionDenied for a writable mapping of a read-only descriptor
     /// (the kernel refuses it), MapFailed for other mmap failures.
@@ -74,7 +75,7 @@ public sealed class OpenedFile : IDisposable
     public MappedFile Map(bool writable, bool prefault = false)
     {
         ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
-        SafeMappingHandle view = ExtentMapper.Map(Handle, _extents, writable, Path);
+        ExtentView view = ExtentMapper.Map(Handle, _extents, writable, Path);
         var mapped = new MappedFile(view, (long)Size, writable, Path);
         if (prefault)
         {

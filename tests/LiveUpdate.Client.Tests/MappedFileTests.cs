@@ -1,3 +1,4 @@
+using LiveUpdate.Client.Internal;
 using LiveUpdate.Client.Tests.Support;
 using LiveUpdate.Protocol.V1;
 using Microsoft.Win32.SafeHandles;
@@ -82,6 +83,32 @@ public sealed class MappedFileTests
         Assert.Equal(13, e.Errno);
         Assert.Contains("read-only", e.Message, StringComparison.Ordinal);
         Assert.Contains("EACCES", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MapWindow_SmallFileInsideATwoMebibyteWindow_ShowsAndWritesItsOwnBytes()
+    {
+        // How a 64 KiB device-state file at region offset 0x240000 is mapped on device DAX (which refuses the extent
+        // itself with EINVAL): the window [2 MiB, 4 MiB) is mapped whole and the view starts 0x40000 into it.
+        using var region = new ShmFile(4 * MiB, seed: 3);
+        FileExtent[] extents = [new(0, 0x240000, 65536)];
+        using OpenedFile file = Opened(region, FileAccess.ReadWrite, extents, 65536, Access.ReadWrite);
+        var window = ExtentWindow.Of(extents)!.Value;
+
+        using (var mapped = new MappedFile(ExtentMapper.MapWindow(file.Handle, window, 65536, writable: true, file.Path), 65536, writable: true, file.Path))
+        {
+            Assert.Equal(0x40000, mapped.Address % (2 * MiB));
+            Assert.Equal(65536, mapped.MappedLength);
+            Assert.True(mapped.ReadOnlySpan.SequenceEqual(region.Bytes.AsSpan(0x240000, 65536)));
+            Assert.True(mapped.Prefault());
+            mapped.GetSpan(65535, 1)[0] = (byte)(region.Bytes[0x240000 + 65535] ^ 0xFF);
+            Assert.Throws<ArgumentOutOfRangeException>(() => mapped.GetReadOnlySpan(65535, 2));
+        }
+
+        byte[] last = new byte[2];
+        RandomAccess.Read(file.Handle, last, 0x240000 + 65535);
+        Assert.Equal((byte)(region.Bytes[0x240000 + 65535] ^ 0xFF), last[0]);
+        Assert.Equal(region.Bytes[0x240000 + 65536], last[1]);
     }
 
     [Fact]

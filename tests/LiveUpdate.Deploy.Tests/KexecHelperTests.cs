@@ -76,6 +76,38 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Without_systemd_the_update_boots_with_kexec_e_after_the_freeze()
+    {
+        // The real-kexec lab's guest has no systemd: --no-systemd boots the loaded kernel with kexec -e.
+        var dry = await RunAsync(["--dry-run", "--no-systemd", "--kernel", Kernel, "--no-initrd"], cmdline: "root=/dev/vda1 memmap=16G!4G");
+        Assert.True(dry.ExitCode == 0, dry.Output);
+        Assert.Equal("kexec -e", CommandLines(dry)[2]);
+
+        var result = await RunAsync(["--no-systemd", "--kernel", Kernel, "--initrd", Initrd], cmdline: "root=/dev/vda1 memmap=16G!4G");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal(
+            [
+                "luctl plan-kexec --json",
+                "luctl plan-kexec --json",
+                $"kexec -s -l {Kernel} --initrd={Initrd} --append=root=/dev/vda1 memmap=16G!4G",
+                "luctl freeze --timeout 30s",
+                "kexec -e",
+            ],
+            RecordedCalls());
+    }
+
+    [Fact]
+    public async Task Without_systemd_a_kexec_e_that_returns_thaws_and_unloads()
+    {
+        var result = await RunAsync(["--no-systemd", "--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_KEXEC_E_EXIT"] = "1" });
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains("kexec -e failed", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["kexec -e", "luctl thaw", "kexec -u"], RecordedCalls()[^3..]);
+    }
+
+    [Fact]
     public async Task A_failed_freeze_unloads_the_kernel_and_exits_1_without_kexec()
     {
         var result = await RunAsync(["--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_FREEZE_EXIT"] = "1" });
@@ -181,7 +213,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         dir.WriteScript("bin/kexec", $$"""
             #!/bin/sh
             echo "kexec $*" >> '{{calls}}'
-            case "$1" in -u) exit 0 ;; esac
+            case "$1" in -u) exit 0 ;; -e) exit "${FAKE_KEXEC_E_EXIT:-0}" ;; esac
             exit "${FAKE_KEXEC_EXIT:-0}"
             """);
         dir.WriteScript("bin/systemctl", $$"""

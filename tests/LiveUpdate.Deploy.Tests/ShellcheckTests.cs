@@ -13,13 +13,14 @@ public sealed class ShellcheckTests(ITestOutputHelper output)
     [
         "deploy/install.sh", "deploy/liveupdate-kexec", "deploy/libvirt-hook-qemu", "deploy/dev-run.sh",
         "tests/run-all.sh", "tests/crash-soak.sh", ".ci/run", "tests/LiveUpdate.Deploy.Tests/Sandbox/unit-sandbox.sh",
+        "tests/kexec-lab/run.sh", "tests/kexec-lab/build-initramfs.sh", "tests/kexec-lab/guest/init.sh", "tests/kexec-lab/guest/lab.sh",
     ];
 
-    /// <summary>The named scripts and every other file with a shell shebang in deploy/, tests/*.sh and .ci/.</summary>
+    /// <summary>The named scripts and every other file with a shell shebang in deploy/, tests/*.sh, tests/kexec-lab/ and .ci/.</summary>
     public static TheoryData<string> Scripts()
     {
         var found = new SortedSet<string>(s_named, StringComparer.Ordinal);
-        foreach (var directory in new[] { "deploy", ".ci", "tests", "tests/LiveUpdate.Deploy.Tests/Sandbox" })
+        foreach (var directory in new[] { "deploy", ".ci", "tests", "tests/LiveUpdate.Deploy.Tests/Sandbox", "tests/kexec-lab", "tests/kexec-lab/guest" })
         {
             var full = Path.Combine(Repo.Root, directory);
             if (!Directory.Exists(full))

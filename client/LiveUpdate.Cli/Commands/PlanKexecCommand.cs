@@ -14,6 +14,9 @@ internal static class PlanKexecCommand
     /// <summary>The running kernel's command line.</summary>
     private const string CommandLinePath = "/proc/cmdline";
 
+    /// <summary>Where sysfs is mounted.</summary>
+    private const string SysfsRoot = "/sys";
+
     /// <summary>Defines the command.</summary>
     public static Command Create(CommandSetup setup)
     {
@@ -33,8 +36,15 @@ internal static class PlanKexecCommand
 
             A file region (the development backend on tmpfs) does not survive a kexec: refused, exit 4.
 
+            The range to reserve is the persistent-memory region that holds the device (sysfs: the regionN folder above
+            /sys/bus/dax/devices/daxN.M, its resource and size), not the device's own range: a devdax namespace keeps
+            its info block and page structures before the device's first byte, so memmap=512M!1G gives a dax0.0 of
+            502 MiB at 0x40a00000, and the reservation must still be 512M!1G. When sysfs does not say, the device's
+            own range is used.
+
             JSON (--json): {"device", "physical_start", "size_bytes", "memmap", "already_reserved", "kexec_load",
-              "kexec_exec"}.
+              "kexec_exec", "reserved_start", "reserved_size_bytes", "reserved_source"} (the last three null when sysfs
+              did not say).
             """);
         setup.SetAction(command, async (context, cancellationToken) =>
         {
@@ -42,7 +52,8 @@ internal static class PlanKexecCommand
             string commandLine = region.Backend == Backend.Devdax && File.Exists(CommandLinePath)
                 ? await File.ReadAllTextAsync(CommandLinePath, cancellationToken).ConfigureAwait(false)
                 : string.Empty;
-            KexecPlan plan = KexecPlanner.Plan(region, commandLine);
+            PhysicalRange? reserved = region.Backend == Backend.Devdax ? NdRegionSysfs.Find(SysfsRoot, region.Path) : null;
+            KexecPlan plan = KexecPlanner.Plan(region, commandLine, reserved);
             if (context.Json)
             {
                 JsonOutput.Write(context.Out, writer =>
@@ -55,6 +66,18 @@ internal static class PlanKexecCommand
                     writer.WriteBoolean("already_reserved", plan.AlreadyReserved);
                     writer.WriteString("kexec_load", plan.LoadCommand);
                     writer.WriteString("kexec_exec", plan.ExecCommand);
+                    if (plan.Reserved is { } holder)
+                    {
+                        writer.WriteNumber("reserved_start", holder.Start);
+                        writer.WriteNumber("reserved_size_bytes", holder.Size);
+                        writer.WriteString("reserved_source", holder.Source);
+                    }
+                    else
+                    {
+                        writer.WriteNull("reserved_start");
+                        writer.WriteNull("reserved_size_bytes");
+                        writer.WriteNull("reserved_source");
+                    }
                     writer.WriteEndObject();
                 });
             }
@@ -73,6 +96,11 @@ internal static class PlanKexecCommand
     {
         ulong last = plan.PhysicalStart + plan.SizeBytes - 1;
         output.WriteLine($"# region {plan.Device}: {Humanize.Size(plan.SizeBytes)} at physical {Humanize.Hex(plan.PhysicalStart)}-{Humanize.Hex(last)}");
+        if (plan.Reserved is { } holder)
+        {
+            output.WriteLine($"# held by the persistent-memory region {holder.Source}: {Humanize.Size(holder.Size)} at physical {Humanize.Hex(holder.Start)}-{Humanize.Hex(holder.Start + holder.Size - 1)} (the namespace's info block comes first)");
+        }
+
         output.WriteLine($"# reservation: {plan.Memmap}");
         output.WriteLine(plan.AlreadyReserved
             ? "# the running kernel's command line has it already; --reuse-cmdline passes it on to the next kernel"

@@ -8,5 +8,10 @@ namespace LiveUpdate.Cli.Planning;
 /// <param name="AlreadyReserved">True when the running kernel's command line already has <see cref="Memmap"/>.</param>
 /// <param name="LoadCommand">The <c>kexec -l …</c> line that loads the next kernel with the reservation.</param>
 /// <param name="ExecCommand">The command that then boots it: <c>systemctl kexec</c>.</param>
+/// <param name="Reserved">
+/// The persistent-memory region holding the device (sysfs), which <see cref="Memmap"/> reserves; null when sysfs did
+/// not say, and the device's own range was used.
+/// </param>
 internal sealed record KexecPlan(
-    string Device, ulong PhysicalStart, ulong SizeBytes, string Memmap, bool AlreadyReserved, string LoadCommand, string ExecCommand);
+    string Device, ulong PhysicalStart, ulong SizeBytes, string Memmap, bool AlreadyReserved, string LoadCommand, string ExecCommand,
+    PhysicalRange? Reserved = null);

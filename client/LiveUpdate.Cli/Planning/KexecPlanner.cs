@@ -17,6 +17,9 @@ namespace LiveUpdate.Cli.Planning;
 /// it was created on, and <c>--reuse-cmdline</c> passes it on unchanged, so nothing is appended (appending it again on
 /// every update would grow the command line until the kernel truncates it). Otherwise the region's own range is
 /// appended with <c>--append='…'</c>, single-quoted so that an interactive shell does not expand the <c>!</c>.
+/// The range to reserve is the persistent-memory region that holds the device (<see cref="NdRegionSysfs"/>) when it is
+/// known, not the device's own range, which starts after the namespace's info block (found by the real-kexec lab:
+/// <c>memmap=512M!1G</c> gives a <c>/dev/dax0.0</c> of 502 MiB at 0x40a00000, and reserving just that loses the device).
 /// </remarks>
 internal static class KexecPlanner
 {
@@ -27,7 +30,10 @@ internal static class KexecPlanner
     /// The plan for <paramref name="region"/>; throws <see cref="CliException"/> (exit 4) for a file region, which lives
     /// in tmpfs and is gone after a kexec, and (exit 1) when the daemon did not report the device's real physical range.
     /// </summary>
-    public static KexecPlan Plan(RegionInfo region, string commandLine)
+    /// <param name="region">The daemon's GetRegion answer.</param>
+    /// <param name="commandLine">The running kernel's command line.</param>
+    /// <param name="reserved">The persistent-memory region holding the device, when sysfs said (it must cover the device).</param>
+    public static KexecPlan Plan(RegionInfo region, string commandLine, PhysicalRange? reserved = null)
     {
         ArgumentNullException.ThrowIfNull(region);
         ArgumentNullException.ThrowIfNull(commandLine);
@@ -58,10 +64,20 @@ internal static class KexecPlanner
             throw new CliException(ExitCodes.Failed, $"the daemon reports an impossible range for {region.Path}: {size} bytes at {Humanize.Hex(start)}");
         }
 
-        MemmapRange? kept = KernelCommandLine.PersistentRanges(commandLine).Cast<MemmapRange?>().FirstOrDefault(r => r!.Value.Covers(start, size));
-        string memmap = "memmap=" + (kept?.Text ?? $"{SuffixFormat.Format(size)}!{SuffixFormat.Format(start)}");
+        if (reserved is { } holder && !holder.Covers(start, size))
+        {
+            throw new CliException(
+                ExitCodes.Failed,
+                $"sysfs says {region.Path} lies in {holder.Source} ({Humanize.Hex(holder.Start)}, {holder.Size} bytes), which does not hold the device's " +
+                $"{size} bytes at {Humanize.Hex(start)}: the daemon and sysfs disagree; check /sys/bus/dax/devices");
+        }
+
+        ulong reservedStart = reserved?.Start ?? start;
+        ulong reservedSize = reserved?.Size ?? size;
+        MemmapRange? kept = KernelCommandLine.PersistentRanges(commandLine).Cast<MemmapRange?>().FirstOrDefault(r => r!.Value.Covers(reservedStart, reservedSize));
+        string memmap = "memmap=" + (kept?.Text ?? $"{SuffixFormat.Format(reservedSize)}!{SuffixFormat.Format(reservedStart)}");
         string load = "kexec -l /boot/vmlinuz-$(uname -r) --initrd=/boot/initrd.img-$(uname -r) --reuse-cmdline"
             + (kept is null ? $" --append='{memmap}'" : string.Empty);
-        return new KexecPlan(region.Path, start, size, memmap, kept is not null, load, ExecCommand);
+        return new KexecPlan(region.Path, start, size, memmap, kept is not null, load, ExecCommand, reserved);
     }
 }

@@ -15,9 +15,16 @@ internal static class ExtentMapper
     /// Reserves address space for all <paramref name="extents"/> (checked, in file order) aligned to 2 MiB (1 GiB for
     /// files of at least 1 GiB), then maps each extent over it at its file offset with MAP_SHARED | MAP_FIXED from
     /// <paramref name="fd"/> at its region offset. On any failure everything mapped so far is unmapped. The returned
-    /// handle unmaps the whole view; it does not need <paramref name="fd"/> to stay open.
+    /// view unmaps the whole mapping; it does not need <paramref name="fd"/> to stay open.
     /// </summary>
-    internal static SafeMappingHandle Map(SafeFileHandle fd, IReadOnlyList<FileExtent> extents, bool writable, string path)
+    /// <remarks>
+    /// Device DAX maps only ranges whose offset, length and address are multiples of its alignment (2 MiB or more): the
+    /// kernel answers EINVAL to an extent of a small-granule file (4 KiB granules: device state, blobs). Such a file is
+    /// then mapped through the 2 MiB-aligned window of the region that holds it, when its extents are contiguous in the
+    /// region (the usual case: the allocator prefers contiguous space); the view starts inside the window. The window
+    /// shows neighbouring bytes of the region too, which the descriptor gives access to anyway (it is the whole device).
+    /// </remarks>
+    internal static ExtentView Map(SafeFileHandle fd, IReadOnlyList<FileExtent> extents, bool writable, string path)
     {
         ulong total = 0;
         foreach (FileExtent extent in extents)
@@ -31,38 +38,92 @@ internal static class ExtentMapper
         }
 
         ulong alignment = total >= LargeAlignment ? LargeAlignment : SmallAlignment;
+        int protection = writable ? Interop.Libc.PROT_READ | Interop.Libc.PROT_WRITE : Interop.Libc.PROT_READ;
         SafeMappingHandle view = Interop.Libc.ReserveAligned((nuint)total, (nuint)alignment, path);
+        int failed = -1;
+        int errno = 0;
         try
         {
-            int protection = writable ? Interop.Libc.PROT_READ | Interop.Libc.PROT_WRITE : Interop.Libc.PROT_READ;
             for (int i = 0; i < extents.Count; i++)
             {
                 FileExtent extent = extents[i];
                 nint address = view.Address + (nint)extent.FileOffset;
-                int errno = Interop.Libc.TryMapSharedFixed(address, (nuint)extent.Length, protection, fd, (long)extent.RegionOffset);
+                errno = Interop.Libc.TryMapSharedFixed(address, (nuint)extent.Length, protection, fd, (long)extent.RegionOffset);
                 if (errno != 0)
                 {
-                    throw MapFailure(errno, writable, path, i, extent);
+                    failed = i;
+                    break;
                 }
             }
-
-            return view;
         }
         catch
         {
             view.Dispose();
             throw;
         }
+
+        if (failed < 0)
+        {
+            return new ExtentView(view, 0, (nuint)total);
+        }
+
+        view.Dispose();
+        FileExtent refused = extents[failed];
+        if (errno == Interop.Libc.EINVAL && !IsLargeAligned(refused) && ExtentWindow.Of(extents) is { } window)
+        {
+            return MapWindow(fd, window, total, writable, path);
+        }
+
+        throw MapFailure(errno, writable, path, failed, refused, contiguous: ExtentWindow.Of(extents) is not null);
     }
 
-    private static LiveUpdateException MapFailure(int errno, bool writable, string path, int index, FileExtent extent)
+    /// <summary>
+    /// Maps <paramref name="window"/> of the region (2 MiB aligned at both ends) in one MAP_SHARED mapping at a 2 MiB
+    /// aligned address; the file's <paramref name="total"/> bytes start <see cref="ExtentWindow.Start"/> bytes into it.
+    /// </summary>
+    internal static ExtentView MapWindow(SafeFileHandle fd, ExtentWindow window, ulong total, bool writable, string path)
     {
+        int protection = writable ? Interop.Libc.PROT_READ | Interop.Libc.PROT_WRITE : Interop.Libc.PROT_READ;
+        SafeMappingHandle view = Interop.Libc.ReserveAligned((nuint)window.Length, (nuint)SmallAlignment, path);
+        int errno;
+        try
+        {
+            errno = Interop.Libc.TryMapSharedFixed(view.Address, (nuint)window.Length, protection, fd, (long)window.RegionOffset);
+        }
+        catch
+        {
+            view.Dispose();
+            throw;
+        }
+
+        if (errno != 0)
+        {
+            view.Dispose();
+            throw MapFailure(errno, writable, path, -1, new FileExtent(0, window.RegionOffset, window.Length), contiguous: true);
+        }
+
+        return new ExtentView(view, (nuint)window.Start, (nuint)total);
+    }
+
+    private static bool IsLargeAligned(FileExtent extent) =>
+        ((extent.FileOffset | extent.RegionOffset | extent.Length) & (SmallAlignment - 1)) == 0;
+
+    private static LiveUpdateException MapFailure(int errno, bool writable, string path, int index, FileExtent extent, bool contiguous)
+    {
+        string what = index < 0 ? "the 2 MiB window" : $"extent #{index}";
         string operation =
-            $"mmap({(writable ? "PROT_READ|PROT_WRITE" : "PROT_READ")}, MAP_SHARED|MAP_FIXED) of extent #{index} of {path} " +
+            $"mmap({(writable ? "PROT_READ|PROT_WRITE" : "PROT_READ")}, MAP_SHARED|MAP_FIXED) of {what} of {path} " +
             $"(file offset 0x{extent.FileOffset:x}, region offset 0x{extent.RegionOffset:x}, {extent.Length} bytes)";
-        return errno == Interop.Libc.EACCES && writable
+        if (errno == Interop.Libc.EACCES && writable)
+        {
+            return Interop.Libc.ErrnoException(
+                LiveUpdateError.PermissionDenied, errno, operation, "the descriptor is read-only; open the file with Access.ReadWrite to map it writable");
+        }
+
+        return errno == Interop.Libc.EINVAL && !contiguous && !IsLargeAligned(extent)
             ? Interop.Libc.ErrnoException(
-                LiveUpdateError.PermissionDenied, errno, operation, "the descriptor is read-only; open the file with Access.ReadWrite to map it writable")
+                LiveUpdateError.MapFailed, errno, operation,
+                "device DAX maps only 2 MiB-aligned ranges, and this small-granule file is not contiguous in the region, so no single mapping can show it")
             : Interop.Libc.ErrnoException(LiveUpdateError.MapFailed, errno, operation);
     }
 }

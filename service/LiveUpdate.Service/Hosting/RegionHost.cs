@@ -61,19 +61,15 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
                 RegionLog.Opened(logger, device.Path, device.Backend, device.Size, device.PhysicalBase, device.PhysicalBaseSimulated ? "simulated" : "from sysfs");
                 var regionOptions = new RegionOptions { TimeProvider = time };
                 var content = RegionProbe.Inspect(device);
-                switch (content)
+                var (action, reason) = FormatDecision.Decide(content, device.Backend, settings.Format, device.Path);
+                switch (action)
                 {
-                    case RegionContent.Empty:
-                        RegionLog.Formatting(logger, device.Path, "it holds nothing");
+                    case FormatDecision.Action.Format:
+                        RegionLog.Formatting(logger, device.Path, reason);
                         region = PersistentRegion.Format(device, regionOptions);
                         break;
-                    case RegionContent.Foreign when settings.Format:
-                        RegionLog.Formatting(logger, device.Path, "it holds data that is not a LiveUpdate region and --format was given");
-                        region = PersistentRegion.Format(device, regionOptions);
-                        break;
-                    case RegionContent.Foreign:
-                        throw new DaemonStartupException(
-                            $"{device.Path} holds data that is not a LiveUpdate region; refusing to touch it (pass --format to format it, destroying that data)");
+                    case FormatDecision.Action.Refuse:
+                        throw new DaemonStartupException(reason);
                     default:
                         // Region, NewerRegion, CorruptRegion: attach says precisely what it found (a newer format, a damaged
                         // structure and its offset) and writes nothing when it refuses.

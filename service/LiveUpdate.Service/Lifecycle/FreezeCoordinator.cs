@@ -224,7 +224,10 @@ internal sealed class FreezeCoordinator(
         var message = forced
             ? $"sealed by force: FROZEN with {pending.Count} VMMs not acked: {string.Join(", ", pending.Select(Describe))}"
             : $"sealed: FROZEN, all {acked.Count} VMMs acked; the host may kexec";
-        LifecycleLog.Frozen(logger, region.Info.Generation, acked.Count, pending.Count, forced, time.GetElapsedTime(run.StartedAt).TotalMilliseconds);
+        // The daemon's own share of the blackout before the kexec: from the last ack (what the last VM waited for) to sealed.
+        long lastAck = acked.Count == 0 ? run.StartedAt : acked.Max(v => v.AckedAt);
+        LifecycleLog.Frozen(logger, region.Info.Generation, acked.Count, pending.Count, forced, time.GetElapsedTime(run.StartedAt).TotalMilliseconds,
+            time.GetElapsedTime(lastAck).TotalMilliseconds);
         var sealedProgress = Progress(run, Proto.FreezePhase.Frozen, message, region, acked, pending);
         sealedProgress.Forced = forced;
         return sealedProgress;

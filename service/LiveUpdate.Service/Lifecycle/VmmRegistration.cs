@@ -33,6 +33,9 @@ internal sealed class VmmRegistration(Guid vmUuid, string name, Caller caller, D
     /// <summary>Acked the running (or last) freeze.</summary>
     public bool Acked { get; set; }
 
+    /// <summary>When the ack was recorded (<see cref="TimeProvider.GetTimestamp"/> of the registry's clock), or 0.</summary>
+    public long AckedAt { get; set; }
+
     /// <summary>The DEVICE_STATE file it named in its ack, if any.</summary>
     public string DeviceStatePath { get; set; } = string.Empty;
 

@@ -89,6 +89,7 @@ internal sealed class VmmRegistry(TimeProvider time)
     /// <summary>Records an ack and raises <see cref="Changed"/>.</summary>
     public void Ack(VmmRegistration registration, string deviceStatePath)
     {
+        registration.AckedAt = time.GetTimestamp();
         registration.Acked = true;
         registration.DeviceStatePath = deviceStatePath;
         Changed?.Invoke();

@@ -22,8 +22,8 @@ internal static partial class LifecycleLog
     public static partial void Acked(ILogger logger, Guid vmUuid, string name, string deviceStatePath, int pending);
 
     [LoggerMessage(EventId = 404, EventName = "Frozen", Level = LogLevel.Warning,
-        Message = "sealed FROZEN at generation {Generation}: {Acked} acked, {Pending} not acked, forced {Forced}, {ElapsedMs} ms")]
-    public static partial void Frozen(ILogger logger, long generation, int acked, int pending, bool forced, double elapsedMs);
+        Message = "sealed FROZEN at generation {Generation}: {Acked} acked, {Pending} not acked, forced {Forced}, {ElapsedMs} ms; sealed {SealMs} ms after the last ack")]
+    public static partial void Frozen(ILogger logger, long generation, int acked, int pending, bool forced, double elapsedMs, double sealMs);
 
     [LoggerMessage(EventId = 405, EventName = "FreezeAborted", Level = LogLevel.Warning, Message = "freeze aborted, back to ACTIVE: {Why}")]
     public static partial void FreezeAborted(ILogger logger, string why);

@@ -90,6 +90,60 @@ public sealed class KexecPlannerTests
         Assert.Equal("memmap=6146M!65538M", plan.Memmap);
     }
 
+    /// <summary>
+    /// What the real-kexec lab measured: memmap=512M!1G and ndctl create-namespace --mode=devdax give a /dev/dax0.0 of
+    /// 502 MiB at 0x40a00000 (the info block and page structures come first) in region0 = [0x40000000, +512 MiB).
+    /// </summary>
+    private static readonly PhysicalRange s_labRegion = new(0x4000_0000, 512UL << 20, "/sys/devices/platform/e820_pmem/ndbus0/region0");
+
+    [Fact]
+    public void Plan_DevDaxInsideAPmemRegion_ReservesTheRegion_NotTheDevicesOwnRange()
+    {
+        var plan = KexecPlanner.Plan(DevDax(start: 0x40a0_0000, size: 526_385_152), PlainCommandLine, s_labRegion);
+
+        Assert.Equal("memmap=512M!1G", plan.Memmap);
+        Assert.False(plan.AlreadyReserved);
+        Assert.EndsWith("--append='memmap=512M!1G'", plan.LoadCommand, StringComparison.Ordinal);
+        Assert.Equal(0x40a0_0000UL, plan.PhysicalStart);
+        Assert.Equal(s_labRegion, plan.Reserved);
+    }
+
+    [Fact]
+    public void Plan_CommandLineThatCoversTheDeviceButNotTheWholeRegion_IsNotTrusted()
+    {
+        // Covers dax0.0 (0x40a00000, 502 MiB) but not the info block at 0x40000000.
+        var plan = KexecPlanner.Plan(DevDax(start: 0x40a0_0000, size: 526_385_152), "memmap=502M!1034M", s_labRegion);
+
+        Assert.False(plan.AlreadyReserved);
+        Assert.Equal("memmap=512M!1G", plan.Memmap);
+        Assert.True(KexecPlanner.Plan(DevDax(start: 0x40a0_0000, size: 526_385_152), "memmap=512M!1G", s_labRegion).AlreadyReserved);
+    }
+
+    [Fact]
+    public void Plan_RegionThatDoesNotHoldTheDevice_Fails()
+    {
+        var refusal = Assert.Throws<CliException>(() => KexecPlanner.Plan(DevDax(), PlainCommandLine, s_labRegion));
+
+        Assert.Equal(1, refusal.ExitCode);
+        Assert.Contains("does not hold the device", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_HumanText_NamesThePmemRegion()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        PlanKexecCommand.Write(output, KexecPlanner.Plan(DevDax(start: 0x40a0_0000, size: 526_385_152), "memmap=512M!1G", s_labRegion));
+
+        Assert.StartsWith(
+            """
+            # region /dev/dax0.0: 502.0 MiB at physical 0x40a00000-0x5fffffff
+            # held by the persistent-memory region /sys/devices/platform/e820_pmem/ndbus0/region0: 512.0 MiB at physical 0x40000000-0x5fffffff (the namespace's info block comes first)
+            # reservation: memmap=512M!1G
+
+            """.TrimEnd('\n') + "\n",
+            output.ToString());
+    }
+
     [Fact]
     public void Plan_FileBackend_IsRefusedByState()
     {

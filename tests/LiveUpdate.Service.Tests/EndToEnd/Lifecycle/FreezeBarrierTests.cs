@@ -47,6 +47,27 @@ public sealed class FreezeBarrierTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Freeze_AllAcked_LogsHowLongAfterTheLastAckTheRegionWasSealed()
+    {
+        // The daemon's own share of the blackout before the kexec, as the real-kexec lab reports it.
+        await using var daemon = DaemonProcess.Create(regionBytes: 512L << 20);
+        await daemon.StartAsync();
+        await using var client = Clients.For(daemon);
+        await using var vmm = TestVmmProcess.Run(daemon, Guid.NewGuid(), "vm-acks", MemoryMiB, seed: 6);
+        await vmm.WaitForAsync("READY");
+
+        var (final, _) = await FreezeCall.RunAsync(client, TimeSpan.FromSeconds(30));
+
+        Assert.True(final.Phase == FreezePhase.Frozen, $"the freeze ended {final.Phase}: {final.Message}");
+        var sealedLine = System.Text.RegularExpressions.Regex.Match(daemon.Output, @"sealed FROZEN at generation \d+: 1 acked, 0 not acked, forced False, ([0-9.]+) ms; sealed ([0-9.]+) ms after the last ack");
+        Assert.True(sealedLine.Success, daemon.Output);
+        double total = double.Parse(sealedLine.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        double afterAck = double.Parse(sealedLine.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(afterAck, 0, total);
+        await client.ThawAsync();
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Freeze_ForcedWithAVmmThatNeverAcks_SealsFrozen_AndNamesThatVmm()
     {
         await using var daemon = DaemonProcess.Create(regionBytes: 512L << 20);

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# run.sh WORKDIR [--scenario positive|negative|all]: the real-kexec lab. A real Linux kernel (Debian's
+# linux-image-amd64) boots in QEMU (software emulation, no KVM needed) with RAM reserved by memmap=, turns it into
+# /dev/dax0.0, runs the project's Release build of liveupdated on it with a test VMM, and kexecs for real:
+#
+#   positive  boot 1: liveupdated --format on /dev/dax0.0, the test VMM maps 256 MiB of guest memory and writes a
+#             pattern; deploy/liveupdate-kexec loads the same kernel with the reservation, freezes (the VMM saves its
+#             device state and acks) and kexecs. boot 2: liveupdated attaches /dev/dax0.0 again, reconciles
+#             (PLANNED_UPDATE, the VM RESUMABLE against libvirt's test driver), the VMM reclaims and verifies memory
+#             and device state byte for byte; luctl check is clean; the physical base is sysfs's.
+#   negative  the same boot 1, but the kexec goes to a kernel WITHOUT the reservation and with memtest=1 (free RAM
+#             scrubbed), which kexecs back into a kernel with it: the daemon must refuse the region or report the loss,
+#             and must never hand out the memory as good.
+#
+# WORKDIR (created if needed) receives the initramfs, the serial logs (logs/SCENARIO.serial.log), the guest's logs of
+# the daemon, luctl and the VMM (logs/), and summary.txt ("PASSED FAILED"). It is shared with the guest read-write over
+# virtio-9p; the host's root is shared read-only (the guest runs .NET and the build from it). Run as root: missing
+# Debian packages are installed with apt-get. Prints one "PASS|FAIL name: detail" line per check and the timings;
+# exits 0 only when every check passed. Environment: LAB_TIMEOUT_SCALE (multiplies the QEMU time limits, default 1).
+set -uo pipefail
+
+usage() { echo "usage: run.sh WORKDIR [--scenario positive|negative|all]" >&2; exit 2; }
+(($# >= 1)) || usage
+work_arg=$1
+shift
+scenarios=(positive negative)
+while (($#)); do
+  case "$1" in
+    --scenario)
+      (($# >= 2)) || usage
+      case "$2" in positive | negative) scenarios=("$2") ;; all) ;; *) usage ;; esac
+      shift 2 ;;
+    *) usage ;;
+  esac
+done
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+mkdir -p "$work_arg" || exit 1
+work=$(cd "$work_arg" && pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# The reservation: 512 MiB at 1 GiB of the guest's 2 GiB. The guest memory of the test VM is 256 MiB.
+readonly memmap='512M!1G'
+readonly vm=6b1f3c52-5d0e-4c5e-9a47-2f8e1c0d7a31   # as guest/lab.sh
+scale=${LAB_TIMEOUT_SCALE:-1}
+
+lab() { printf 'kexec-lab: %s\n' "$*"; }
+die() { lab "FAIL setup: $*"; echo "0 1" >"$work/summary.txt"; exit 1; }
+
+# The kernel command line and the 9p shares carry the paths as single words.
+for path in "$repo" "$work"; do
+  [[ "$path" =~ ^/[A-Za-z0-9_./+@%:-]+$ ]] || die "paths with spaces or unusual characters cannot go on a kernel command line: $path"
+done
+
+# --- packages ----------------------------------------------------------------------------------------------------------
+is_static() { [[ -x "$1" ]] && ! ldd "$1" >/dev/null 2>&1; }
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+compgen -G '/boot/vmlinuz-*-amd64' >/dev/null && compgen -G '/lib/modules/*-amd64/modules.dep' >/dev/null || need+=(linux-image-amd64)
+PATH=$PATH:/sbin:/usr/sbin command -v kexec >/dev/null || need+=(kexec-tools)
+is_static "$(command -v busybox || echo /nonexistent)" || need+=(busybox-static)
+command -v ndctl >/dev/null || need+=(ndctl)
+command -v daxctl >/dev/null || need+=(daxctl)
+command -v cpio >/dev/null || need+=(cpio)
+PATH=$PATH:/sbin:/usr/sbin command -v depmod >/dev/null || need+=(kmod)
+[[ -x /usr/bin/python3 ]] || need+=(python3)
+ldconfig -p | grep 'libvirt.so.0 ' >/dev/null || need+=(libvirt0)
+if ((${#need[@]})); then
+  [[ $(id -u) == 0 ]] || die "missing Debian packages ${need[*]}: run as root, or apt-get install ${need[*]}"
+  lab "installing ${need[*]}"
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }; then
+    die "apt-get install ${need[*]} failed"
+  fi
+fi
+[[ $(id -u) == 0 ]] || die "run as root (the guest's chroot of the host root runs the daemon as root)"
+
+# --- the Release build -------------------------------------------------------------------------------------------------
+outputs=(
+  service/LiveUpdate.Service/bin/Release/net10.0/liveupdated.dll
+  client/LiveUpdate.Cli/bin/Release/net10.0/luctl.dll
+  tests/LiveUpdate.TestVmm/bin/Release/net10.0/LiveUpdate.TestVmm.dll
+)
+for output in "${outputs[@]}"; do
+  if [[ ! -f "$repo/$output" ]]; then
+    lab "building the Release outputs (dotnet build -c Release)"
+    for project in service/LiveUpdate.Service client/LiveUpdate.Cli tests/LiveUpdate.TestVmm; do
+      nice dotnet build "$repo/$project" -c Release -v quiet -nologo >"$work/build.log" 2>&1 || die "dotnet build $project failed (see $work/build.log)"
+    done
+    break
+  fi
+done
+
+# --- the inventory and the guest ---------------------------------------------------------------------------------------
+# libvirt's in-process test driver in the guest (test:///WORK/node.xml): the test VM is a defined domain, marked for
+# live update (DESIGN §7), so RESUMABLE in the reconcile report means "its domain is defined", not "no inventory".
+cat >"$work/node.xml" <<EOF
+<node>
+  <domain type="test">
+    <name>kexec-lab-vm</name>
+    <uuid>$vm</uuid>
+    <memory unit="MiB">256</memory>
+    <os><type>hvm</type></os>
+    <metadata><lu:persistent xmlns:lu="urn:liveupdate:v1"/></metadata>
+  </domain>
+</node>
+EOF
+rm -rf "$work/logs"
+mkdir -p "$work/logs"
+t0=$(date +%s.%N)
+"$here/build-initramfs.sh" "$work" >"$work/logs/build-initramfs.log" 2>&1 || die "build-initramfs.sh failed: $(tail -n 3 "$work/logs/build-initramfs.log")"
+lab "$(tail -n 1 "$work/logs/build-initramfs.log") in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+
+# --- one QEMU run --------------------------------------------------------------------------------------------------------
+# run_scenario NAME LIMIT_S: boots the guest and logs the serial console with the host's elapsed seconds on each line.
+run_scenario() {
+  local name=$1 limit=$(($2 * scale)) log=$work/logs/$1.serial.log rc
+  local cmdline="console=ttyS0 memmap=$memmap nokaslr panic=-1 lab.scenario=$name lab.repo=$repo lab.work=$work lab.memmap=$memmap"
+  # shellcheck disable=SC2054 # the commas are QEMU's option syntax, not array separators
+  local qemu=(qemu-system-x86_64 -M q35 -accel tcg -cpu max -m 2G -smp 2 -nographic -no-reboot
+    -kernel "$work/out/vmlinuz" -initrd "$work/out/initrd.img" -append "$cmdline"
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+    -virtfs "local,path=$work,mount_tag=labwork,security_model=none,multidevs=remap")
+  lab "scenario $name: QEMU (TCG), time limit $limit s, serial log $log"
+  local start=$EPOCHREALTIME
+  timeout -k 5 "$limit" "${qemu[@]}" </dev/null 2>&1 | while IFS= read -r line; do
+    local t=$EPOCHREALTIME
+    printf '%8.2f %s\n' "$(awk -v a="$start" -v b="$t" 'BEGIN { print b - a }')" "${line%$'\r'}"
+  done >"$log"
+  rc=${PIPESTATUS[0]}
+  QEMU_WALL=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+  QEMU_RC=$rc
+}
+
+# --- results -------------------------------------------------------------------------------------------------------------
+passed=0
+failed=0
+report() {   # report PASS|FAIL NAME DETAIL
+  printf '%s %s: %s\n' "$1" "$2" "$3"
+  if [[ $1 == PASS ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+timings=()
+
+# collect NAME EXPECTED-CHECK...: the guest's LAB lines of the serial log, plus a FAIL for each expected check the guest
+# never reported (it died, hung or was cut off by the time limit) and the boot timings seen from the host.
+collect() {
+  local name=$1 log=$work/logs/$1.serial.log
+  shift
+  local line verdict check detail
+  declare -A seen=()
+  while IFS= read -r line; do
+    line=${line#*LAB }
+    verdict=${line%% *}
+    line=${line#* }
+    check=${line%%:*}
+    detail=${line#*: }
+    seen[$check]=1
+    report "$verdict" "$check" "$detail"
+  done < <(grep -aE '^ *[0-9.]+ LAB (PASS|FAIL) ' "$log")
+  for check in "$@"; do
+    [[ -n "${seen[$check]:-}" ]] || report FAIL "$check" "not reported by the guest (see $log)"
+  done
+  if [[ $QEMU_RC != 0 ]]; then
+    report FAIL "$name-qemu" "QEMU exited $QEMU_RC after $QEMU_WALL s$([[ $QEMU_RC == 124 ]] && echo ': time limit reached')"
+  fi
+  while IFS= read -r line; do
+    timings+=("$(awk '{ printf "%-44s %8s s", $4, $5 }' <<<"$line")")
+  done < <(grep -aE '^ *[0-9.]+ LAB TIME ' "$log")
+  # Boots, from the host's clock: QEMU start (or the kexec) to the guest's /init.
+  local boot=0 from=0 t
+  while IFS= read -r line; do
+    t=${line%% *}
+    t=$(awk '{ print $1 }' <<<"$line")
+    if [[ "$line" == *LAB-INIT-START* ]]; then
+      boot=$((boot + 1))
+      timings+=("$(printf '%-44s %8.2f s' "$name-boot$boot-to-init$([[ $boot == 1 ]] && echo ' (cold)' || echo ' (after kexec)')" "$(awk -v a="$from" -v b="$t" 'BEGIN { print b - a }')")")
+    else
+      from=$t
+    fi
+  done < <(grep -aE 'LAB-INIT-START|\+ kexec -e|LAB-KEXEC-EXECUTE|frozen; booting the new kernel' "$log")
+  timings+=("$(printf '%-44s %8.2f s' "$name-total-qemu-wall" "$QEMU_WALL")")
+}
+
+for scenario in "${scenarios[@]}"; do
+  case "$scenario" in
+    positive)
+      run_scenario positive 600
+      collect positive positive-boot1-daemon-ready positive-boot1-physical-base-from-sysfs positive-boot1-vmm-ready \
+        positive-boot1-state-saved-and-acked positive-devdax-came-back positive-boot2-daemon-ready positive-memory-pattern \
+        positive-device-state positive-reclaimed positive-reconcile-report positive-check-clean \
+        positive-boot2-physical-base-from-sysfs positive-plan-kexec ;;
+    negative)
+      run_scenario negative 600
+      collect negative negative-boot1-daemon-ready negative-boot1-vmm-ready negative-boot1-state-saved-and-acked \
+        negative-scrub-kernel negative-devdax-info-block negative-loss-detected negative-never-handed-out-as-good ;;
+  esac
+done
+
+echo
+lab "timings (seconds; boots from the host's clock, the rest measured inside the guest):"
+printf '  %s\n' "${timings[@]}"
+echo "$passed $failed" >"$work/summary.txt"
+if ((failed == 0 && passed > 0)); then
+  lab "PASS: $passed checks, 0 failed"
+  exit 0
+fi
+lab "FAIL: $failed of $((passed + failed)) checks failed (logs in $work/logs)"
+exit 1
