@@ -236,11 +236,17 @@ phase_after() {
 
   # luctl's questions after the kexec, side by side (each is a .NET start, seconds under emulation).
   local status=$LOGS/$PREFIX-boot2-status.json checkfile=$LOGS/$PREFIX-boot2-check.json plan=$LOGS/$PREFIX-boot2-plan.json f
+  # Wait for these four only: a bare `wait` would also wait for the daemon, which this shell started in the background.
+  local pids=()
   luctl --json status >"$status" 2>&1 &
+  pids+=($!)
   luctl --json check >"$checkfile" 2>&1 &
+  pids+=($!)
   luctl --json region >"$LOGS/$PREFIX-boot2-region.json" 2>&1 &
+  pids+=($!)
   luctl --json plan-kexec >"$plan" 2>&1 &
-  wait
+  pids+=($!)
+  wait "${pids[@]}"
 
   mapfile -t f < <(fields "$status" 'd["state"]' 'd["kexec_detected"]' 'd["last_reconcile"]["cause"]' \
     '[v["verdict"] for v in d["last_reconcile"]["vms"] if v["vm_uuid"] == "'"$VM"'"]' 'len(d["last_reconcile"]["problems"])' \
