@@ -108,12 +108,57 @@ region_checks() {
     "backend ${f[0]}, physical base ${f[2]} (simulated ${f[1]}), sysfs $SYSFS_DAX/resource $sysbase, size ${f[3]} (sysfs $(cat "$SYSFS_DAX/size"))"
 }
 
-# dma_placeholder WHEN: where the DMA checks go once the Dma service exists (it is being built; no API is assumed
-# here). Before the kexec: the test VMM creates a domain (Dma.CreateDomain), attaches a device and maps its guest
-# memory (Dma.Map) at a known IOVA. After: Dma.ListMappings returns that mapping and Dma.Translate of IOVAs in it walks
-# to the physical address sysfs base + region offset of the memory's extent, with its permissions.
-dma_placeholder() {
-  say "DMA checks ($1): not yet — the daemon has no Dma service in this build (TODO: CreateDomain/Map before, ListMappings/Translate after)"
+# The DMA record across the kexec, as an operator (root, an admin) drives it with luctl: before the kexec a domain for
+# the VM, a device, and 64 MiB of its guest memory mapped at IOVA 4 GiB; after it, the same mappings and the same walk.
+readonly DMA_DEVICE=0000:01:00.0 DMA_IOVA=0x100000000 DMA_PROBE=0x100123000
+
+# dma_snapshot TAG: the domain's mappings and a walk from the device's root and context entries, into $LOGS.
+dma_snapshot() {
+  local pids=()
+  luctl --json dma mappings 1 >"$LOGS/$PREFIX-dma-$1-mappings.json" 2>&1 &
+  pids+=($!)
+  luctl --json dma translate --device "$DMA_DEVICE" "$DMA_PROBE" >"$LOGS/$PREFIX-dma-$1-translate.json" 2>&1 &
+  pids+=($!)
+  luctl --json stat "/vm/$VM/memory" >"$LOGS/$PREFIX-dma-$1-stat.json" 2>&1 &
+  pids+=($!)
+  wait "${pids[@]}"
+}
+
+# dma_walk_check TAG: the walk reaches sysfs base + the memory's extent + the probe's offset, read-write, in a 2 MiB page.
+dma_walk_check() {
+  local f sysbase
+  sysbase=$(sysfs_base)
+  mapfile -t f < <(fields "$LOGS/$PREFIX-dma-$1-translate.json" 'hex(int(d["physical_address"]))' 'int(d["page_size"])' 'd["readable"]' 'd["writable"]' 'd["path"]')
+  local expected
+  expected=$(fields "$LOGS/$PREFIX-dma-$1-stat.json" "hex($sysbase + int(d['extents'][0]['region_offset']) + $DMA_PROBE - $DMA_IOVA)")
+  check "$PREFIX-dma-$1-translate" "$([[ ${f[0]} == "$expected" && ${f[2]} == True && ${f[3]} == True ]] && echo yes || echo no)" \
+    "$DMA_DEVICE IOVA $DMA_PROBE walks to ${f[0]} (sysfs base + extent + offset = $expected), page ${f[1]} bytes, read ${f[2]}, write ${f[3]}, file ${f[4]}"
+}
+
+dma_setup() {
+  local t0 log=$LOGS/$PREFIX-dma-setup.log
+  t0=$(now)
+  { luctl dma create-domain 1 --width 48 --vm "$VM" &&
+    luctl dma attach 1 "$DMA_DEVICE" &&
+    luctl dma map 1 "$DMA_IOVA" "/vm/$VM/memory" --offset 0 --length 64MiB; } >"$log" 2>&1
+  local rc=$?
+  dma_snapshot before
+  local f
+  mapfile -t f < <(fields "$LOGS/$PREFIX-dma-before-mappings.json" 'len(d["mappings"])' 'int(d["mappings"][0]["length"])' 'int(d["mappings"][0]["pages_2m"])')
+  check "$PREFIX-dma-mapped" "$([[ $rc == 0 && ${f[0]} == 1 && ${f[1]} == 67108864 ]] && echo yes || echo no)" \
+    "domain 1 with $DMA_DEVICE, 64 MiB of guest memory at IOVA $DMA_IOVA in ${f[2]} 2 MiB leaves in $(since "$t0") s (luctl exit $rc: $(tail -n 2 "$log" | tr '\n' ' '))"
+  dma_walk_check before
+}
+
+dma_verify() {
+  dma_snapshot after
+  local same=no
+  if python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1])) == json.load(open(sys.argv[2])) else 1)' \
+    "$LOGS/$PREFIX-dma-before-mappings.json" "$LOGS/$PREFIX-dma-after-mappings.json"; then
+    same=yes
+  fi
+  check "$PREFIX-dma-mappings-kept" "$same" "ListMappings after the kexec equals the record before it: $(tr -d ' \n' <"$LOGS/$PREFIX-dma-after-mappings.json" | cut -c1-160)"
+  dma_walk_check after
 }
 
 phase_fresh() {
@@ -143,7 +188,7 @@ phase_fresh() {
   fi
   wait "$region_pid"
   region_checks boot1
-  dma_placeholder "before the kexec"
+  dma_setup
 
   local next base
   base=$(tr ' ' '\n' </proc/cmdline | grep -vE '^(lab\.phase=|memtest=)' | tr '\n' ' ')
@@ -232,7 +277,7 @@ phase_after() {
   reclaim_ms=$(grep -oE 'reclaim_ms=[0-9.]+' "$vmmlog" | cut -d= -f2)
   timing "$PREFIX-reclaim" "$(awk -v ms="${reclaim_ms:-0}" 'BEGIN { printf "%.3f", ms / 1000 }')"
   timing "$PREFIX-vmm-reclaim-and-verify-wall" "$wall"
-  dma_placeholder "after the kexec"
+  dma_verify
 
   # luctl's questions after the kexec, side by side (each is a .NET start, seconds under emulation).
   local status=$LOGS/$PREFIX-boot2-status.json checkfile=$LOGS/$PREFIX-boot2-check.json plan=$LOGS/$PREFIX-boot2-plan.json f
