@@ -115,33 +115,10 @@ public sealed partial class PersistentRegion
             ThrowIfFrozen();
             var domain = RequireDomain(domainId);
             var editor = NewTableEditor();
-            var rootExtents = StageDetach(editor, domain.Devices);
+            StageDetach(editor, domain.Devices);
             var node = domain.Node;
-            var saved = SaveNode(_dma.RootTableNode);
-            try
-            {
-                if (rootExtents is not null)
-                {
-                    ApplyPages(_dma.RootTableNode!, rootExtents);
-                }
-
-                editor.Emit(_transaction);
-                if (rootExtents is not null)
-                {
-                    InodeWriter.Write(_transaction, _dma.RootTableNode!, _inodes.SlotOffset(_dma.RootTableNode!.Number));
-                }
-
-                InodeWriter.WriteFree(_transaction, node.Number, node.Generation, _inodes.SlotOffset(node.Number));
-                _journal.Commit(_transaction);
-            }
-            catch
-            {
-                _transaction.Clear();
-                RestoreNode(saved);
-                throw;
-            }
-
-            FinishNode(saved);
+            CommitDma(editor, editor.Freed.Count > 0 ? _dma.RootTableNode : null,
+                () => InodeWriter.WriteFree(_transaction, node.Number, node.Generation, _inodes.SlotOffset(node.Number)));
             node.Parent!.Children!.Remove(node.Name);
             _nodes.Remove(node.Number);
             _inodes.Release(node.Number, node.Generation);
@@ -152,7 +129,6 @@ public sealed partial class PersistentRegion
             }
 
             FreeExtentBlocks(node.ExtentBlocks);
-            ReleasePages(editor.Freed);
             ForgetDevices(domain.Devices, editor);
             foreach (var mapping in domain.Records)
             {
@@ -234,27 +210,10 @@ public sealed partial class PersistentRegion
             }
 
             var editor = NewTableEditor();
-            var rootExtents = StageDetach(editor, [device]);
+            StageDetach(editor, [device]);
             List<PciAddress> devices = [.. domain.Devices.Where(d => d != device)];
             StageDomainPage(editor, domain, domain.MappingBlocks, devices);
-            var saved = SaveNode(_dma.RootTableNode);
-            try
-            {
-                if (rootExtents is not null)
-                {
-                    ApplyPages(_dma.RootTableNode!, rootExtents);
-                }
-
-                CommitDma(editor, rootExtents is not null ? _dma.RootTableNode : null, alreadyApplied: true);
-            }
-            catch
-            {
-                RestoreNode(saved);
-                throw;
-            }
-
-            FinishNode(saved);
-            ReleasePagesAfterCheckpoint(editor.Freed);
+            CommitDma(editor, editor.Freed.Count > 0 ? _dma.RootTableNode : null);
             ForgetDevices([device], editor);
             domain.Devices = devices;
             return DomainInfo(domain);
@@ -664,14 +623,9 @@ public sealed partial class PersistentRegion
         editor.WritePage(domain.DomainPage, image);
     }
 
-    /// <summary>Stages clearing the context entries of <paramref name="devices"/>; returns the root inode's new extents when context tables are freed.</summary>
-    private List<ExtentRecord>? StageDetach(TableEditor editor, List<PciAddress> devices)
+    /// <summary>Stages clearing the context entries of <paramref name="devices"/>, and freeing a bus's context table (a root-table page) when none is left on it.</summary>
+    private void StageDetach(TableEditor editor, List<PciAddress> devices)
     {
-        if (devices.Count == 0)
-        {
-            return null;
-        }
-
         foreach (var device in devices)
         {
             var context = _dma.ContextTables[device.Bus];
@@ -679,20 +633,14 @@ public sealed partial class PersistentRegion
             editor.Write(context, (2 * device.DevFn) + 1, 0);
         }
 
-        var freed = new List<long>();
         foreach (var bus in devices.Select(d => d.Bus).Distinct())
         {
-            var remaining = _dma.DeviceOwners.Keys.Count(d => d.Bus == bus && !devices.Contains(d));
-            if (remaining == 0)
+            if (!_dma.DeviceOwners.Keys.Any(d => d.Bus == bus && !devices.Contains(d)))
             {
-                var context = _dma.ContextTables[bus];
-                editor.Free(context);
+                editor.Free(_dma.ContextTables[bus]);
                 editor.Write(_dma.RootTable, 2 * bus, 0);
-                freed.Add(context);
             }
         }
-
-        return freed.Count == 0 ? null : PageExtents.With(_dma.RootTableNode!.Extents, [], freed);
     }
 
     private void ForgetDevices(IEnumerable<PciAddress> devices, TableEditor editor)
@@ -707,13 +655,16 @@ public sealed partial class PersistentRegion
         }
     }
 
-    /// <summary>Commits an editor's changes, with <paramref name="owner"/>'s inode taking the pages the editor allocated and freed.</summary>
-    private void CommitDma(TableEditor editor, Node? owner, bool alreadyApplied = false)
+    /// <summary>
+    /// Commits an editor's changes, with <paramref name="owner"/>'s inode taking the pages the editor allocated and freed,
+    /// and <paramref name="moreWrites"/> added to the same transaction; freed pages are released after a checkpoint.
+    /// </summary>
+    private void CommitDma(TableEditor editor, Node? owner, Action? moreWrites = null)
     {
-        var saved = alreadyApplied ? null : SaveNode(owner);
+        var saved = SaveNode(owner);
         try
         {
-            if (owner is not null && !alreadyApplied && (editor.Allocated.Count > 0 || editor.Freed.Count > 0))
+            if (owner is not null && (editor.Allocated.Count > 0 || editor.Freed.Count > 0))
             {
                 ApplyPages(owner, PageExtents.With(owner.Extents, editor.Allocated, editor.Freed));
             }
@@ -724,6 +675,7 @@ public sealed partial class PersistentRegion
                 InodeWriter.Write(_transaction, owner, _inodes.SlotOffset(owner.Number));
             }
 
+            moreWrites?.Invoke();
             _journal.Commit(_transaction);
         }
         catch
@@ -734,10 +686,7 @@ public sealed partial class PersistentRegion
         }
 
         FinishNode(saved);
-        if (!alreadyApplied)
-        {
-            ReleasePagesAfterCheckpoint(editor.Freed);
-        }
+        ReleasePagesAfterCheckpoint(editor.Freed);
     }
 
     private sealed record SavedNode(Node Node, List<ExtentRecord> Extents, List<long> Blocks, long Size, ulong Generation, long ModifiedUnixMs);
