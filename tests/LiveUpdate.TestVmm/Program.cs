@@ -15,6 +15,7 @@ using LiveUpdate.TestVmm;
 //       RegisterVmm (retried while the daemon is unavailable), wait for RECLAIM_READY (sent at registration when the
 //       reconcile already ended), Reclaim, open and map every file, verify memory (M MiB, pattern of S) and device state
 //       (required unless --no-device-state) byte for byte: one FILE line each ("ok", or MISMATCH lines), then
+//       "TIMING reclaim_ms=R verify_ms=V" (R: registration to every file mapped; V: the verification), then
 //       "RECLAIMED ok verdict=V files=N" (exit 0) or "MISMATCH files=K" (exit 3). Gives up after T s (default 60).
 //
 // The pattern is the tests' EndToEnd/Pattern.cs: the little-endian word at offset 8k is SplitMix64(seed + (k+1)·φ);
