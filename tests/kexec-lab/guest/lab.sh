@@ -301,7 +301,7 @@ phase_after() {
   check "$PREFIX-reconcile-report" \
     "$([[ ${f[0]} == ACTIVE && ${f[1]} == True && ${f[2]} == PLANNED_UPDATE && ${f[3]} == "['RESUMABLE']" && ${f[4]} == 0 ]] && echo yes || echo no)" \
     "state ${f[0]}, kexec detected ${f[1]}, boot ${f[5]} -> ${f[6]}, cause ${f[2]}, VM ${f[7]}, problems ${f[8]}, inventory ${f[9]}"
-  timing "$PREFIX-reconcile-inventory" "${f[10]}"
+  timing "$PREFIX-reconcile-inventory" "$(awk -v s="${f[10]}" 'BEGIN { printf "%.3f", s }')"
 
   mapfile -t f < <(fields "$checkfile" 'd["clean"]' 'd["inodes"]' 'd["problems"]')
   check "$PREFIX-check-clean" "$([[ ${f[0]} == True ]] && echo yes || echo no)" "luctl check: clean ${f[0]}, ${f[1]} inodes, problems ${f[2]}"
