@@ -177,7 +177,7 @@ collect() {
     else
       from=$t
     fi
-  done < <(grep -aE 'LAB-INIT-START|\+ kexec -e|LAB-KEXEC-EXECUTE|frozen; booting the new kernel' "$log")
+  done < <(grep -aE 'LAB-INIT-START|LAB-KEXEC-EXECUTE' "$log")
   timings+=("$(printf '%-44s %8.2f s' "$name-total-qemu-wall" "$QEMU_WALL")")
 }
 

@@ -20,9 +20,38 @@ readonly LOGS=$LAB_WORK/logs
 readonly PREFIX=$LAB_SCENARIO
 mkdir -p "$LOGS" /tmp/home /tmp/lab/bin
 
-# luctl as one command word (liveupdate-kexec runs $LUCTL).
-printf '#!/bin/sh\nexec dotnet %q "$@"\n' "$LUCTL_DLL" >/tmp/lab/bin/luctl
-chmod +x /tmp/lab/bin/luctl
+# Wrappers first on PATH (what liveupdate-kexec runs too): luctl as one command word, and kexec. Both stamp the steps
+# of the update into the boot's kexec log, written through to the host before the next step starts (the work folder
+# is uncached 9p), and kexec -e prints the marker run.sh times the next boot from: output that is still in a pipe
+# when the kernel is replaced is lost.
+readonly KEXEC_LOG=$LOGS/$PREFIX-boot1-kexec.log
+real_kexec=$(PATH=${PATH#/tmp/lab/bin:} command -v kexec)
+cat >/tmp/lab/bin/luctl <<WRAPPER
+#!/bin/bash
+if [[ " \$* " == *" freeze "* ]]; then
+  echo "\$(date +%T.%3N) WRAP luctl start \$*" >>$KEXEC_LOG
+  dotnet $LUCTL_DLL "\$@"
+  rc=\$?
+  echo "\$(date +%T.%3N) WRAP luctl end rc=\$rc" >>$KEXEC_LOG
+  exit \$rc
+fi
+exec dotnet $LUCTL_DLL "\$@"
+WRAPPER
+cat >/tmp/lab/bin/kexec <<WRAPPER
+#!/bin/bash
+if [[ "\$1" == -e ]]; then
+  echo "\$(date +%T.%3N) WRAP kexec -e" >>$KEXEC_LOG
+  echo "LAB-KEXEC-EXECUTE kexec -e" >/dev/console
+  sync
+  exec $real_kexec "\$@"
+fi
+echo "\$(date +%T.%3N) WRAP kexec start \$*" >>$KEXEC_LOG
+$real_kexec "\$@"
+rc=\$?
+echo "\$(date +%T.%3N) WRAP kexec end rc=\$rc" >>$KEXEC_LOG
+exit \$rc
+WRAPPER
+chmod +x /tmp/lab/bin/luctl /tmp/lab/bin/kexec
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
@@ -35,7 +64,7 @@ check() {   # check NAME yes|no DETAIL
 timing() { echo "LAB TIME $1 $2"; }   # timing NAME SECONDS
 finish() { sync; exit 0; }
 # stamp TEXT: "HH:MM:SS.fff TEXT" on the console and in the boot's kexec log.
-stamp() { printf '%s %s\n' "$(date +%T.%3N)" "$*" | tee -a "$LOGS/$PREFIX-boot1-kexec.log"; }
+stamp() { printf '%s %s\n' "$(date +%T.%3N)" "$*" | tee -a "$KEXEC_LOG"; }
 
 # fields FILE PYTHON-EXPRESSION...: each expression over the JSON document d, one line each ("?" when the file is not
 # JSON or the expression fails). One python3 for all: each start costs seconds under emulation.
@@ -55,7 +84,7 @@ for e in sys.argv[2:]:
 ' "$@"
 }
 
-# Seconds of the day of a daemon log line's "HH:MM:SS.fff " timestamp (the daemon runs with TZ=UTC).
+# Seconds of the day of a "HH:MM:SS.fff" timestamp (everything in the guest runs with TZ=UTC).
 stamp_of() { awk '{ split($1, t, ":"); printf "%.3f", t[1] * 3600 + t[2] * 60 + t[3] }' <<<"$1"; }
 
 DAEMON_PID=""
@@ -197,13 +226,13 @@ phase_fresh() {
     say "kexec with the deploy helper: liveupdate-kexec (load, freeze, kexec -e)"
     LUCTL=luctl "$KEXEC_HELPER" --no-systemd --kernel /tmp/lab/vmlinuz --initrd /tmp/lab/initrd.img \
       --command-line "$base" --append "$next" --timeout 60s 2>&1 |
-      while IFS= read -r line; do printf '%s %s\n' "$(date +%T.%3N)" "$line" | tee -a "$LOGS/$PREFIX-boot1-kexec.log"; done
+      while IFS= read -r line; do printf '%s %s\n' "$(date +%T.%3N)" "$line" | tee -a "$KEXEC_LOG"; done
     check "$PREFIX-kexec" no "liveupdate-kexec returned instead of booting the next kernel"
   else
     # The negative control mirrors the helper's steps by hand, because the helper (rightly) refuses a command line
     # without the reservation: load a kernel WITHOUT memmap= and with memtest=1, freeze, kexec.
     next="$(tr ' ' '\n' <<<"$base" | grep -vE '^memmap=' | tr '\n' ' ')memtest=1 lab.phase=scrub"
-    local klog=$LOGS/$PREFIX-boot1-kexec.log
+    local klog=$KEXEC_LOG
     stamp "+ kexec -s -l /tmp/lab/vmlinuz (no memmap=, memtest=1) --append=$next"
     kexec -s -l /tmp/lab/vmlinuz --initrd=/tmp/lab/initrd.img --append="$next" >>"$klog" 2>&1 || { check "$PREFIX-kexec" no "kexec load failed"; finish; }
     stamp "+ luctl freeze --timeout 60s"
@@ -216,11 +245,11 @@ phase_fresh() {
   finish
 }
 
-# Timing lines of the boot-1 helper log, "HH:MM:SS.fff text": seconds between the first lines matching A and B.
-helper_span() {
-  local log=$LOGS/$PREFIX-boot1-kexec.log a b
-  a=$(grep -m1 -E "$2" "$log" | cut -d' ' -f1)
-  b=$(grep -m1 -E "$3" "$log" | cut -d' ' -f1)
+# span A B: seconds between the first lines of the boot-1 kexec log ("HH:MM:SS.fff text") matching A and B.
+span() {
+  local a b
+  a=$(grep -m1 -E "$1" "$KEXEC_LOG" | cut -d' ' -f1)
+  b=$(grep -m1 -E "$2" "$KEXEC_LOG" | cut -d' ' -f1)
   [[ -n "$a" && -n "$b" ]] || { echo "?"; return; }
   awk -v a="$(stamp_of "$a")" -v b="$(stamp_of "$b")" 'BEGIN { d = b - a; if (d < 0) d += 86400; printf "%.2f", d }'
 }
@@ -235,9 +264,9 @@ boot1_report() {
   SEAL_S=$(grep -m1 -oE 'sealed [0-9.]+ ms after the last ack' "$daemon" | awk '{ printf "%.3f", $2 / 1000 }')
   SEAL_S=${SEAL_S:-?}
   timing "$PREFIX-seal-after-last-ack" "$SEAL_S"
-  timing "$PREFIX-kexec-load" "$(helper_span x '^[^ ]+ \+ kexec (-s )?-l' '^[^ ]+ \+ .*freeze')"
+  timing "$PREFIX-kexec-load" "$(span ' WRAP kexec start .*-l ' ' WRAP kexec end ')"
   timing "$PREFIX-freeze-daemon" "$(grep -m1 -oE 'forced (True|False), [0-9.]+ ms' "$daemon" | awk '{ printf "%.3f", $3 / 1000 }')"
-  timing "$PREFIX-freeze-command" "$(helper_span x '^[^ ]+ \+ .*freeze' '(frozen; booting|\+ kexec -e)')"
+  timing "$PREFIX-freeze-command" "$(span ' WRAP luctl start .*freeze' ' WRAP luctl end ')"
 }
 
 phase_after() {
