@@ -184,13 +184,13 @@ collect() {
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
     positive)
-      run_scenario positive 600
+      run_scenario positive 900
       collect positive positive-boot1-daemon-ready positive-boot1-physical-base-from-sysfs positive-boot1-vmm-ready \
         positive-boot1-state-saved-and-acked positive-devdax-came-back positive-boot2-daemon-ready positive-memory-pattern \
         positive-device-state positive-reclaimed positive-reconcile-report positive-check-clean \
         positive-boot2-physical-base-from-sysfs positive-plan-kexec ;;
     negative)
-      run_scenario negative 600
+      run_scenario negative 900
       collect negative negative-boot1-daemon-ready negative-boot1-vmm-ready negative-boot1-state-saved-and-acked \
         negative-scrub-kernel negative-devdax-info-block negative-loss-detected negative-never-handed-out-as-good ;;
   esac
