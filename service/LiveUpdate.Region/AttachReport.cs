@@ -15,6 +15,13 @@ public sealed record AttachReport
     public required uint FormatVersionFound { get; init; }
     /// <summary>Non-fatal problems (a damaged superblock copy; the other was used).</summary>
     public required IReadOnlyList<CheckProblem> Warnings { get; init; }
+    /// <summary>
+    /// The full check attach made of the region it loaded (every inode, extent and IOMMU table entry): the same
+    /// report <see cref="PersistentRegion.Check"/> would give at that moment.
+    /// </summary>
+    public required CheckReport Check { get; init; }
+    /// <summary>Time that check took, within <see cref="Duration"/>.</summary>
+    public required TimeSpan CheckDuration { get; init; }
     /// <summary>Time attach took.</summary>
     public required TimeSpan Duration { get; init; }
 }

@@ -1,6 +1,7 @@
 using LiveUpdate.Region.Checking;
 using LiveUpdate.Region.Devices;
 using LiveUpdate.Region.Dma;
+using LiveUpdate.Region.Format;
 
 namespace LiveUpdate.Region;
 
@@ -35,6 +36,23 @@ public sealed partial class PersistentRegion
         }
     }
 
+    /// <summary>
+    /// The check attach made (<see cref="AttachReport.Check"/>) while it still describes the region: until the first
+    /// transaction is committed after attach; null afterwards. The reconcile that runs when the daemon starts uses it
+    /// rather than reading every inode and table page a second time moments later.
+    /// </summary>
+    public CheckReport? AttachCheckIfCurrent
+    {
+        get
+        {
+            lock (_lock)
+            {
+                ThrowIfDisposed();
+                return _journal.Committed == 0 && !_journal.Failed ? AttachReport.Check : null;
+            }
+        }
+    }
+
     /// <summary>Checks (and with <paramref name="repair"/> repairs) a region that is not attached, however damaged.</summary>
     public static CheckReport CheckDetached(RegionDevice device, bool repair = false) => RegionChecker.CheckDetached(device, repair);
 
@@ -49,13 +67,47 @@ public sealed partial class PersistentRegion
     /// <summary>The live IOMMU index must say what the region says: the same domains, devices and mappings.</summary>
     private void CompareDmaWithMemory(DmaState stored, List<CheckProblem> problems)
     {
-        static string Describe(DmaState state) => string.Join(";", state.Domains.Values.Select(d =>
-            $"{d.Id}/{d.AddressWidth}/{d.TopTable}/{string.Join(",", d.Devices)}/{string.Join(",", d.ByIova.Select(m => $"{m.Iova}+{m.Length}@{m.FileInode}:{m.FileOffset}:{m.Readable}{m.Writable}#{m.RecordIndex}"))}"));
-
-        if (Describe(stored) != Describe(_dma))
+        if (!SameDomains(stored, _dma))
         {
             problems.Add(new CheckProblem("IOMMU index", 0, $"{_dma.Domains.Count} domains in memory differ from the {stored.Domains.Count} the region holds"));
         }
+    }
+
+    private static bool SameDomains(DmaState a, DmaState b)
+    {
+        if (a.Domains.Count != b.Domains.Count)
+        {
+            return false;
+        }
+
+        foreach (var (id, x) in a.Domains)
+        {
+            if (!b.Domains.TryGetValue(id, out var y) || x.AddressWidth != y.AddressWidth || x.TopTable != y.TopTable
+                || x.Devices.Count != y.Devices.Count || x.ByIova.Count != y.ByIova.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < x.Devices.Count; i++)
+            {
+                if (x.Devices[i] != y.Devices[i])
+                {
+                    return false;
+                }
+            }
+
+            for (var i = 0; i < x.ByIova.Count; i++)
+            {
+                var (m, n) = (x.ByIova[i], y.ByIova[i]);
+                if (m.Iova != n.Iova || m.Length != n.Length || m.FileInode != n.FileInode || m.FileOffset != n.FileOffset
+                    || m.Readable != n.Readable || m.Writable != n.Writable || m.RecordIndex != n.RecordIndex)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The live indexes must say exactly what the region says.</summary>
@@ -64,7 +116,7 @@ public sealed partial class PersistentRegion
         foreach (var (number, stored) in scan.Nodes)
         {
             if (!_nodes.TryGetValue(number, out var live) || live.Generation != stored.Generation || live.Size != stored.Size
-                || live.Name != stored.Name || live.Parent?.Number != stored.Parent?.Number || !live.Extents.SequenceEqual(stored.Extents))
+                || live.Name != stored.Name || live.Parent?.Number != stored.Parent?.Number || !SameExtents(live.Extents, stored.Extents))
             {
                 problems.Add(new CheckProblem($"inode {number}", _inodes.SlotOffset(number), "the in-memory index differs from the region"));
             }
@@ -75,10 +127,27 @@ public sealed partial class PersistentRegion
             problems.Add(new CheckProblem("inode index", 0, $"{_nodes.Count} inodes in memory, {scan.Nodes.Count} in the region"));
         }
 
-        if (scan.Allocator!.FreeBytes != _allocator.FreeBytes || !scan.Allocator.LargeFreeRanges.SequenceEqual(_allocator.LargeFreeRanges)
-            || !scan.Allocator.SmallFreeRanges.SequenceEqual(_allocator.SmallFreeRanges))
+        if (!_allocator.SameFreeSpace(scan.Allocator!))
         {
-            problems.Add(new CheckProblem("free space", 0, $"{_allocator.FreeBytes} bytes free in memory, {scan.Allocator.FreeBytes} derived from the region"));
+            problems.Add(new CheckProblem("free space", 0, $"{_allocator.FreeBytes} bytes free in memory, {scan.Allocator!.FreeBytes} derived from the region"));
         }
+    }
+
+    private static bool SameExtents(List<ExtentRecord> a, List<ExtentRecord> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (a[i].RegionOffset != b[i].RegionOffset || a[i].Length != b[i].Length)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -58,7 +58,19 @@ public sealed partial class PersistentRegion
         lock (_lock)
         {
             ThrowIfDisposed();
-            return _nodes.Values.Where(node => !node.IsDirectory).Select(node => node.ToInfo()).OrderBy(info => info.Path, StringComparer.Ordinal).ToList();
+            // Plain loops: the start-up reconcile calls this once in a fresh process, where every generic
+            // instantiation LINQ would bring costs JIT and type-loading time.
+            var files = new List<RegionFileInfo>(_nodes.Count);
+            foreach (var node in _nodes.Values)
+            {
+                if (!node.IsDirectory)
+                {
+                    files.Add(node.ToInfo());
+                }
+            }
+
+            files.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+            return files;
         }
     }
 

@@ -92,6 +92,7 @@ public sealed partial class PersistentRegion : IDisposable
         FormatUpgrades.UpgradeInPlace(device, region._superblocks);
         var replacedByReplay = new List<(long Offset, byte[] Bytes)>();
         region._journal = MetadataJournal.Recover(device, region._superblocks, options.FaultInjector, readOnly: false, out var replayed, replacedByReplay);
+        var checkStarted = Stopwatch.GetTimestamp();
         var scan = MetadataScanner.Scan(device, region._superblocks.Current);
         var dma = scan.Problems.Count == 0 && scan.Root is not null ? DmaScanner.Scan(device, device.PhysicalBase, scan.Root, scan.Nodes, scan.Problems) : null;
         if (scan.Problems.Count > 0)
@@ -106,6 +107,8 @@ public sealed partial class PersistentRegion : IDisposable
                 "; the region was not changed. Run a check (luctl check) to list every problem and check --repair to fix what can be fixed");
         }
 
+        var check = RegionChecker.Report(device, [], [], scan, repair: false);
+        var checkDuration = Stopwatch.GetElapsedTime(checkStarted);
         region.Load(scan);
         region.LoadDma(dma!);
         var now = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
@@ -125,6 +128,8 @@ public sealed partial class PersistentRegion : IDisposable
             JournalTransactionsReplayed = replayed,
             FormatVersionFound = versionFound,
             Warnings = warnings,
+            Check = check,
+            CheckDuration = checkDuration,
             Duration = Stopwatch.GetElapsedTime(started),
         };
         return region;

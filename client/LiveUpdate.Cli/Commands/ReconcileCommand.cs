@@ -26,7 +26,7 @@ internal static class ReconcileCommand
               UNPLANNED_REBOOT | OPERATOR), previous_boot_id, current_boot_id, vms[] {vm_uuid, name, verdict,
               files[] {path, kind, size_bytes, quarantine_path}, message}, resumable, orphaned, missing,
               journal_transactions_replayed, problems[], warnings[], duration_seconds, inventory_duration_seconds,
-              inventory, finished_at, state.
+              inventory, finished_at, state, check_duration_seconds, checked_at_attach.
             """);
         setup.SetAction(command, async (context, cancellationToken) =>
         {
@@ -59,6 +59,7 @@ internal static class ReconcileCommand
         facts.Add("boot ids", $"previous {Humanize.OrDash(report.PreviousBootId)}, current {Humanize.OrDash(report.CurrentBootId)}");
         facts.Add("inventory", $"{Humanize.OrDash(report.Inventory)} (read in {Humanize.Duration(report.InventoryDuration)})");
         facts.Add("journal", $"{Humanize.Count(report.JournalTransactionsReplayed, "transaction")} replayed");
+        facts.Add("check", $"{Humanize.Duration(report.CheckDuration)}{(report.CheckedAtAttach ? " (made at attach, of the metadata attach loaded)" : string.Empty)}");
         facts.Add("state", EnumNames.Of(report.State));
         facts.Add("took", Humanize.Duration(report.Duration));
         facts.Write(output, "  ");

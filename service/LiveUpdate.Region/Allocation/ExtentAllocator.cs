@@ -43,6 +43,9 @@ internal sealed class ExtentAllocator
     /// <summary>Free-range counts (a fragmentation measure).</summary>
     public (int Large, int Small) RangeCounts => (_large.RangeCount, _small.RangeCount);
 
+    /// <summary>True when <paramref name="other"/> has exactly the same free ranges in both pools.</summary>
+    public bool SameFreeSpace(ExtentAllocator other) => _large.SameRanges(other._large) && _small.SameRanges(other._small);
+
     /// <summary>
     /// Rebuilds free space from the ranges metadata says are used; every overlap, misalignment or range
     /// outside the region is reported through <paramref name="problem"/> and left out.

@@ -28,6 +28,26 @@ internal sealed class FreeSpaceMap
     /// <summary>The free ranges in address order.</summary>
     public IEnumerable<Range> Ranges => _byStart;
 
+    /// <summary>True when <paramref name="other"/> holds exactly the same free ranges.</summary>
+    public bool SameRanges(FreeSpaceMap other)
+    {
+        if (FreeBytes != other.FreeBytes || _byStart.Count != other._byStart.Count)
+        {
+            return false;
+        }
+
+        using var theirs = other._byStart.GetEnumerator();
+        foreach (var range in _byStart)
+        {
+            if (!theirs.MoveNext() || theirs.Current != range)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Returns [start, start+length) to the map, merging with free neighbours. The range must not be free already.</summary>
     public void Free(long start, long length)
     {

@@ -91,13 +91,23 @@ internal sealed class Node
                 return "/";
             }
 
-            var parts = new Stack<string>();
+            // Measured first, then filled from the end: one allocation however deep the node is.
+            var length = 0;
             for (var node = this; node.Parent is not null && !ReferenceEquals(node.Parent, node); node = node.Parent)
             {
-                parts.Push(node.Name);
+                length += node.Name.Length + 1;
             }
 
-            return "/" + string.Join('/', parts);
+            return string.Create(length, this, static (chars, leaf) =>
+            {
+                var end = chars.Length;
+                for (var node = leaf; node.Parent is not null && !ReferenceEquals(node.Parent, node); node = node.Parent)
+                {
+                    end -= node.Name.Length;
+                    node.Name.CopyTo(chars[end..]);
+                    chars[--end] = '/';
+                }
+            });
         }
     }
 

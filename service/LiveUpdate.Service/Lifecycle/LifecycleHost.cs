@@ -93,7 +93,7 @@ internal sealed class LifecycleHost(
     {
         try
         {
-            await reconciler.RunAsync(dryRun: false, _stopping.Token).ConfigureAwait(false);
+            await reconciler.RunAsync(dryRun: false, _stopping.Token, atStartup: true).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

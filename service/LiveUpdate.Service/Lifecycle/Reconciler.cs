@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using LiveUpdate.Region;
+using LiveUpdate.Region.Checking;
 using LiveUpdate.Service.Api;
 using LiveUpdate.Service.Hosting;
 using LiveUpdate.Service.Inventory;
@@ -30,8 +31,11 @@ internal sealed class Reconciler(
     /// <summary>The last report of this daemon's run (dry runs included), or null.</summary>
     public Proto.ReconcileReport? Last => _last;
 
-    /// <summary>Runs a reconcile; FAILED_PRECONDITION while FREEZING or FROZEN.</summary>
-    public async Task<Proto.ReconcileReport> RunAsync(bool dryRun, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a reconcile; FAILED_PRECONDITION while FREEZING or FROZEN. <paramref name="atStartup"/>: the reconcile the
+    /// daemon runs right after attach, which takes the check attach made (see <see cref="CheckOf"/>).
+    /// </summary>
+    public async Task<Proto.ReconcileReport> RunAsync(bool dryRun, CancellationToken cancellationToken, bool atStartup = false)
     {
         await _one.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -57,9 +61,11 @@ internal sealed class Reconciler(
                 lock (regionHost.Mutations)
                 {
                     // The report is published with the state change, under the lock GetStatus reads both under.
-                    report = Reconcile(region, dryRun, domains, inventoryWarning);
+                    report = Reconcile(region, dryRun, atStartup, domains, inventoryWarning);
                     report.InventoryDuration = Duration.FromTimeSpan(inventoryElapsed);
-                    report.Duration = Duration.FromTimeSpan(time.GetElapsedTime(started));
+                    // A check made at attach was part of this reconcile's work, though it ran before it: its time counts.
+                    var elapsed = time.GetElapsedTime(started) + (report.CheckedAtAttach ? report.CheckDuration.ToTimeSpan() : TimeSpan.Zero);
+                    report.Duration = Duration.FromTimeSpan(elapsed);
                     report.FinishedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow());
                     _last = report;
                 }
@@ -72,8 +78,14 @@ internal sealed class Reconciler(
                 // Only the reconcile that ends RECONCILING (after a boot) releases the VMMs; an operator's rerun does not.
                 if (!dryRun && report.Cause != Proto.ReconcileCause.Operator && report.State == Proto.LifecycleState.Active && report.Problems.Count == 0)
                 {
-                    var verdicts = report.Vms.ToDictionary(v => v.VmUuid, v => v.Verdict);
-                    vmms.Broadcast(v => ReclaimReady(region, verdicts.GetValueOrDefault(v.VmUuid.ToString(), Proto.VmVerdictKind.Resumable)));
+                    var verdicts = new Dictionary<string, Proto.VmVerdict>(report.Vms.Count, StringComparer.Ordinal);
+                    foreach (var vm in report.Vms)
+                    {
+                        verdicts[vm.VmUuid] = vm;
+                    }
+
+                    vmms.Broadcast(v => ReclaimReady(region,
+                        verdicts.TryGetValue(ProtoMapping.UuidText(v.VmUuid), out var verdict) ? verdict.Verdict : Proto.VmVerdictKind.Resumable));
                 }
 
                 return report;
@@ -122,7 +134,7 @@ internal sealed class Reconciler(
         }
     }
 
-    private Proto.ReconcileReport Reconcile(PersistentRegion region, bool dryRun, IReadOnlyList<DomainRecord>? domains, string? inventoryWarning)
+    private Proto.ReconcileReport Reconcile(PersistentRegion region, bool dryRun, bool atStartup, IReadOnlyList<DomainRecord>? domains, string? inventoryWarning)
     {
         var info = region.Info;
         var boot = regionHost.Boot;
@@ -138,25 +150,47 @@ internal sealed class Reconciler(
             Inventory = inventory.Description,
         };
         report.Warnings.AddRange(boot?.Warnings ?? []);
-        report.Warnings.AddRange(region.AttachReport.Warnings.Select(w => $"at attach: {w}"));
+        foreach (var warning in region.AttachReport.Warnings)
+        {
+            report.Warnings.Add($"at attach: {warning}");
+        }
+
         if (inventoryWarning is not null)
         {
             report.Warnings.Add(inventoryWarning);
         }
 
-        var check = region.Check(repair: false);
-        report.Problems.AddRange(check.Problems.Where(p => !p.Repaired).Select(p => p.ToString()));
+        var check = CheckOf(region, dryRun, atStartup, report);
+        foreach (var problem in check.Problems)
+        {
+            if (!problem.Repaired)
+            {
+                report.Problems.Add(problem.ToString());
+            }
+        }
+
         var damaged = report.Problems.Count > 0;
 
-        var byVm = region.ListAllFiles()
-            .Where(f => f.Kind != FileKind.Directory && f.VmUuid != Guid.Empty && !Quarantine.IsSetAside(f.Path))
-            .GroupBy(f => f.VmUuid)
-            .ToDictionary(g => g.Key, g => g.OrderBy(f => f.Path, StringComparer.Ordinal).ToList());
-        var known = domains?.ToDictionary(d => d.Uuid);
-        string? batch = null;
-        foreach (var (vm, files) in byVm.OrderBy(p => p.Key))
+        // Plain loops and string keys (UUIDs in canonical form sort as the UUIDs do): this runs once, in a fresh
+        // process, right after the kexec, where each generic instantiation LINQ would bring costs JIT time.
+        var byVm = FilesByVm(region.ListAllFiles());
+        Dictionary<string, DomainRecord>? known = null;
+        if (domains is not null)
         {
-            var verdict = new Proto.VmVerdict { VmUuid = vm.ToString() };
+            known = new Dictionary<string, DomainRecord>(domains.Count, StringComparer.Ordinal);
+            foreach (var domain in domains)
+            {
+                known[ProtoMapping.UuidText(domain.Uuid)] = domain;
+            }
+        }
+
+        var vms = new List<string>(byVm.Keys);
+        vms.Sort(StringComparer.Ordinal);
+        string? batch = null;
+        foreach (var vm in vms)
+        {
+            var files = byVm[vm];
+            var verdict = new Proto.VmVerdict { VmUuid = vm };
             if (known is null)
             {
                 verdict.Verdict = Proto.VmVerdictKind.Resumable;
@@ -176,7 +210,7 @@ internal sealed class Reconciler(
                     : "no such domain: quarantined";
             }
 
-            if (!files.Any(f => f.Kind == FileKind.GuestMemory) && verdict.Verdict == Proto.VmVerdictKind.Resumable)
+            if (verdict.Verdict == Proto.VmVerdictKind.Resumable && !HasGuestMemory(files))
             {
                 verdict.Message += "; it has no guest-memory file";
             }
@@ -196,33 +230,22 @@ internal sealed class Reconciler(
             report.Vms.Add(verdict);
         }
 
-        foreach (var domain in (domains ?? []).Where(d => d.MarkedForLiveUpdate).OrderBy(d => d.Uuid))
+        AddMissing(report, domains, byVm);
+        foreach (var vm in report.Vms)
         {
-            if (byVm.TryGetValue(domain.Uuid, out var files) && files.Any(f => f.Kind == FileKind.GuestMemory))
+            switch (vm.Verdict)
             {
-                continue;
+                case Proto.VmVerdictKind.Resumable:
+                    report.Resumable++;
+                    break;
+                case Proto.VmVerdictKind.Orphaned:
+                    report.Orphaned++;
+                    break;
+                case Proto.VmVerdictKind.Missing:
+                    report.Missing++;
+                    break;
             }
-
-            var missing = new Proto.VmVerdict
-            {
-                VmUuid = domain.Uuid.ToString(),
-                Name = domain.Name,
-                Verdict = Proto.VmVerdictKind.Missing,
-                Message = $"domain '{domain.Name}' is marked persistent but the region holds no guest memory for it: it cannot resume; boot it afresh",
-            };
-            var existing = report.Vms.FirstOrDefault(v => v.VmUuid == missing.VmUuid);
-            if (existing is not null)
-            {
-                report.Vms.Remove(existing);
-                missing.Files.AddRange(existing.Files);
-            }
-
-            report.Vms.Add(missing);
         }
-
-        report.Resumable = (uint)report.Vms.Count(v => v.Verdict == Proto.VmVerdictKind.Resumable);
-        report.Orphaned = (uint)report.Vms.Count(v => v.Verdict == Proto.VmVerdictKind.Orphaned);
-        report.Missing = (uint)report.Vms.Count(v => v.Verdict == Proto.VmVerdictKind.Missing);
 
         var next = info.State;
         if (!dryRun && info.State == LifecycleState.Reconciling && !damaged)
@@ -235,4 +258,117 @@ internal sealed class Reconciler(
         return report;
     }
 
+    /// <summary>
+    /// The region check of this reconcile, its time and origin recorded in <paramref name="report"/>. The start-up
+    /// reconcile takes the check attach made of the very metadata it loaded moments earlier, while the engine still
+    /// vouches for it (nothing committed since; Files calls answer UNAVAILABLE meanwhile): reading every inode and
+    /// table page again in a process that has just started would double that cost inside the blackout. Every other
+    /// reconcile, dry runs included, checks afresh.
+    /// </summary>
+    private static CheckReport CheckOf(PersistentRegion region, bool dryRun, bool atStartup, Proto.ReconcileReport report)
+    {
+        if (atStartup && !dryRun && region.AttachCheckIfCurrent is { } atAttach)
+        {
+            report.CheckedAtAttach = true;
+            report.CheckDuration = Duration.FromTimeSpan(region.AttachReport.CheckDuration);
+            return atAttach;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var check = region.Check(repair: false);
+        report.CheckDuration = Duration.FromTimeSpan(Stopwatch.GetElapsedTime(started));
+        return check;
+    }
+
+    /// <summary>The live files of each VM (keyed by its UUID in canonical form), each list in path order.</summary>
+    private static Dictionary<string, List<RegionFileInfo>> FilesByVm(IReadOnlyList<RegionFileInfo> files)
+    {
+        var byVm = new Dictionary<string, List<RegionFileInfo>>(StringComparer.Ordinal);
+        var lastVm = Guid.Empty;
+        List<RegionFileInfo>? last = null;
+        foreach (var file in files)
+        {
+            if (file.Kind == FileKind.Directory || file.VmUuid == Guid.Empty || Quarantine.IsSetAside(file.Path))
+            {
+                continue;
+            }
+
+            // A VM's files are mostly neighbours in path order: skip the UUID's formatting and lookup for those.
+            if (last is null || file.VmUuid != lastVm)
+            {
+                var key = ProtoMapping.UuidText(file.VmUuid);
+                if (!byVm.TryGetValue(key, out last))
+                {
+                    last = [];
+                    byVm.Add(key, last);
+                }
+
+                lastVm = file.VmUuid;
+            }
+
+            last.Add(file);
+        }
+
+        return byVm;
+    }
+
+    private static bool HasGuestMemory(List<RegionFileInfo> files)
+    {
+        foreach (var file in files)
+        {
+            if (file.Kind == FileKind.GuestMemory)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>MISSING: each domain marked persistent whose guest memory the region does not hold (after the other verdicts).</summary>
+    private static void AddMissing(Proto.ReconcileReport report, IReadOnlyList<DomainRecord>? domains, Dictionary<string, List<RegionFileInfo>> byVm)
+    {
+        if (domains is null)
+        {
+            return;
+        }
+
+        var marked = new List<DomainRecord>();
+        foreach (var domain in domains)
+        {
+            if (domain.MarkedForLiveUpdate)
+            {
+                marked.Add(domain);
+            }
+        }
+
+        marked.Sort(static (a, b) => a.Uuid.CompareTo(b.Uuid));
+        foreach (var domain in marked)
+        {
+            var uuid = ProtoMapping.UuidText(domain.Uuid);
+            if (byVm.TryGetValue(uuid, out var files) && HasGuestMemory(files))
+            {
+                continue;
+            }
+
+            var missing = new Proto.VmVerdict
+            {
+                VmUuid = uuid,
+                Name = domain.Name,
+                Verdict = Proto.VmVerdictKind.Missing,
+                Message = $"domain '{domain.Name}' is marked persistent but the region holds no guest memory for it: it cannot resume; boot it afresh",
+            };
+            for (var i = 0; i < report.Vms.Count; i++)
+            {
+                if (report.Vms[i].VmUuid == uuid)
+                {
+                    missing.Files.AddRange(report.Vms[i].Files);
+                    report.Vms.RemoveAt(i);
+                    break;
+                }
+            }
+
+            report.Vms.Add(missing);
+        }
+    }
 }

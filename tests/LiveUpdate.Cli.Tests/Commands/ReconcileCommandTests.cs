@@ -28,6 +28,7 @@ public sealed class ReconcileCommandTests(LibvirtDaemonFixture fixture) : IClass
         Assert.Matches(@"^reconcile: OPERATOR \(dry run\) at \S+ \S+: 1 resumable, 1 orphaned, 1 missing, 0 problems, \d+ warnings? \(", dry.Stdout);
         Assert.Matches($@"(?m)^  boot ids +previous \S+, current {File.ReadAllText(fixture.Daemon.BootIdPath).Trim()}$", dry.Stdout);
         Assert.Matches(@"(?m)^  inventory +libvirt test:///\S+/node\.xml \(read in ", dry.Stdout);
+        Assert.Matches(@"(?m)^  check +\S+ \S+$", dry.Stdout); // an operator's reconcile checks afresh: no "made at attach"
         Assert.Matches($@"(?m)^  RESUMABLE +web-01 +{LibvirtDaemonFixture.Web}", dry.Stdout);
         Assert.Matches($@"(?m)^  ORPHANED +- +{s_ghost}", dry.Stdout);
         Assert.Matches($@"(?m)^  MISSING +db-02 +{LibvirtDaemonFixture.Db}", dry.Stdout);
@@ -47,7 +48,7 @@ public sealed class ReconcileCommandTests(LibvirtDaemonFixture fixture) : IClass
         Assert.Equal("ORPHANED", verdicts[s_ghost.ToString()]);
         Assert.Equal("MISSING", verdicts[LibvirtDaemonFixture.Db.ToString()]);
         foreach (var field in new[] { "kexec_detected", "previous_boot_id", "current_boot_id", "journal_transactions_replayed", "warnings",
-                     "duration_seconds", "inventory_duration_seconds", "inventory", "finished_at", "state" })
+                     "duration_seconds", "inventory_duration_seconds", "inventory", "finished_at", "state", "check_duration_seconds" })
         {
             Assert.True(dryJson.TryGetProperty(field, out _), $"no {field} in {dryJson}");
         }

@@ -82,6 +82,10 @@ public sealed class PlannedUpdateTests
             Assert.True(report.Resumable == 3 && report.Orphaned == 0 && report.Missing == 0, $"report: {report}");
             Assert.Empty(report.Problems);
             Assert.Equal(LifecycleState.Active, report.State);
+            // The start-up reconcile takes the check attach made of what it loaded, and counts its time in.
+            Assert.True(report.CheckedAtAttach, $"report: {report}");
+            Assert.True(report.CheckDuration.ToTimeSpan() > TimeSpan.Zero && report.CheckDuration.ToTimeSpan() <= report.Duration.ToTimeSpan(),
+                $"check {report.CheckDuration} of {report.Duration}");
             Assert.Equal(before.BootId, report.PreviousBootId);
             Assert.Equal(newBoot.ToString(), report.CurrentBootId);
             foreach (var (name, vm, _) in vms)

@@ -169,6 +169,8 @@ public sealed partial class ReconcileTests(ITestOutputHelper output)
         Assert.Equal(dry, statusAfter.LastReconcile);
 
         Assert.True(dry.DryRun);
+        Assert.False(dry.CheckedAtAttach); // an operator's reconcile checks afresh
+        Assert.True(dry.CheckDuration.ToTimeSpan() > TimeSpan.Zero, $"check duration {dry.CheckDuration}");
         Assert.False(dry.KexecDetected);
         Assert.Equal(ReconcileCause.Operator, dry.Cause);
         Assert.Equal(LifecycleState.Active, dry.State);
@@ -187,6 +189,7 @@ public sealed partial class ReconcileTests(ITestOutputHelper output)
         // The real reconcile after a planned update judges every VM as the dry run did.
         var (_, _, status, _) = await scenario.PlannedUpdateAsync(kill: false, scenario.LibvirtArgs);
         Assert.Equal(Verdicts(dry), Verdicts(status.LastReconcile));
+        Assert.True(status.LastReconcile.CheckedAtAttach, status.LastReconcile.ToString());
         Assert.All(status.LastReconcile.Vms.Where(v => v.Verdict == VmVerdictKind.Orphaned).SelectMany(v => v.Files),
             f => Assert.NotEqual(string.Empty, f.QuarantinePath));
     }
