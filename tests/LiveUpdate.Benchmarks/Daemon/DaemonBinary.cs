@@ -1,18 +1,25 @@
-using System.Reflection;
+using System.Diagnostics;
 
 namespace LiveUpdate.Benchmarks.Daemon;
 
 /// <summary>
-/// Where the daemon's build output is: <c>service/LiveUpdate.Service/bin/CONFIGURATION/net10.0/liveupdated.dll</c>, or the
-/// dll named by <c>LU_BENCH_DAEMON</c> (e.g. a ReadyToRun publish, as installed on a host).
+/// The daemon the benchmarks measure: by default the one <c>deploy/install.sh</c> installs (self-contained, composite
+/// ReadyToRun), installed once per run into the staging root <c>deploy/obj/bench-root</c>; or the build named by
+/// <c>LU_BENCH_DAEMON</c> (an apphost, or a dll run with <c>dotnet</c>, e.g. the plain build output
+/// <c>service/LiveUpdate.Service/bin/Release/net10.0/liveupdated.dll</c>).
 /// </summary>
 internal static class DaemonBinary
 {
-    /// <summary>The daemon's dll, found from this assembly's location and build configuration; throws when it is not built.</summary>
-    public static string Path { get; } = Locate();
-
     /// <summary>The environment variable that points the benchmarks at another build of the daemon.</summary>
     public const string OverrideVariable = "LU_BENCH_DAEMON";
+
+    private static readonly Lazy<string> s_path = new(Locate);
+
+    /// <summary>The daemon's apphost or dll; installs it on first use.</summary>
+    public static string Path => s_path.Value;
+
+    /// <summary>The command line that starts it (the apphost itself, or <c>dotnet</c> and the dll).</summary>
+    public static IReadOnlyList<string> Command => Path.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", Path] : [Path];
 
     private static string Locate()
     {
@@ -21,15 +28,33 @@ internal static class DaemonBinary
             return File.Exists(chosen) ? System.IO.Path.GetFullPath(chosen) : throw new InvalidOperationException($"{OverrideVariable}={chosen} does not exist");
         }
 
-        var configuration = typeof(DaemonBinary).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var repo = RepositoryRoot();
+        var root = System.IO.Path.Combine(repo, "deploy", "obj", "bench-root");
+        var install = System.IO.Path.Combine(repo, "deploy", "install.sh");
+        Console.WriteLine($"installing the daemon as deploy/install.sh does, into {root} (a minute or two)");
+        var start = new ProcessStartInfo(install) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("--prefix");
+        start.ArgumentList.Add(root);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {install}");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{install} --prefix {root} exited {process.ExitCode}: {stdout}{stderr.Result}");
+        }
+
+        var daemon = System.IO.Path.Combine(root, "usr", "lib", "liveupdate", "daemon", "liveupdated");
+        return File.Exists(daemon) ? daemon : throw new InvalidOperationException($"{install} installed no {daemon}");
+    }
+
+    private static string RepositoryRoot()
+    {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(System.IO.Path.Combine(directory.FullName, "LiveUpdate.sln")))
             {
-                var dll = System.IO.Path.Combine(directory.FullName, "service", "LiveUpdate.Service", "bin", configuration, "net10.0", "liveupdated.dll");
-                return File.Exists(dll)
-                    ? dll
-                    : throw new InvalidOperationException($"{dll} does not exist: build the solution (dotnet build LiveUpdate.sln -c {configuration}) first");
+                return directory.FullName;
             }
         }
 

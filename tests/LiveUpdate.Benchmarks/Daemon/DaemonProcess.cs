@@ -7,7 +7,7 @@ using LiveUpdate.Client;
 namespace LiveUpdate.Benchmarks.Daemon;
 
 /// <summary>
-/// One run of the real daemon as a child process: <c>dotnet liveupdated.dll --region DIR/region --socket-dir DIR/sock
+/// One run of the real daemon as a child process: <c>liveupdated --region DIR/region --socket-dir DIR/sock
 /// --format</c>, with NOTIFY_SOCKET pointing at a datagram socket of ours, so READY=1 is seen the moment it is sent (a
 /// thread blocks in recv on it). <see cref="Stop"/> sends SIGTERM; <see cref="Dispose"/> kills a daemon still running
 /// (also when this process is ended: exit, SIGINT, SIGTERM), so no daemon outlives the benchmark.
@@ -205,7 +205,7 @@ internal sealed class DaemonProcess : IDisposable
 
     private static ProcessStartInfo StartInfo(DaemonDirectory directory, DaemonOutput output, IReadOnlyList<string> arguments)
     {
-        string[] daemon = ["dotnet", DaemonBinary.Path, "--region", directory.RegionPath, "--socket-dir", directory.SocketDirectory, "--format", .. arguments];
+        string[] daemon = [.. DaemonBinary.Command, "--region", directory.RegionPath, "--socket-dir", directory.SocketDirectory, "--format", .. arguments];
         ProcessStartInfo start;
         if (output == DaemonOutput.File)
         {

@@ -52,7 +52,7 @@ internal sealed class DaemonSuite : IBenchmarkSuite
             throw new InvalidOperationException($"daemon suite: {ex.GetType().Name}: {ex.Message}", ex);
         }
 
-        result.AddNote("every figure is measured against the real daemon (dotnet liveupdated.dll --region R --socket-dir S --format, child process, region a sparse file in /dev/shm); its log goes to a tmpfs file the kernel appends to, except during start-up timing (read through a pipe)");
+        result.AddNote("every figure is measured against the real daemon as deploy/install.sh installs it, unless LU_BENCH_DAEMON names another build (liveupdated --region R --socket-dir S --format, child process, region a sparse file in /dev/shm); its log goes to a tmpfs file the kernel appends to, except during start-up timing (read through a pipe)");
         result.AddNote($"latency: {LatencyRounds} rounds of {CallsPerRound:N0} calls per kind, kinds rotating; p50/p99 = median over rounds of each round's percentile; one caller, after 500 warm-up calls per kind");
         result.AddNote("open_fd = LiveUpdateClient.OpenAsync (Open, extent check, Task.Run + SCM_RIGHTS redeem on an fd-socket connection made while Open was in flight) + OpenedFile.Dispose; open_only and grpc_stat = generated stub, same 10 s deadline as the client; raw_scm_rights = in-process SOCK_SEQPACKET server thread (connect, 16-byte token, open of a /dev/shm file, 1 status byte + SCM_RIGHTS, close) with no gRPC");
         result.AddNote($"create/remove: each CreateFile and each Remove counted as one op; files are 2 MiB guest memory; {CreateRemoveBenchmark.Callers} callers, each create → remove on its own names; _8_clients = all on ONE LiveUpdateClient (one HTTP/2 connection), _8_connections = 8 LiveUpdateClients; 5 alternating rounds of a 2 s window after 0.5 s of warm-up");
@@ -196,7 +196,7 @@ internal sealed class DaemonSuite : IBenchmarkSuite
                 $"Process.Start to the first successful Open + fd, {StartupFiles:N0} files"));
             result.Add(new Figure("daemon_start_to_ready_notify_ms", start.ToNotifyMs, "ms", Note: "Process.Start to READY=1 on NOTIFY_SOCKET"));
             result.AddBreakdown(StartSection, new Figure("dotnet_help_exit_ms", start.HelpExitMs, "ms",
-                Note: "dotnet liveupdated.dll --help: runtime start + Main + exit, no host"));
+                Note: "liveupdated --help: runtime start + Main + exit, no host"));
             result.AddBreakdown(StartSection, new Figure("first_output_line_ms", start.FirstLineMs, "ms"));
             result.AddBreakdown(StartSection, new Figure("attached_line_ms", start.AttachedLineMs, "ms"));
             result.AddBreakdown(StartSection, new Figure("attach_reported_ms", start.AttachReportedMs, "ms", Note: "attach time the daemon logs (event 102)"));

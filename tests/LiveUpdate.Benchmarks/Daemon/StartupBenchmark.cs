@@ -41,7 +41,7 @@ internal static class StartupBenchmark
         var prepared = Stopwatch.GetTimestamp();
         var known = Prepare(directory, files);
         var prepareSeconds = Stopwatch.GetElapsedTime(prepared).TotalSeconds;
-        log.WriteLine($"  region prepared ({files:N0} files) in {prepareSeconds:F1} s; 'dotnet liveupdated.dll --help' for the runtime's own start");
+        log.WriteLine($"  region prepared ({files:N0} files) in {prepareSeconds:F1} s; 'liveupdated --help' for the runtime's own start");
         var help = new Samples(Enumerable.Range(0, 3).Select(_ => HelpExitMilliseconds()));
 
         var toOpen = new List<double>();
@@ -181,14 +181,19 @@ internal static class StartupBenchmark
         }
     }
 
-    /// <summary>Wall time of <c>dotnet liveupdated.dll --help</c>: runtime start, Main, the usage text, exit.</summary>
+    /// <summary>Wall time of <c>liveupdated --help</c>: runtime start, Main, the usage text, exit.</summary>
     private static double HelpExitMilliseconds()
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
-        start.ArgumentList.Add(DaemonBinary.Path);
+        var command = DaemonBinary.Command;
+        var start = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var argument in command.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.ArgumentList.Add("--help");
         var started = Stopwatch.GetTimestamp();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {command[0]}");
         _ = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

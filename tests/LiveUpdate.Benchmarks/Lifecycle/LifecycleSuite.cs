@@ -38,6 +38,7 @@ internal sealed class LifecycleSuite : IBenchmarkSuite
     public SuiteResult Run(ScratchDirectory scratch, TextWriter log)
     {
         var result = new SuiteResult(Name);
+        log.WriteLine($"daemon: {Daemon.DaemonBinary.Path}");
         using var small = UpdateHost.Create("1gib", scratch.FileNamed("g"), SmallRegionBytes, VmFleet.WithGuestMemory(SmallGuestMemoryBytes));
         using var large = UpdateHost.Create("1tib", scratch.FileNamed("t"), LargeRegionBytes, VmFleet.WithGuestMemory(LargeGuestMemoryBytes));
         RunAsync(small, large, result, log).GetAwaiter().GetResult();
@@ -276,7 +277,8 @@ internal sealed class LifecycleSuite : IBenchmarkSuite
         result.AddNote($"each region holds {VmFleet.Count} VMs x {VmFleet.FilesPerVm} files (1 guest memory, 1 device state, 8 x 64 KiB blobs) in /vms/vm-NNN, created through the daemon; region files are sparse on tmpfs, so the 1 TiB region's 800 GiB of guest memory costs metadata only (allocation punches holes, nothing is touched)");
         result.AddNote($"libvirt is the in-process test driver (--libvirt-uri test:///…/node.xml) with one domain per VM, each marked <lu:persistent/>: every VM is RESUMABLE; its listing includes opening the connection, which parses the node file");
         result.AddNote($"a planned update = Freeze (every VMM acks at once) → SIGTERM → new --boot-id-file content (the kexec) → new daemon (FROZEN + new boot: it reconciles at start) → GetStatus polled until ACTIVE → one Reclaim per VM, all at once; the VMMs then register again (untimed). {UpdateRounds} timed rounds per region after {UpdateWarmups} warm-up, regions alternating");
-        result.AddNote("reconcile_ms_1k_files and libvirt_list_ms_100_domains are taken from the start-up reconciles of those planned updates (GetStatus.last_reconcile: duration − inventory_duration, and inventory_duration), i.e. code run for the first time in a new process; Reconcile(dry_run) on a warm daemon is given in the reconcile breakdown for comparison");
+        result.AddNote("reconcile_ms_1k_files and libvirt_list_ms_100_domains are taken from the start-up reconciles of those planned updates (GetStatus.last_reconcile: duration − inventory_duration, and inventory_duration), i.e. code run for the first time in a new process; their duration includes the region check, which the start-up reconcile takes from attach (checked_at_attach: the metadata attach loaded moments before, nothing committed since) and counts in with the time attach spent on it; Reconcile(dry_run) on a warm daemon, which checks afresh, is given in the reconcile breakdown for comparison");
+        result.AddNote("the daemon measured is the one deploy/install.sh installs (self-contained, composite ReadyToRun), unless LU_BENCH_DAEMON names another build");
         result.AddNote("blackout (daemon's share) = seal after the last ack + new daemon's Process.Start to ACTIVE (READY=1, then the start-up reconcile, which is therefore not added a second time) + the 100 Reclaim calls; the old daemon's stop, the kexec itself and the VMMs' own work are outside it");
         result.AddNote("the VMMs do nothing between PREPARE_FOR_UPDATE and AckFreeze (they name an existing DEVICE_STATE file): the freeze figures are the daemon's barrier and the gRPC round trips, not a VMM's pause and save");
     }
