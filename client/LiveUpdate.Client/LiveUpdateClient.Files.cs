@@ -176,51 +176,85 @@ public sealed partial class LiveUpdateClient
     }
 
     /// <summary>
-    /// One attempt of <see cref="OpenAsync"/>: Open, check, redeem. The fd socket is connected while the gRPC call is in
-    /// flight (at the path the daemon named last time), so the daemon's accept is off the critical path.
+    /// One attempt of <see cref="OpenAsync"/>: Open, check, redeem. The token is redeemed on a pooled fd-socket connection
+    /// when one is at hand; otherwise the fd socket is connected while the gRPC call is in flight (at the path the daemon
+    /// named last time), so the daemon's accept is off the critical path.
     /// </summary>
     private async Task<OpenedFile> OpenOnceAsync(string path, Access access, CancellationToken cancellationToken)
     {
-        TimeSpan timeout = _handoutTimeout;
         string? expectedSocket = _fdSocketPath;
-        SafeUnixSocketHandle? early = expectedSocket is null ? null : FdHandoutClient.TryConnectEarly(expectedSocket, timeout);
+        SafeUnixSocketHandle? connection = expectedSocket is null
+            ? null
+            : _fdConnections.TryRent(expectedSocket) ?? FdHandoutClient.TryConnectEarly(expectedSocket, _handoutTimeout);
         try
         {
             OpenResponse response = await FilesClient.OpenAsync(new OpenRequest { Path = path, Access = access }, CallOptions(cancellationToken))
                 .ResponseAsync.ConfigureAwait(false);
-            return await RedeemAsync(path, access, response, early, expectedSocket, cancellationToken).ConfigureAwait(false);
+            SafeUnixSocketHandle? handedOver = connection;
+            connection = null;
+            return await RedeemAsync(path, access, response, handedOver, expectedSocket, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            early?.Dispose();
+            // Open failed: the connection carried nothing and can serve the next attempt.
+            if (connection is not null)
+            {
+                _fdConnections.Return(connection, expectedSocket!);
+            }
         }
     }
 
     /// <summary>
     /// Redeems an OpenResponse (from Open, or from Lifecycle.Reclaim) for its descriptor: checks it, then exchanges the
-    /// token on the fd socket, over <paramref name="early"/> when it was connected to the socket the response names.
+    /// token on the fd socket, over <paramref name="connection"/> (owned by this call) when it is connected to the socket
+    /// the response names.
     /// </summary>
     private async Task<OpenedFile> RedeemAsync(
-        string path, Access access, OpenResponse response, SafeUnixSocketHandle? early, string? earlySocket, CancellationToken cancellationToken)
+        string path, Access access, OpenResponse response, SafeUnixSocketHandle? connection, string? connectionSocket, CancellationToken cancellationToken)
     {
-        FileExtent[] extents = ExtentMap.Validate(response.Extents, response.SizeBytes, path);
-        if (response.Token.IsEmpty || string.IsNullOrEmpty(response.FdSocketPath) || !Path.IsPathRooted(response.FdSocketPath))
+        string socketPath;
+        FileExtent[] extents;
+        try
         {
-            throw new LiveUpdateException(
-                LiveUpdateError.ProtocolViolation,
-                $"Open of {path}: the daemon sent no token or no absolute fd socket path ('{response.FdSocketPath}')");
-        }
+            extents = ExtentMap.Validate(response.Extents, response.SizeBytes, path);
+            if (response.Token.IsEmpty || string.IsNullOrEmpty(response.FdSocketPath) || !Path.IsPathRooted(response.FdSocketPath))
+            {
+                throw new LiveUpdateException(
+                    LiveUpdateError.ProtocolViolation,
+                    $"Open of {path}: the daemon sent no token or no absolute fd socket path ('{response.FdSocketPath}')");
+            }
 
-        string socketPath = response.FdSocketPath;
-        _fdSocketPath = socketPath;
-        SafeUnixSocketHandle? connection = string.Equals(socketPath, earlySocket, StringComparison.Ordinal) ? early : null;
+            socketPath = response.FdSocketPath;
+            _fdSocketPath = socketPath;
+            if (connection is not null && !string.Equals(socketPath, connectionSocket, StringComparison.Ordinal))
+            {
+                connection.Dispose();
+                connection = null;
+            }
+        }
+        catch
+        {
+            connection?.Dispose();
+            throw;
+        }
 
         // The hand-out blocks in recvmsg for tens of microseconds (at most HandoutTimeout): keep it off the thread that
         // completed the gRPC call, which may be the HTTP/2 connection's reader.
         byte[] token = response.Token.ToByteArray();
         TimeSpan timeout = _handoutTimeout;
-        SafeFileHandle descriptor = await Task.Run(
-            () => FdHandoutClient.Redeem(connection, socketPath, token, timeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+        FdConnectionPool pool = _fdConnections;
+        SafeFileHandle descriptor;
+        try
+        {
+            descriptor = await Task.Run(
+                () => FdHandoutClient.Redeem(pool, connection, socketPath, token, timeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Task.Run did not start the delegate: the connection is still ours.
+            connection?.Dispose();
+            throw;
+        }
 
         Access granted = response.Access == Access.Unspecified ? access : response.Access;
         return new OpenedFile(path, descriptor, response.SizeBytes, extents, response.RegionPath, granted);

@@ -120,7 +120,7 @@ public sealed partial class LiveUpdateClient
     {
         ArgumentNullException.ThrowIfNull(file);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return RedeemAsync(file.File.Path, Access.ReadWrite, file.Open, early: null, earlySocket: null, cancellationToken);
+        return RedeemAsync(file.File.Path, Access.ReadWrite, file.Open, connection: null, connectionSocket: null, cancellationToken);
     }
 
     /// <summary>Checks every invariant of the region; with <paramref name="repair"/>, fixes what can be fixed without guessing.</summary>

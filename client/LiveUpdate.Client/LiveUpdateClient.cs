@@ -35,8 +35,9 @@ public sealed partial class LiveUpdateClient : IAsyncDisposable, IDisposable
     private readonly RetryingInvoker _invoker;
     private readonly TimeSpan _callTimeout;
     private readonly TimeSpan _handoutTimeout;
+    private readonly FdConnectionPool _fdConnections = new();
 
-    /// <summary>The fd socket the daemon named in its last OpenResponse: connected early by the next Open.</summary>
+    /// <summary>The fd socket the daemon named in its last OpenResponse: the next Open uses a pooled connection to it, or connects early.</summary>
     private volatile string? _fdSocketPath;
     private volatile bool _disposed;
 
@@ -83,12 +84,13 @@ public sealed partial class LiveUpdateClient : IAsyncDisposable, IDisposable
     /// </summary>
     public GrpcChannel Channel => _channel;
 
-    /// <summary>Closes the connection; calls in flight fail.</summary>
+    /// <summary>Closes the connections (gRPC and pooled fd socket); calls in flight fail.</summary>
     public void Dispose()
     {
         _disposed = true;
         _channel.Dispose();
         _handler.Dispose();
+        _fdConnections.Dispose();
     }
 
     /// <summary>Closes the connection; calls in flight fail.</summary>

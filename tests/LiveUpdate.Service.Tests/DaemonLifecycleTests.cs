@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Grpc.Core;
 using LiveUpdate.Protocol.V1;
 
@@ -149,6 +151,37 @@ public sealed class DaemonLifecycleTests
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await new Files.FilesClient(channel).StatAsync(new StatRequest { Path = "/nothing/here" }));
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        Assert.Equal(0, await daemon.StopAsync());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task StartUp_OnceQuiet_ReturnsItsGarbageOnce_AndKeepsServing()
+    {
+        await using var daemon = DaemonProcess.Create(regionBytes: 256L << 20);
+        await daemon.StartAsync();
+        using var channel = daemon.Channel();
+        var files = new Files.FilesClient(channel);
+        for (var i = 0; i < 200; i++)
+        {
+            await files.CreateFileAsync(new CreateFileRequest { Path = $"/f{i}", SizeBytes = 4096, Kind = FileKind.Blob });
+        }
+
+        // The first quiet second after start-up (nothing is reconciled on a first attach) ends in one aggressive collection.
+        var pattern = new Regex(@"returned start-up memory: managed heap ([0-9.]+) -> ([0-9.]+) MiB, resident ([0-9.]+) -> ([0-9.]+) MiB");
+        Match trimmed = Match.Empty;
+        for (var i = 0; i < 300 && !(trimmed = pattern.Match(daemon.Output)).Success; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(trimmed.Success, "no HeapTrimmed line within 30 s:\n" + daemon.Output);
+        double Mib(int group) => double.Parse(trimmed.Groups[group].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(Mib(2), 0.01, Mib(1));
+        Assert.True(Mib(3) > 0 && Mib(4) > 0, trimmed.Value);
+
+        await Task.Delay(1500);
+        Assert.Single(pattern.Matches(daemon.Output));
+        Assert.Equal(200, (await files.ListAsync(new ListRequest { Path = "/" })).Entries.Count);
         Assert.Equal(0, await daemon.StopAsync());
     }
 }

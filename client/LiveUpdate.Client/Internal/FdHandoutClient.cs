@@ -8,9 +8,9 @@ namespace LiveUpdate.Client.Internal;
 /// </summary>
 /// <remarks>
 /// The socket is a raw, blocking descriptor with SO_RCVTIMEO and SO_SNDTIMEO set, never a .NET Socket (whose async
-/// operations make the descriptor non-blocking). One connection per hand-out: connecting costs a few microseconds
-/// against the gRPC Open's ≈ 100, so a pooled connection would buy little and cost a reconnect protocol after every
-/// daemon restart. Cancellation shuts the socket down, which wakes the blocked call.
+/// operations make the descriptor non-blocking). Connections are kept between hand-outs in a <see cref="FdConnectionPool"/>:
+/// a fresh one per hand-out put a connect, and the daemon's accept and SO_PEERCRED, on the path of every Open.
+/// Cancellation shuts the socket down, which wakes the blocked call.
 /// </remarks>
 internal static class FdHandoutClient
 {
@@ -48,49 +48,97 @@ internal static class FdHandoutClient
         return null;
     }
 
-    /// <summary>Redeems <paramref name="token"/> on a new connection to <paramref name="socketPath"/> (see the other overload).</summary>
+    /// <summary>Redeems <paramref name="token"/> on a new connection to <paramref name="socketPath"/>, closed afterwards (see the other overload).</summary>
     internal static SafeFileHandle Redeem(string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout, CancellationToken cancellationToken) =>
-        Redeem(null, socketPath, token, timeout, cancellationToken);
+        Redeem(null, null, socketPath, token, timeout, cancellationToken);
 
     /// <summary>
     /// Sends <paramref name="token"/> to <paramref name="socketPath"/> and returns the descriptor it is exchanged for;
-    /// the caller owns it (close-on-exec is set). Uses <paramref name="early"/> (from <see cref="TryConnectEarly"/>, which
-    /// the caller disposes) when given and its daemon is still there, else a new connection. Blocks for at most about
-    /// <paramref name="timeout"/> per system call.
+    /// the caller owns it (close-on-exec is set). Uses <paramref name="connection"/> (pooled, or from
+    /// <see cref="TryConnectEarly"/>; owned by this call from now on) when given and its daemon still answers on it, else
+    /// a new connection. The connection that served the hand-out goes back to <paramref name="pool"/> (closed when there
+    /// is none); a failed one is closed. Blocks for at most about <paramref name="timeout"/> per system call.
     /// Throws <see cref="LiveUpdateException"/>: Unavailable when the daemon is not there (retrying the whole Open is
     /// safe: tokens are one-time), HandoutFailed with the daemon's status and text, ProtocolViolation, DeadlineExceeded.
     /// </summary>
     internal static SafeFileHandle Redeem(
-        SafeUnixSocketHandle? early, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout, CancellationToken cancellationToken)
+        FdConnectionPool? pool, SafeUnixSocketHandle? connection, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        if (connection is not null)
+        {
+            SafeFileHandle? descriptor;
+            try
+            {
+                // Null: the daemon it reached has gone (restarted) or closed it as idle, and never read the token.
+                descriptor = TryExchange(connection, socketPath, token, timeout, cancellationToken);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+
+            if (descriptor is not null)
+            {
+                Keep(pool, connection, socketPath, cancellationToken);
+                return descriptor;
+            }
+
+            connection.Dispose();
+        }
+
+        SafeUnixSocketHandle socket = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET, $"the fd socket {socketPath}");
+        try
+        {
+            Interop.Libc.SetTimeouts(socket, timeout, $"the fd socket {socketPath}");
+            int connectErrno = Interop.Libc.TryConnect(socket, socketPath);
+            if (connectErrno != 0)
+            {
+                throw ConnectFailure(connectErrno, socketPath);
+            }
+
+            SafeFileHandle descriptor = TryExchange(socket, socketPath, token, timeout, cancellationToken)
+                ?? throw new LiveUpdateException(
+                    LiveUpdateError.Unavailable, $"descriptor hand-out from {socketPath} failed: the daemon closed the connection without answering");
+            Keep(pool, socket, socketPath, cancellationToken);
+            return descriptor;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Pools a connection that completed a hand-out; one a cancellation may have shut down is closed.</summary>
+    private static void Keep(FdConnectionPool? pool, SafeUnixSocketHandle socket, string socketPath, CancellationToken cancellationToken)
+    {
+        if (pool is null || cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            return;
+        }
+
+        pool.Return(socket, socketPath);
+    }
+
+    /// <summary>
+    /// One token → descriptor exchange on <paramref name="socket"/>; null when the connection turns out closed before the
+    /// daemon read the token (sendmsg's EPIPE, ECONNRESET or ENOTCONN, or end of file or a reset instead of an answer).
+    /// </summary>
+    private static SafeFileHandle? TryExchange(
+        SafeUnixSocketHandle socket, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (early is not null)
-        {
-            using CancellationTokenRegistration registration = ShutdownOnCancel(early, cancellationToken);
-            int errno = TrySend(early, token, cancellationToken);
-            if (errno == 0)
-            {
-                return Receive(early, socketPath, timeout, cancellationToken);
-            }
-
-            // EPIPE/ECONNRESET: the daemon it reached has gone (restarted) and never read the token; use a new connection.
-            if (errno is not (Interop.Libc.EPIPE or Interop.Libc.ECONNRESET or Interop.Libc.ENOTCONN))
-            {
-                throw SendFailure(errno, socketPath, timeout);
-            }
-        }
-
-        using SafeUnixSocketHandle socket = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET, $"the fd socket {socketPath}");
-        Interop.Libc.SetTimeouts(socket, timeout, $"the fd socket {socketPath}");
-        int connectErrno = Interop.Libc.TryConnect(socket, socketPath);
-        if (connectErrno != 0)
-        {
-            throw ConnectFailure(connectErrno, socketPath);
-        }
-
         using (ShutdownOnCancel(socket, cancellationToken))
         {
             int errno = TrySend(socket, token, cancellationToken);
+            if (errno is Interop.Libc.EPIPE or Interop.Libc.ECONNRESET or Interop.Libc.ENOTCONN)
+            {
+                return null;
+            }
+
             if (errno != 0)
             {
                 throw SendFailure(errno, socketPath, timeout);
@@ -127,12 +175,11 @@ internal static class FdHandoutClient
     {
         Interop.Libc.EAGAIN => new LiveUpdateException(
             LiveUpdateError.DeadlineExceeded, $"sending the token to {socketPath} did not complete within {timeout.TotalSeconds:0.###} s") { Errno = errno },
-        Interop.Libc.EPIPE or Interop.Libc.ECONNRESET or Interop.Libc.ENOTCONN => Interop.Libc.ErrnoException(
-            LiveUpdateError.Unavailable, errno, $"sendmsg of the token to {socketPath}", "the daemon closed the connection"),
         _ => Interop.Libc.ErrnoException(LiveUpdateError.Io, errno, $"sendmsg of the token to {socketPath}"),
     };
 
-    private static unsafe SafeFileHandle Receive(SafeUnixSocketHandle socket, string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Receives the answer; null at end of file or ECONNRESET (no answer will come on this connection).</summary>
+    private static unsafe SafeFileHandle? Receive(SafeUnixSocketHandle socket, string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
         byte* data = stackalloc byte[DataBufferSize];
         byte* control = stackalloc byte[ControlBufferSize];
@@ -150,11 +197,21 @@ internal static class FdHandoutClient
         if (received < 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (errno == Interop.Libc.ECONNRESET)
+            {
+                return null;
+            }
+
             throw errno == Interop.Libc.EAGAIN
                 ? new LiveUpdateException(
                     LiveUpdateError.DeadlineExceeded, $"the daemon did not answer the token on {socketPath} within {timeout.TotalSeconds:0.###} s") { Errno = errno }
-                : Interop.Libc.ErrnoException(
-                    errno is Interop.Libc.ECONNRESET ? LiveUpdateError.Unavailable : LiveUpdateError.Io, errno, $"recvmsg on {socketPath}");
+                : Interop.Libc.ErrnoException(LiveUpdateError.Io, errno, $"recvmsg on {socketPath}");
+        }
+
+        if (received == 0 && message.ControlLength == 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested(); // shutdown by a cancellation reads as end of file too
+            return null;
         }
 
         // From here every descriptor the kernel delivered is ours: keep at most one, close the rest on every path.

@@ -11,9 +11,11 @@ namespace LiveUpdate.Service.Handout;
 /// of the region device, passed with SCM_RIGHTS (the protocol is in files.proto, on OpenResponse).
 /// <para>
 /// One dedicated thread serves it with poll(2) over the listening socket, an eventfd that asks it to stop, and every
-/// connection (at most <see cref="MaxConnections"/>; beyond that new ones wait in the backlog). All sockets are
-/// non-blocking, so a client that sends nothing, or never reads its answer, cannot hold anyone else up: a connection idle
-/// for <see cref="IdleTimeout"/> is closed, and one whose answer does not fit in its receive queue is dropped. Each request
+/// connection. Clients keep connections between hand-outs (one connection may redeem several tokens), so at most
+/// <see cref="MaxConnections"/> are kept: a new connection beyond that closes the one idle longest (if for a second or
+/// more; otherwise it waits in the backlog), whose client connects again when it needs to. All sockets are non-blocking, so a client that sends nothing, or never reads its answer, cannot
+/// hold anyone else up: a connection idle for <see cref="IdleTimeout"/> is closed, and one whose answer does not fit in
+/// its receive queue is dropped. Each request
 /// opens the region device afresh (O_RDONLY or O_RDWR, O_CLOEXEC): the client gets a descriptor of its own to close.
 /// </para>
 /// Ownership of descriptors: the listening socket and the eventfd belong to this object (closed after the thread has
@@ -43,6 +45,9 @@ internal sealed class FdHandoutSocket(
     private const int ReceiveBytes = 64;
 
     private static readonly TimeSpan s_acceptPause = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A connection idle this long may be closed to make room for a new one.</summary>
+    private static readonly TimeSpan s_closableAfter = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();
     private SafeDescriptorHandle? _listener;
@@ -153,7 +158,7 @@ internal sealed class FdHandoutSocket(
             var now = time.GetTimestamp();
             var count = 0;
             fds[count++] = new Interop.Libc.PollFd { Fd = wake.Fd, Events = Interop.Libc.POLLIN };
-            var acceptPaused = connections.Count >= MaxConnections || now < acceptResumesAt;
+            var acceptPaused = now < acceptResumesAt;
             var listenerIndex = -1;
             if (!acceptPaused)
             {
@@ -215,11 +220,21 @@ internal sealed class FdHandoutSocket(
         return (int)Math.Clamp(milliseconds, 0, int.MaxValue);
     }
 
-    /// <summary>Accepts pending connections up to the limit; false when the process is out of descriptors (pause accepting).</summary>
+    /// <summary>
+    /// Accepts every pending connection, closing the longest idle one for each beyond <see cref="MaxConnections"/>; false
+    /// when accepting should pause: the process is out of descriptors, or every connection is busy (no connection has been
+    /// idle for <see cref="s_closableAfter"/>, so new ones wait in the backlog while those are served).
+    /// </summary>
     private bool AcceptAll(SafeDescriptorHandle listener, List<FdConnection> connections, long now)
     {
-        while (connections.Count < MaxConnections)
+        while (true)
         {
+            var longestIdle = connections.Count >= MaxConnections ? LongestIdle(connections, now) : -1;
+            if (longestIdle == int.MinValue)
+            {
+                return false;
+            }
+
             if (!Interop.Libc.TryAccept(listener, Interop.Libc.SOCK_CLOEXEC | Interop.Libc.SOCK_NONBLOCK, out var accepted, out var errno))
             {
                 if (errno is Interop.Libc.EMFILE or Interop.Libc.ENFILE or Interop.Libc.ENOBUFS or Interop.Libc.ENOMEM)
@@ -234,6 +249,12 @@ internal sealed class FdHandoutSocket(
             try
             {
                 var peer = Interop.Libc.GetPeerCredentials(accepted!, _path);
+                if (longestIdle >= 0)
+                {
+                    connections[longestIdle].Dispose();
+                    connections.RemoveAt(longestIdle);
+                }
+
                 connections.Add(new FdConnection(accepted!, peer, now));
             }
             catch (ErrnoException ex)
@@ -242,8 +263,26 @@ internal sealed class FdHandoutSocket(
                 accepted!.Dispose();
             }
         }
+    }
 
-        return true;
+    /// <summary>
+    /// The connection to close to make room for a new one: the one idle longest, if for at least
+    /// <see cref="s_closableAfter"/>; <see cref="int.MinValue"/> when none has been. Every connection is between requests
+    /// here (this thread has served what poll reported), so the one closed has no answer pending; a token its client sends
+    /// meanwhile is never read, and the client sends it again on a new connection.
+    /// </summary>
+    private int LongestIdle(List<FdConnection> connections, long now)
+    {
+        var oldest = 0;
+        for (var i = 1; i < connections.Count; i++)
+        {
+            if (connections[i].LastActivity < connections[oldest].LastActivity)
+            {
+                oldest = i;
+            }
+        }
+
+        return time.GetElapsedTime(connections[oldest].LastActivity, now) >= s_closableAfter ? oldest : int.MinValue;
     }
 
     /// <summary>Reads one request and answers it; false when the connection is to be closed.</summary>

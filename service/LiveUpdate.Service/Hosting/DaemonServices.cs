@@ -16,7 +16,8 @@ internal static class DaemonServices
     /// Adds the options, the region host, the socket directory, the descriptor socket, systemd integration, metrics and
     /// the gRPC services. Hosted services run in this order: region (attach in StartingAsync), lifecycle (gate state in StartingAsync, the reconcile after a boot in StartedAsync), socket directory (prepare in
     /// StartingAsync, secure the gRPC socket in StartedAsync), descriptor socket (StartAsync), systemd (READY=1 in
-    /// StartedAsync); at stop the sockets close first and StoppedAsync detaches and removes the socket files.
+    /// StartedAsync), then the start-up heap trim (in the background, once the daemon has settled); at stop the sockets
+    /// close first and StoppedAsync detaches and removes the socket files.
     /// </summary>
     public static IServiceCollection AddLiveUpdateDaemon(this IServiceCollection services)
     {
@@ -45,6 +46,7 @@ internal static class DaemonServices
         services.AddHostedService(provider => provider.GetRequiredService<SocketDirectory>());
         services.AddHostedService(provider => provider.GetRequiredService<FdHandoutSocket>());
         services.AddHostedService(provider => provider.GetRequiredService<SystemdIntegration>());
+        services.AddHostedService<StartupHeapTrim>();
 
         services.AddSingleton<MetricsInterceptor>();
         services.AddSingleton<ErrorMappingInterceptor>();

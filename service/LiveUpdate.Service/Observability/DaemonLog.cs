@@ -37,4 +37,12 @@ internal static partial class DaemonLog
 
     [LoggerMessage(EventId = 11, EventName = "Stopped", Level = LogLevel.Information, Message = "stopped cleanly")]
     public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(EventId = 12, EventName = "HeapTrimmed", Level = LogLevel.Information,
+        Message = "returned start-up memory: managed heap {HeapBefore:F1} -> {HeapAfter:F1} MiB, resident {ResidentBefore:F1} -> {ResidentAfter:F1} MiB, in {Milliseconds:F1} ms")]
+    public static partial void HeapTrimmed(ILogger logger, double heapBefore, double heapAfter, double residentBefore, double residentAfter, double milliseconds);
+
+    [LoggerMessage(EventId = 13, EventName = "HeapTrimSkipped", Level = LogLevel.Debug,
+        Message = "start-up memory not trimmed: the daemon was busy for {Minutes} minutes after start-up (its collections return memory as it goes)")]
+    public static partial void HeapTrimSkipped(ILogger logger, double minutes);
 }

@@ -54,11 +54,11 @@ internal sealed class DaemonSuite : IBenchmarkSuite
 
         result.AddNote("every figure is measured against the real daemon as deploy/install.sh installs it, unless LU_BENCH_DAEMON names another build (liveupdated --region R --socket-dir S --format, child process, region a sparse file in /dev/shm); its log goes to a tmpfs file the kernel appends to, except during start-up timing (read through a pipe)");
         result.AddNote($"latency: {LatencyRounds} rounds of {CallsPerRound:N0} calls per kind, kinds rotating; p50/p99 = median over rounds of each round's percentile; one caller, after 500 warm-up calls per kind");
-        result.AddNote("open_fd = LiveUpdateClient.OpenAsync (Open, extent check, Task.Run + SCM_RIGHTS redeem on an fd-socket connection made while Open was in flight) + OpenedFile.Dispose; open_only and grpc_stat = generated stub, same 10 s deadline as the client; raw_scm_rights = in-process SOCK_SEQPACKET server thread (connect, 16-byte token, open of a /dev/shm file, 1 status byte + SCM_RIGHTS, close) with no gRPC");
+        result.AddNote("open_fd = LiveUpdateClient.OpenAsync (Open, extent check, Task.Run + SCM_RIGHTS redeem on the client's pooled fd-socket connection) + OpenedFile.Dispose; open_only and grpc_stat = generated stub, same 10 s deadline as the client; raw_scm_rights = in-process SOCK_SEQPACKET server thread (connect, 16-byte token, open of a /dev/shm file, 1 status byte + SCM_RIGHTS, close) with no gRPC");
         result.AddNote($"create/remove: each CreateFile and each Remove counted as one op; files are 2 MiB guest memory; {CreateRemoveBenchmark.Callers} callers, each create → remove on its own names; _8_clients = all on ONE LiveUpdateClient (one HTTP/2 connection), _8_connections = 8 LiveUpdateClients; 5 alternating rounds of a 2 s window after 0.5 s of warm-up");
         result.AddNote("mapped read: 1 GiB guest-memory file via MapAsync vs NativeMemory.AlignedAlloc (2 MiB aligned; THP madvise-only, so both 4 KiB pages); both faulted in turn in 32 MiB pieces and written once before timing; fresh file and buffer per trial (3), 6 rounds each of 3 alternating reads per buffer, best read per buffer and round; ratio = median of per-round ratios");
         result.AddNote($"start-up: region with {StartupFiles:N0} 2 MiB guest-memory files prepared once through the daemon; {Starts} starts; the client polls every 2 ms without retries: a bare connect until liveupdate.sock accepts, then Open + fd until it succeeds");
-        result.AddNote($"idle memory: {IdleFiles:N0} 4 KiB blobs (1,000 per directory) built with the engine directly, daemon started on it, one Open + fd, 2 s idle, then VmRSS/VmHWM");
+        result.AddNote($"idle memory: {IdleFiles:N0} 4 KiB blobs (1,000 per directory) built with the engine directly, daemon started on it, one Open + fd, the daemon's start-up heap trim (at its first quiet second) awaited, 2 s idle, then VmRSS/VmHWM");
         return result;
     }
 
@@ -229,12 +229,21 @@ internal sealed class DaemonSuite : IBenchmarkSuite
             var idle = IdleMemoryBenchmark.Run(directory, IdleFiles, IdleRegionBytes);
             var memory = idle.Memory;
             result.Add(new Figure("daemon_rss_mib_idle_100k_files", Samples.Exact(memory.RssMiB), "MiB", Target.AtMost(200),
-                "VmRSS 2 s after one Open + fd, 100k files"));
+                "VmRSS 2 s after the start-up heap trim, one Open + fd served, 100k files"));
             result.Add(new Figure("daemon_hwm_mib_100k_files", Samples.Exact(memory.HwmMiB), "MiB", Note: "VmHWM: peak resident set, start-up included"));
             result.AddBreakdown(MemorySection, new Figure("daemon_rss_anon_mib_idle_100k_files", Samples.Exact(memory.AnonMiB), "MiB", Note: "heaps: GC, native, JIT"));
             result.AddBreakdown(MemorySection, new Figure("daemon_rss_file_mib_idle_100k_files", Samples.Exact(memory.FileMiB), "MiB", Note: "mapped binaries"));
             result.AddBreakdown(MemorySection, new Figure("daemon_rss_shmem_mib_idle_100k_files", Samples.Exact(memory.ShmemMiB), "MiB",
                 Note: "region pages the daemon touched (metadata)"));
+            result.AddBreakdown(MemorySection, new Figure("daemon_rss_mib_before_trim_100k_files", Samples.Exact(idle.Trim.ResidentBeforeMiB), "MiB",
+                Note: "resident set the HeapTrimmed line reports just before the trim"));
+            result.AddBreakdown(MemorySection, new Figure("daemon_heap_mib_before_trim_100k_files", Samples.Exact(idle.Trim.HeapBeforeMiB), "MiB",
+                Note: "managed heap, live and dead"));
+            result.AddBreakdown(MemorySection, new Figure("daemon_heap_mib_after_trim_100k_files", Samples.Exact(idle.Trim.HeapAfterMiB), "MiB",
+                Note: "managed heap: the region's in-memory index"));
+            result.AddBreakdown(StartSection, new Figure("heap_trim_pause_ms_100k_files", Samples.Exact(idle.Trim.Milliseconds), "ms"));
+            result.AddBreakdown(StartSection, new Figure("start_to_heap_trim_ms_100k_files", Samples.Exact(idle.ToTrimMs), "ms",
+                Note: "until the benchmark saw the HeapTrimmed line (polled every 100 ms)"));
             result.AddBreakdown(StartSection, new Figure("start_to_ready_notify_ms_100k_files", Samples.Exact(idle.ToNotifyMs), "ms"));
             if (idle.AttachReportedMs is { } attachMs)
             {
@@ -243,6 +252,7 @@ internal sealed class DaemonSuite : IBenchmarkSuite
 
             result.AddBreakdown(SetupSection, new Figure("idle_region_build_s_100k_files", Samples.Exact(idle.BuildSeconds), "s"));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  start-up heap trim: managed heap {idle.Trim.HeapBeforeMiB:F1} -> {idle.Trim.HeapAfterMiB:F1} MiB, resident {idle.Trim.ResidentBeforeMiB:F0} -> {idle.Trim.ResidentAfterMiB:F0} MiB in {idle.Trim.Milliseconds:F0} ms\n" +
                 $"  VmRSS {memory.RssMiB:F0} MiB (anon {memory.AnonMiB:F0}, file {memory.FileMiB:F0}, shmem {memory.ShmemMiB:F0}), VmHWM {memory.HwmMiB:F0} MiB"));
         }
         finally

@@ -148,16 +148,17 @@ internal static class OpenLatencyBenchmark
 
     /// <summary>
     /// <c>LiveUpdateClient.OpenOnceAsync</c> step by step (without the retry pipeline around it): the gRPC Open, the
-    /// extent-map check, the hop to a thread-pool thread (Task.Run), the redeem on the fd socket, the hop back, and the
-    /// close of the descriptor. The batch's total is what <paramref name="into"/> receives.
+    /// extent-map check, the hop to a thread-pool thread (Task.Run), the redeem on the fd socket (on a pooled connection),
+    /// the hop back, and the close of the descriptor. The batch's total is what <paramref name="into"/> receives.
     /// </summary>
     private static async Task Replica(Files.FilesClient files, string path, double[] into, double[][] steps)
     {
         string? socketPathSeen = null;
+        using var pool = new FdConnectionPool();
         for (var i = 0; i < into.Length; i++)
         {
             var t0 = Stopwatch.GetTimestamp();
-            using var early = socketPathSeen is null ? null : FdHandoutClient.TryConnectEarly(socketPathSeen, s_handoutTimeout);
+            var early = socketPathSeen is null ? null : pool.TryRent(socketPathSeen) ?? FdHandoutClient.TryConnectEarly(socketPathSeen, s_handoutTimeout);
             var response = await files.OpenAsync(new OpenRequest { Path = path, Access = Access.ReadWrite }, Options()).ResponseAsync.ConfigureAwait(false);
             var t1 = Stopwatch.GetTimestamp();
             _ = ExtentMap.Validate(response.Extents, response.SizeBytes, path);
@@ -170,7 +171,7 @@ internal static class OpenLatencyBenchmark
             var handle = await Task.Run(() =>
             {
                 redeemStarted = Stopwatch.GetTimestamp();
-                var descriptor = FdHandoutClient.Redeem(early, socketPath, token, s_handoutTimeout, CancellationToken.None);
+                var descriptor = FdHandoutClient.Redeem(pool, early, socketPath, token, s_handoutTimeout, CancellationToken.None);
                 redeemEnded = Stopwatch.GetTimestamp();
                 return descriptor;
             }).ConfigureAwait(false);

@@ -55,7 +55,7 @@ public sealed class FdHandoutClientTests
 
         // The path given for a fresh connection does not exist: success proves the early connection carried the token.
         using SafeFileHandle received = FdHandoutClient.Redeem(
-            early, Path.Combine(server.Directory, "absent.sock"), s_token, s_timeout, CancellationToken.None);
+            null, early, Path.Combine(server.Directory, "absent.sock"), s_token, s_timeout, CancellationToken.None);
 
         var bytes = new byte[4096];
         Assert.Equal(bytes.Length, RandomAccess.Read(received, bytes, 0));
@@ -82,11 +82,68 @@ public sealed class FdHandoutClientTests
         using (early)
         {
             // The listener closed with the connection still in its backlog, as when the daemon restarts during Open.
-            using SafeFileHandle received = FdHandoutClient.Redeem(early, server.SocketPath, s_token, s_timeout, CancellationToken.None);
+            using SafeFileHandle received = FdHandoutClient.Redeem(null, early, server.SocketPath, s_token, s_timeout, CancellationToken.None);
 
             Assert.False(received.IsInvalid);
             Assert.Equal(s_token, Assert.Single(server.Requests));
         }
+    }
+
+    [Fact]
+    public void Redeem_WithAPool_KeepsTheConnection_AndTheNextHandoutUsesIt()
+    {
+        using var file = new ShmFile(4096, seed: 8);
+        using SafeFileHandle served = file.Open(FileAccess.Read);
+        using var server = new SeqPacketServer(_ => ServerReply.Success(served));
+        using var pool = new FdConnectionPool();
+
+        using (FdHandoutClient.Redeem(pool, null, server.SocketPath, s_token, s_timeout, CancellationToken.None))
+        {
+            Assert.Equal(1, pool.IdleCount);
+        }
+
+        SafeUnixSocketHandle? pooled = pool.TryRent(server.SocketPath);
+        Assert.NotNull(pooled);
+        using SafeFileHandle second = FdHandoutClient.Redeem(pool, pooled, server.SocketPath, s_token, s_timeout, CancellationToken.None);
+
+        var bytes = new byte[4096];
+        Assert.Equal(bytes.Length, RandomAccess.Read(second, bytes, 0));
+        Assert.Equal(file.Bytes, bytes);
+        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(1, server.Connections);
+        Assert.Equal(1, pool.IdleCount);
+    }
+
+    [Fact]
+    public void Redeem_OnAPooledConnectionTheDaemonClosed_SendsTheTokenAgainOnANewConnection()
+    {
+        using var file = new ShmFile(4096, seed: 9);
+        using SafeFileHandle served = file.Open(FileAccess.Read);
+        using var server = new SeqPacketServer(_ => ServerReply.Success(served), answersPerConnection: 1);
+        using var pool = new FdConnectionPool();
+        FdHandoutClient.Redeem(pool, null, server.SocketPath, s_token, s_timeout, CancellationToken.None).Dispose();
+        SafeUnixSocketHandle? closedByServer = pool.TryRent(server.SocketPath);
+        Assert.NotNull(closedByServer);
+
+        using SafeFileHandle received = FdHandoutClient.Redeem(pool, closedByServer, server.SocketPath, s_token, s_timeout, CancellationToken.None);
+
+        Assert.False(received.IsInvalid);
+        Assert.True(closedByServer.IsClosed);
+        Assert.Equal(2, server.Connections);
+        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(1, pool.IdleCount);
+    }
+
+    [Fact]
+    public void Redeem_Refused_ClosesTheConnectionInsteadOfPoolingIt()
+    {
+        using var server = new SeqPacketServer(_ => ServerReply.Failure(HandoutStatus.UnknownToken, "unknown or already used token"));
+        using var pool = new FdConnectionPool();
+
+        var e = Assert.Throws<LiveUpdateException>(() => FdHandoutClient.Redeem(pool, null, server.SocketPath, s_token, s_timeout, CancellationToken.None));
+
+        Assert.Equal(LiveUpdateError.HandoutFailed, e.Error);
+        Assert.Equal(0, pool.IdleCount);
     }
 
     [Fact]

@@ -19,8 +19,9 @@ internal sealed record ServerReply(byte[] Data, SafeHandle[] Descriptors)
 }
 
 /// <summary>
-/// A tiny fd socket for tests: AF_UNIX SOCK_SEQPACKET, accepts connections on its own thread, reads one request message
-/// per connection and answers it as <c>respond</c> says, passing descriptors with SCM_RIGHTS through the client's own
+/// A tiny fd socket for tests: AF_UNIX SOCK_SEQPACKET, accepts connections on its own thread, one after the other, reads
+/// request messages and answers each as <c>respond</c> says (closing a connection after <c>answersPerConnection</c>
+/// answers, as a daemon closing an idle connection does), passing descriptors with SCM_RIGHTS through the client's own
 /// sendmsg interop. Descriptors in a reply stay owned by the test (the kernel passes duplicates).
 /// </summary>
 internal sealed class SeqPacketServer : IDisposable
@@ -30,9 +31,12 @@ internal sealed class SeqPacketServer : IDisposable
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _stopped = new();
     private readonly List<byte[]> _requests = [];
+    private readonly int _answersPerConnection;
+    private int _connections;
 
-    public SeqPacketServer(Func<byte[], ServerReply> respond)
+    public SeqPacketServer(Func<byte[], ServerReply> respond, int answersPerConnection = int.MaxValue)
     {
+        _answersPerConnection = answersPerConnection;
         Directory = Path.Combine(Path.GetTempPath(), "lu-client-tests-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(Directory);
         SocketPath = Path.Combine(Directory, "fd.sock");
@@ -47,6 +51,9 @@ internal sealed class SeqPacketServer : IDisposable
     public string Directory { get; }
 
     public string SocketPath { get; }
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
 
     /// <summary>Every request message received so far.</summary>
     public IReadOnlyList<byte[]> Requests
@@ -89,6 +96,7 @@ internal sealed class SeqPacketServer : IDisposable
             }
 
             // Connections are served one after the other, synchronously (no async: it would make them non-blocking).
+            Interlocked.Increment(ref _connections);
             using (connection)
             {
                 ServeConnection(connection);
@@ -99,7 +107,7 @@ internal sealed class SeqPacketServer : IDisposable
     private void ServeConnection(Socket connection)
     {
         var buffer = new byte[4096];
-        while (true)
+        for (int answered = 0; answered < _answersPerConnection; answered++)
         {
             int received;
             try
