@@ -13,9 +13,9 @@ namespace LiveUpdate.Service.Handout;
 /// One dedicated thread serves it with poll(2) over the listening socket, an eventfd that asks it to stop, and every
 /// connection. Clients keep connections between hand-outs (one connection may redeem several tokens), so at most
 /// <see cref="MaxConnections"/> are kept: a new connection beyond that closes the one idle longest (if for a second or
-/// more; otherwise it waits in the backlog), whose client connects again when it needs to. All sockets are non-blocking, so a client that sends nothing, or never reads its answer, cannot
-/// hold anyone else up: a connection idle for <see cref="IdleTimeout"/> is closed, and one whose answer does not fit in
-/// its receive queue is dropped. Each request
+/// more; otherwise it waits in the backlog), whose client connects again when it needs to. All sockets are non-blocking,
+/// so a client that sends nothing, or never reads its answer, cannot hold anyone else up: a connection idle for
+/// <see cref="IdleTimeout"/> is closed, and one whose answer does not fit in its receive queue is dropped. Each request
 /// opens the region device afresh (O_RDONLY or O_RDWR, O_CLOEXEC): the client gets a descriptor of its own to close.
 /// </para>
 /// Ownership of descriptors: the listening socket and the eventfd belong to this object (closed after the thread has
