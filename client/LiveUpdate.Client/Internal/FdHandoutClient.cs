@@ -29,23 +29,15 @@ internal static class FdHandoutClient
     /// </summary>
     internal static SafeUnixSocketHandle? TryConnectEarly(string socketPath, TimeSpan timeout)
     {
-        SafeUnixSocketHandle? socket = null;
         try
         {
-            socket = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET, $"the fd socket {socketPath}");
-            Interop.Libc.SetTimeouts(socket, timeout, $"the fd socket {socketPath}");
-            if (Interop.Libc.TryConnect(socket, socketPath) == 0)
-            {
-                return socket;
-            }
+            return Connect(socketPath, timeout, out _);
         }
         catch (LiveUpdateException)
         {
             // Out of descriptors or the like: the regular connect after Open reports it properly.
+            return null;
         }
-
-        socket?.Dispose();
-        return null;
     }
 
     /// <summary>Redeems <paramref name="token"/> on a new connection to <paramref name="socketPath"/>, closed afterwards (see the other overload).</summary>
@@ -65,50 +57,72 @@ internal static class FdHandoutClient
         FdConnectionPool? pool, SafeUnixSocketHandle? connection, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
-        if (connection is not null)
+        // A given connection may find its daemon gone (restarted) or the connection closed as idle: the token was never
+        // read, and goes again on a new connection.
+        if (connection is not null && ExchangeOn(pool, connection, socketPath, token, timeout, cancellationToken) is { } descriptor)
         {
-            SafeFileHandle? descriptor;
-            try
-            {
-                // Null: the daemon it reached has gone (restarted) or closed it as idle, and never read the token.
-                descriptor = TryExchange(connection, socketPath, token, timeout, cancellationToken);
-            }
-            catch
-            {
-                connection.Dispose();
-                throw;
-            }
-
-            if (descriptor is not null)
-            {
-                Keep(pool, connection, socketPath, cancellationToken);
-                return descriptor;
-            }
-
-            connection.Dispose();
+            return descriptor;
         }
 
+        SafeUnixSocketHandle socket = Connect(socketPath, timeout, out int connectErrno) ?? throw ConnectFailure(connectErrno, socketPath);
+        return ExchangeOn(pool, socket, socketPath, token, timeout, cancellationToken)
+            ?? throw HandoutReplyDecoder.ClosedWithoutAnswer(socketPath);
+    }
+
+    /// <summary>
+    /// A new blocking connection to <paramref name="socketPath"/> with send and receive timeouts; null with the connect's
+    /// errno when it is refused. Throws <see cref="LiveUpdateException"/> when no socket can be made.
+    /// </summary>
+    private static SafeUnixSocketHandle? Connect(string socketPath, TimeSpan timeout, out int errno)
+    {
         SafeUnixSocketHandle socket = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET, $"the fd socket {socketPath}");
         try
         {
             Interop.Libc.SetTimeouts(socket, timeout, $"the fd socket {socketPath}");
-            int connectErrno = Interop.Libc.TryConnect(socket, socketPath);
-            if (connectErrno != 0)
-            {
-                throw ConnectFailure(connectErrno, socketPath);
-            }
-
-            SafeFileHandle descriptor = TryExchange(socket, socketPath, token, timeout, cancellationToken)
-                ?? throw new LiveUpdateException(
-                    LiveUpdateError.Unavailable, $"descriptor hand-out from {socketPath} failed: the daemon closed the connection without answering");
-            Keep(pool, socket, socketPath, cancellationToken);
-            return descriptor;
+            errno = Interop.Libc.TryConnect(socket, socketPath);
         }
         catch
         {
             socket.Dispose();
             throw;
         }
+
+        if (errno == 0)
+        {
+            return socket;
+        }
+
+        socket.Dispose();
+        return null;
+    }
+
+    /// <summary>
+    /// <see cref="TryExchange"/> on a connection this call owns: pooled after a hand-out, closed otherwise (null when it
+    /// turned out closed before the token was read; an exception after any other failure).
+    /// </summary>
+    private static SafeFileHandle? ExchangeOn(
+        FdConnectionPool? pool, SafeUnixSocketHandle socket, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        SafeFileHandle? descriptor;
+        try
+        {
+            descriptor = TryExchange(socket, socketPath, token, timeout, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        if (descriptor is null)
+        {
+            socket.Dispose();
+            return null;
+        }
+
+        Keep(pool, socket, socketPath, cancellationToken);
+        return descriptor;
     }
 
     /// <summary>Pools a connection that completed a hand-out; one a cancellation may have shut down is closed.</summary>

@@ -50,6 +50,10 @@ internal static class HandoutReplyDecoder
         return found;
     }
 
+    /// <summary>The error of a connection that ended without an answer: the daemon went away, so the whole Open is worth retrying.</summary>
+    internal static LiveUpdateException ClosedWithoutAnswer(string socketPath) => new(
+        LiveUpdateError.Unavailable, $"descriptor hand-out from {socketPath} failed: the daemon closed the connection without answering");
+
     /// <summary>
     /// Checks one received message: <paramref name="data"/> as received, <paramref name="flags"/> from msg_flags, and
     /// <paramref name="descriptorCount"/> descriptors collected from its control data. Returns normally only for a
@@ -72,8 +76,7 @@ internal static class HandoutReplyDecoder
         {
             // End of file: the daemon went away (or closed the connection) before answering. Its tokens die with it,
             // so the whole Open is worth retrying.
-            throw new LiveUpdateException(
-                LiveUpdateError.Unavailable, $"descriptor hand-out from {socketPath} failed: the daemon closed the connection without answering");
+            throw ClosedWithoutAnswer(socketPath);
         }
 
         var status = (HandoutStatus)data[0];
