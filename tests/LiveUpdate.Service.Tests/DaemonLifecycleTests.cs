@@ -168,11 +168,7 @@ public sealed class DaemonLifecycleTests
 
         // The first quiet second after start-up (nothing is reconciled on a first attach) ends in one aggressive collection.
         var pattern = new Regex(@"returned start-up memory: managed heap ([0-9.]+) -> ([0-9.]+) MiB, resident ([0-9.]+) -> ([0-9.]+) MiB");
-        Match trimmed = Match.Empty;
-        for (var i = 0; i < 300 && !(trimmed = pattern.Match(daemon.Output)).Success; i++)
-        {
-            await Task.Delay(100);
-        }
+        var trimmed = await daemon.WaitForOutputAsync(pattern, TimeSpan.FromSeconds(30));
 
         Assert.True(trimmed.Success, "no HeapTrimmed line within 30 s:\n" + daemon.Output);
         double Mib(int group) => double.Parse(trimmed.Groups[group].Value, CultureInfo.InvariantCulture);

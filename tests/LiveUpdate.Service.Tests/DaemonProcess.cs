@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
+using System.Text.RegularExpressions;
 using Grpc.Net.Client;
 
 namespace LiveUpdate.Service.Tests;
@@ -52,6 +53,26 @@ public sealed class DaemonProcess : IAsyncDisposable
     }
 
     public int Pid => _process!.Id;
+
+    /// <summary>
+    /// The first match of <paramref name="pattern"/> in the output, waited for (polling every 50 ms, at most
+    /// <paramref name="timeout"/>): the daemon's console logger writes asynchronously, so a line may reach the output
+    /// after the call that caused it has returned. A failed match when it never comes.
+    /// </summary>
+    public async Task<Match> WaitForOutputAsync(Regex pattern, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var match = pattern.Match(Output);
+            if (match.Success || DateTime.UtcNow >= deadline)
+            {
+                return match;
+            }
+
+            await Task.Delay(50);
+        }
+    }
 
     /// <summary>A fresh temporary directory with an empty (all-zero) region of <paramref name="regionBytes"/>.</summary>
     public static DaemonProcess Create(long regionBytes = 64L << 20)

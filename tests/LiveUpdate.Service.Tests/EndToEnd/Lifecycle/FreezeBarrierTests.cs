@@ -59,7 +59,9 @@ public sealed class FreezeBarrierTests
         var (final, _) = await FreezeCall.RunAsync(client, TimeSpan.FromSeconds(30));
 
         Assert.True(final.Phase == FreezePhase.Frozen, $"the freeze ended {final.Phase}: {final.Message}");
-        var sealedLine = System.Text.RegularExpressions.Regex.Match(daemon.Output, @"sealed FROZEN at generation \d+: 1 acked, 0 not acked, forced False, ([0-9.]+) ms; sealed ([0-9.]+) ms after the last ack");
+        var sealedLine = await daemon.WaitForOutputAsync(
+            new System.Text.RegularExpressions.Regex(@"sealed FROZEN at generation \d+: 1 acked, 0 not acked, forced False, ([0-9.]+) ms; sealed ([0-9.]+) ms after the last ack"),
+            TimeSpan.FromSeconds(10));
         Assert.True(sealedLine.Success, daemon.Output);
         double total = double.Parse(sealedLine.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         double afterAck = double.Parse(sealedLine.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
