@@ -21,8 +21,7 @@ internal static class QemuArgumentCheck
         {
             if (Conflict(option) is { } why)
             {
-                string shown = option.Value is null ? option.Spelling : $"{option.Spelling} {option.Value}";
-                throw new UsageException($"QEMU argument '{shown}' conflicts with liveupdate-qemu: {why}");
+                throw new UsageException($"QEMU argument '{option.Text}' conflicts with liveupdate-qemu: {why}");
             }
         }
     }

@@ -17,8 +17,8 @@ internal static class QemuOptionSyntax
         "enable-sync-profile", "only-migratable", "preconfig", "perfmap", "jitdump", "semihosting", "old-param", "mem-prealloc",
     };
 
-    /// <summary>One option of the caller's: its name without dashes, its value (null when it takes none), its spelling.</summary>
-    internal readonly record struct QemuOption(string Name, string? Value, string Spelling);
+    /// <summary>One option of the caller's: its name without dashes, its value (null when it takes none), and how it was written.</summary>
+    internal readonly record struct QemuOption(string Name, string? Value, string Text);
 
     /// <summary>
     /// The options in <paramref name="args"/>, in order. <c>-opt</c>, <c>--opt</c> and <c>-opt=value</c> are all read
@@ -47,7 +47,7 @@ internal static class QemuOptionSyntax
             }
             else if (i + 1 < args.Count)
             {
-                yield return new QemuOption(body, args[++i], arg);
+                yield return new QemuOption(body, args[i + 1], $"{arg} {args[++i]}");
             }
             else
             {

@@ -78,7 +78,7 @@ internal readonly record struct DeviceStateHeader(Guid MemoryInstanceId, ulong M
             new Guid(source.Slice(InstanceIdOffset, 16), bigEndian: true),
             BinaryPrimitives.ReadUInt64LittleEndian(source[MemoryBytesOffset..]),
             BinaryPrimitives.ReadUInt64LittleEndian(source[StreamBytesOffset..]));
-        if (candidate.StreamBytes == 0 || (ulong)totalBytes - Size != candidate.StreamBytes || totalBytes < Size)
+        if (totalBytes < Size || candidate.StreamBytes == 0 || (ulong)(totalBytes - Size) != candidate.StreamBytes)
         {
             error = $"it holds {Math.Max(0, totalBytes - Size)} bytes of QEMU state where its header says {candidate.StreamBytes}";
             return false;
