@@ -4,21 +4,22 @@ namespace LiveUpdate.Qemu;
 
 /// <summary>
 /// The supervisor's private directory: <c>$RUNTIME_DIRECTORY</c> (systemd's RuntimeDirectory=), else
-/// <c>{socket-dir}/qemu-{uuid}</c> made mode 0700. It holds the VM's lock (one supervisor per VM: an exclusive lock on
-/// <c>{uuid}.lock</c>, released by the kernel when the process dies), QEMU's QMP socket and the migration file of a save
-/// or a load in progress. Stale files of a dead supervisor are removed under the lock.
+/// <c>{socket-dir}/qemu-{uuid}</c> made mode 0700; one per VM (a systemd template unit gives each instance its own). It
+/// holds the VM's lock (one supervisor per VM: an exclusive lock on <c>lock</c>, released by the kernel when the process
+/// dies), QEMU's QMP socket <c>qmp.sock</c> and the <c>migration</c> file of a save or a load in progress. Stale files of
+/// a dead supervisor are removed under the lock.
 /// </summary>
 internal sealed class RuntimeDirectory : IDisposable
 {
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private readonly FileStream _lock;
 
-    private RuntimeDirectory(string path, Guid vm, FileStream held)
+    private RuntimeDirectory(string path, FileStream held)
     {
         DirectoryPath = path;
         _lock = held;
-        QmpSocketPath = System.IO.Path.Combine(path, $"{vm:D}.qmp");
-        MigrationPath = System.IO.Path.Combine(path, $"{vm:D}.migration");
+        QmpSocketPath = System.IO.Path.Combine(path, "qmp.sock");
+        MigrationPath = System.IO.Path.Combine(path, "migration");
     }
 
     /// <summary>The directory.</summary>
@@ -64,7 +65,14 @@ internal sealed class RuntimeDirectory : IDisposable
             }
         }
 
-        string lockPath = System.IO.Path.Combine(path, $"{vm:D}.lock");
+        // sun_path holds 108 bytes with the terminating NUL.
+        string socketPath = System.IO.Path.Combine(path, "qmp.sock");
+        if (System.Text.Encoding.UTF8.GetByteCount(socketPath) > 107)
+        {
+            throw new RefusedException($"{socketPath}: longer than the 107 bytes a Unix socket path may have (set RUNTIME_DIRECTORY to a shorter directory)");
+        }
+
+        string lockPath = System.IO.Path.Combine(path, "lock");
         FileStream held;
         try
         {
@@ -80,7 +88,7 @@ internal sealed class RuntimeDirectory : IDisposable
             throw new RefusedException($"{lockPath}: {e.Message}");
         }
 
-        var directory = new RuntimeDirectory(path, vm, held);
+        var directory = new RuntimeDirectory(path, held);
         directory.RemoveFiles();
         return directory;
     }

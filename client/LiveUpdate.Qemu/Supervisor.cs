@@ -70,12 +70,12 @@ internal sealed partial class Supervisor : IAsyncDisposable
         }
         catch (Exception e) when (e is RefusedException or LiveUpdateException)
         {
-            _log.Line("nothing started: " + e.Message);
+            _log.Line(e.Message + "; nothing started");
             return ExitCodes.Refused;
         }
         catch (OperationCanceledException) when (_shutdown.Task.IsCompleted)
         {
-            _log.Line("nothing started: stopped by a signal");
+            _log.Line("stopped by a signal; nothing started");
             return ExitCodes.Refused;
         }
 
