@@ -94,6 +94,9 @@ internal sealed partial class Supervisor : IAsyncDisposable
             else
             {
                 _log.StartedFresh(Stopwatch.GetElapsedTime(_started));
+                // The device state is empty (else this would be a resume): writing it empty again changes nothing, and
+                // compiles the streaming path now rather than during the first freeze, where it cost ~150 ms of pause.
+                await ConsumeStateAsync(_stopping.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is QmpException or LiveUpdateException or IOException or System.Net.Sockets.SocketException || (e is OperationCanceledException && _qemu.HasExited))
