@@ -18,7 +18,7 @@ public enum LiveUpdateError
     /// <summary>ALREADY_EXISTS: the path exists. After a retried create this may be the first attempt's own file.</summary>
     AlreadyExists = 3,
 
-    /// <summary>RESOURCE_EXHAUSTED: the region is full, or out of inodes.</summary>
+    /// <summary>RESOURCE_EXHAUSTED: the region is full, or out of inodes, or contents pass the daemon's size cap.</summary>
     ResourceExhausted = 4,
 
     /// <summary>FAILED_PRECONDITION: frozen for an update, DMA-mapped, directory not empty, or the wrong kind of path.</summary>
@@ -36,7 +36,10 @@ public enum LiveUpdateError
     /// </summary>
     Unavailable = 7,
 
-    /// <summary>DATA_LOSS: the daemon found corruption in the region's metadata.</summary>
+    /// <summary>
+    /// DATA_LOSS: the daemon found corruption in the region's metadata; or streamed contents do not match their XxHash64
+    /// (WriteContents: the daemon changed nothing; ReadContents: the client's check).
+    /// </summary>
     DataLoss = 8,
 
     /// <summary>DEADLINE_EXCEEDED: a call, the hand-out, or the retries as a whole ran past their time limit.</summary>

@@ -89,35 +89,7 @@ public sealed partial class PersistentRegion
             _options.FaultInjector?.Reached(FaultPoint.ContentsStaged);
 
             var oldExtents = node.Extents;
-            var oldBlocks = new List<long>(node.ExtentBlocks);
-            var oldSize = node.Size;
-            var oldModified = node.ModifiedUnixMs;
-            node.Extents = extents;
-            node.Size = size;
-            node.Generation++;
-            node.ModifiedUnixMs = NowUnixMs();
-            try
-            {
-                ResizeExtentBlocks(node);
-                InodeWriter.Write(_transaction, node, _inodes.SlotOffset(node.Number));
-                _journal.Commit(_transaction);
-            }
-            catch
-            {
-                _transaction.Clear();
-                foreach (var block in node.ExtentBlocks.Except(oldBlocks))
-                {
-                    _allocator.FreeSmall(block, ExtentBlock.TotalSize);
-                }
-
-                node.Extents = oldExtents;
-                node.ExtentBlocks = oldBlocks;
-                node.Size = oldSize;
-                node.Generation--;
-                node.ModifiedUnixMs = oldModified;
-                throw;
-            }
-
+            var unusedBlocks = CommitExtents(node, extents, size);
             replacement.State = ReplacementState.Committed;
             _replacements.Remove(replacement);
             foreach (var extent in spare)
@@ -130,7 +102,7 @@ public sealed partial class PersistentRegion
                 _allocator.Free(extent, node.Pool);
             }
 
-            FreeExtentBlocks(oldBlocks.Except(node.ExtentBlocks).ToList());
+            FreeExtentBlocks(unusedBlocks);
             return node.ToInfo();
         }
     }

@@ -247,11 +247,7 @@ public sealed partial class PersistentRegion
             added.AddRange(Allocate(node.Kind, delta));
         }
 
-        var oldExtents = node.Extents;
-        var oldBlocks = new List<long>(node.ExtentBlocks);
-        var oldSize = node.Size;
-        var oldModified = node.ModifiedUnixMs;
-        var extents = new List<ExtentRecord>(oldExtents);
+        var extents = new List<ExtentRecord>(node.Extents);
         foreach (var extent in added)
         {
             if (extents.Count > 0 && extents[^1].End == extent.RegionOffset)
@@ -264,6 +260,45 @@ public sealed partial class PersistentRegion
             }
         }
 
+        try
+        {
+            CommitExtents(node, extents, size, () => ZeroNewExtents(added));
+        }
+        catch
+        {
+            foreach (var extent in added)
+            {
+                _allocator.Free(extent, node.Pool);
+            }
+
+            throw;
+        }
+    }
+
+    private void Shrink(Node node, long allocation, long size)
+    {
+        var (kept, freed) = SplitAt(node.Extents, allocation);
+        var unusedBlocks = CommitExtents(node, kept, size);
+        foreach (var extent in freed)
+        {
+            _allocator.Free(extent, node.Pool);
+        }
+
+        FreeExtentBlocks(unusedBlocks);
+    }
+
+    /// <summary>
+    /// Gives <paramref name="node"/> <paramref name="extents"/> and <paramref name="size"/> in one journal transaction
+    /// (generation bumped, modified now), with as many overflow extent blocks as the extents need; <paramref name="staged"/>
+    /// runs once those are allocated, before the inode is written. On failure everything is as before (new extent blocks
+    /// freed). Returns the extent blocks the node no longer names, for <see cref="FreeExtentBlocks"/>.
+    /// </summary>
+    private List<long> CommitExtents(Node node, List<ExtentRecord> extents, long size, Action? staged = null)
+    {
+        var oldExtents = node.Extents;
+        var oldBlocks = new List<long>(node.ExtentBlocks);
+        var oldSize = node.Size;
+        var oldModified = node.ModifiedUnixMs;
         node.Extents = extents;
         node.Size = size;
         node.Generation++;
@@ -271,7 +306,7 @@ public sealed partial class PersistentRegion
         try
         {
             ResizeExtentBlocks(node);
-            ZeroNewExtents(added);
+            staged?.Invoke();
             InodeWriter.Write(_transaction, node, _inodes.SlotOffset(node.Number));
             _journal.Commit(_transaction);
         }
@@ -283,41 +318,6 @@ public sealed partial class PersistentRegion
                 _allocator.FreeSmall(block, ExtentBlock.TotalSize);
             }
 
-            foreach (var extent in added)
-            {
-                _allocator.Free(extent, node.Pool);
-            }
-
-            node.Extents = oldExtents;
-            node.ExtentBlocks = oldBlocks;
-            node.Size = oldSize;
-            node.Generation--;
-            node.ModifiedUnixMs = oldModified;
-            throw;
-        }
-    }
-
-    private void Shrink(Node node, long allocation, long size)
-    {
-        var (kept, freed) = SplitAt(node.Extents, allocation);
-
-        var oldExtents = node.Extents;
-        var oldBlocks = new List<long>(node.ExtentBlocks);
-        var oldSize = node.Size;
-        var oldModified = node.ModifiedUnixMs;
-        node.Extents = kept;
-        node.Size = size;
-        node.Generation++;
-        node.ModifiedUnixMs = NowUnixMs();
-        try
-        {
-            ResizeExtentBlocks(node);
-            InodeWriter.Write(_transaction, node, _inodes.SlotOffset(node.Number));
-            _journal.Commit(_transaction);
-        }
-        catch
-        {
-            _transaction.Clear();
             node.Extents = oldExtents;
             node.ExtentBlocks = oldBlocks;
             node.Size = oldSize;
@@ -326,12 +326,7 @@ public sealed partial class PersistentRegion
             throw;
         }
 
-        foreach (var extent in freed)
-        {
-            _allocator.Free(extent, node.Pool);
-        }
-
-        FreeExtentBlocks(oldBlocks.Except(node.ExtentBlocks).ToList());
+        return oldBlocks.Except(node.ExtentBlocks).ToList();
     }
 
     /// <summary>Clears file bytes [<paramref name="from"/>, <paramref name="to"/>) through the file's extents.</summary>

@@ -31,10 +31,18 @@ catch (RegionException ex)
     return 3;
 }
 
-if (options.Dma)
+if (options.Workload is "dma" or "contents")
 {
     report.Write(ReportLine.FormatText(ReportTag.Attached, string.Create(CultureInfo.InvariantCulture, $"replayed={region.AttachReport.JournalTransactionsReplayed}")));
-    new DmaWorkload(region, report, options.Seed, options.Operations).Run();
+    if (options.Workload == "dma")
+    {
+        new DmaWorkload(region, report, options.Seed, options.Operations).Run();
+    }
+    else
+    {
+        new ContentsWorkload(region, report, options.Seed, options.Operations).Run();
+    }
+
     region.Dispose();
     report.Write(ReportLine.FormatText(ReportTag.Exit, string.Create(CultureInfo.InvariantCulture, $"ops={options.Operations}")));
     return 0;

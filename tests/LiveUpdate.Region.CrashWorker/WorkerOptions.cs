@@ -3,12 +3,12 @@ using System.Globalization;
 namespace LiveUpdate.Region.CrashWorker;
 
 /// <summary>
-/// Command line: <c>--region PATH --seed N --ops N [--fault-point NAME --fault-hit K] [--workload files|dma]</c>.
+/// Command line: <c>--region PATH --seed N --ops N [--fault-point NAME --fault-hit K] [--workload files|dma|contents]</c>.
 /// The region must exist and be formatted (the test formats it once and then reuses it across kills).
 /// </summary>
-internal sealed record WorkerOptions(string RegionPath, int Seed, int Operations, FaultPoint? FaultPoint, int FaultHit, bool Dma = false)
+internal sealed record WorkerOptions(string RegionPath, int Seed, int Operations, FaultPoint? FaultPoint, int FaultHit, string Workload = "files")
 {
-    public const string Usage = "usage: LiveUpdate.Region.CrashWorker --region PATH --seed N --ops N [--fault-point NAME --fault-hit K] [--workload files|dma]";
+    public const string Usage = "usage: LiveUpdate.Region.CrashWorker --region PATH --seed N --ops N [--fault-point NAME --fault-hit K] [--workload files|dma|contents]";
 
     /// <summary>Parses the arguments or throws <see cref="ArgumentException"/> saying what is wrong.</summary>
     public static WorkerOptions Parse(string[] args)
@@ -16,7 +16,7 @@ internal sealed record WorkerOptions(string RegionPath, int Seed, int Operations
         string? region = null;
         int? seed = null, operations = null, hit = null;
         FaultPoint? point = null;
-        var dma = false;
+        var workload = "files";
         for (var i = 0; i < args.Length; i += 2)
         {
             if (i + 1 >= args.Length)
@@ -42,12 +42,9 @@ internal sealed record WorkerOptions(string RegionPath, int Seed, int Operations
                         : throw new ArgumentException($"unknown fault point '{value}'; one of {string.Join(", ", Enum.GetNames<FaultPoint>())}");
                     break;
                 case "--workload":
-                    dma = value switch
-                    {
-                        "files" => false,
-                        "dma" => true,
-                        _ => throw new ArgumentException($"unknown workload '{value}'; files or dma"),
-                    };
+                    workload = value is "files" or "dma" or "contents"
+                        ? value
+                        : throw new ArgumentException($"unknown workload '{value}'; files, dma or contents");
                     break;
                 case "--fault-hit":
                     hit = int.Parse(value, CultureInfo.InvariantCulture);
@@ -67,6 +64,6 @@ internal sealed record WorkerOptions(string RegionPath, int Seed, int Operations
             throw new ArgumentException("--ops must not be negative; --fault-point and --fault-hit (at least 1) go together");
         }
 
-        return new WorkerOptions(region, seed.Value, operations.Value, point, hit ?? 0, dma);
+        return new WorkerOptions(region, seed.Value, operations.Value, point, hit ?? 0, workload);
     }
 }

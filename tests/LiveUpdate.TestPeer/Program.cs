@@ -20,6 +20,8 @@ using LiveUpdate.Protocol.V1;
 //   open PATH ro|rw                Open and fetch the descriptor (the whole hand-out), then close it
 //   map PATH ro|rw                 Open, fetch, map; rw writes a byte through the mapping; then unmap
 //   token PATH ro|rw               Open only: DETAIL is "TOKENHEX FD_SOCKET_PATH" (the token is not redeemed)
+//   write PATH SIZE                WriteContents of SIZE bytes (byte i is (i * 7 + 3) mod 256)
+//   read PATH                      ReadContents: DETAIL is "bytes=N xxhash64=HEX"
 //   dma-create ID [UID]            Dma.CreateDomain, 48-bit (owner_uid UID when given)
 //   dma-attach ID PCI              Dma.AttachDevice
 //   dma-detach PCI                 Dma.DetachDevice
@@ -116,6 +118,21 @@ static async Task<string> RunAsync(LiveUpdateClient client, string[] words)
         case "token":
             var response = await client.FilesClient.OpenAsync(new OpenRequest { Path = words[1], Access = AccessOf(words[2]) });
             return $"{Convert.ToHexString(response.Token.Span)} {response.FdSocketPath}";
+        case "write":
+            var contents = new byte[int.Parse(words[2], CultureInfo.InvariantCulture)];
+            for (var i = 0; i < contents.Length; i++)
+            {
+                contents[i] = (byte)((i * 7) + 3);
+            }
+
+            return Describe(await client.WriteContentsAsync(words[1], new MemoryStream(contents)));
+        case "read":
+            using (var destination = new MemoryStream())
+            {
+                var count = await client.ReadContentsAsync(words[1], destination);
+                return $"bytes={count} xxhash64={System.IO.Hashing.XxHash64.HashToUInt64(destination.ToArray()):x16}";
+            }
+
         case "dma-create":
             uint? domainOwner = words.Length > 2 ? uint.Parse(words[2], CultureInfo.InvariantCulture) : null;
             var created = await client.CreateDomainAsync(Number32(words[1]), 48, ownerUid: domainOwner);

@@ -148,19 +148,6 @@ internal static partial class ArgumentParsers
         return bytes;
     }
 
-    /// <summary>A descriptor number: 0 to 2^31 - 1.</summary>
-    public static int? Descriptor(ArgumentResult result)
-    {
-        string text = Single(result);
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int fd))
-        {
-            result.AddError($"{NameOf(result)}: '{text}' is not a file descriptor number");
-            return null;
-        }
-
-        return fd;
-    }
-
     /// <summary>Makes <paramref name="argument"/> accept only paths in the region: absolute, so <c>/vm/web-01/ram</c>, not <c>vm/ram</c> or <c>-z</c>.</summary>
     public static Argument<string> RegionPath(this Argument<string> argument)
     {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using LiveUpdate.Cli.Output;
 using LiveUpdate.Cli.Planning;
 using FileInfo = LiveUpdate.Protocol.V1.FileInfo;
@@ -7,43 +6,38 @@ using FileInfo = LiveUpdate.Protocol.V1.FileInfo;
 namespace LiveUpdate.Cli.Commands;
 
 /// <summary>
-/// <c>luctl qemu-args PATH [--fd N]</c>: ready-to-paste QEMU (≥ 8.1) options that map a guest-memory file as guest RAM
-/// (Files.Stat for the extents, Files.GetRegion for the region's path); see <see cref="QemuArgs"/>.
+/// <c>luctl qemu-args PATH</c>: the QEMU (≥ 8.1) options that map a guest-memory file as guest RAM by the region's path
+/// (Files.Stat for the extent, Files.GetRegion for the path); see <see cref="QemuArgs"/>. Who can use them: a QEMU that
+/// may open the region itself (root, or a user the region file's mode admits), which bypasses the daemon's ownership
+/// checks and hand-out log and leaves the freeze unanswered; a note on stderr says so and names liveupdate-qemu.
 /// </summary>
 internal static class QemuArgsCommand
 {
     /// <summary>Defines the command.</summary>
     public static Command Create(CommandSetup setup)
     {
-        var path = new Argument<string>("PATH") { Description = "A GUEST_MEMORY file of the region" }.RegionPath();
-        var fd = new Option<int?>("--fd")
-        {
-            Description = "mem-path=/proc/self/fd/N instead of the region's path: for a launcher that opened the file through the daemon and passes QEMU the descriptor as fd N",
-            HelpName = "N",
-            CustomParser = ArgumentParsers.Descriptor,
-        };
-        var command = new Command("qemu-args", "Print QEMU >= 8.1 options that map a guest-memory file as the guest's RAM, one memory backend per extent") { path, fd };
+        var path = new Argument<string>("PATH") { Description = "A GUEST_MEMORY file of the region, in one extent" }.RegionPath();
+        var command = new Command("qemu-args", "Print QEMU >= 8.1 options that map a guest-memory file as the guest's RAM from the region's path") { path };
         setup.Describe(command, """
-            One backend per extent of the file, in file order:
-              -object memory-backend-file,id=lu-ramN,mem-path=REGION,offset=REGION_OFFSET,size=LENGTH,share=on,align=2M
-            (offset= is new in QEMU 8.1; sizes and offsets use QEMU's binary suffixes K, M, G, T). QEMU takes exactly one
-            backend as boot RAM: a file of one extent (the usual case) is '-machine memory-backend=lu-ram0 -m SIZE';
-            a file of several extents becomes one NUMA node per extent ('-m TOTAL -numa node,nodeid=N,memdev=lu-ramN'),
-            all ordinary boot RAM, so the guest sees that many NUMA nodes (place vCPUs with -numa cpu,...). pc-dimm
-            devices would keep one node but give the guest hot-plugged memory (ACPI hotplug, onlining): not used.
-            Do not give -m or another main memory backend besides these. Options are printed one per line, ending in
-            ' \' to paste after the QEMU command.
+            For a file in one contiguous extent (files in several are refused: QEMU maps boot RAM from one run):
+              -object memory-backend-file,id=lu-ram0,mem-path=REGION,offset=REGION_OFFSET,size=SIZE,share=on,align=2M
+              -machine memory-backend=lu-ram0 -m SIZE
+            (offset= is new in QEMU 8.1; sizes and offsets use QEMU's binary suffixes K, M, G, T). Options are printed one
+            per line, ending in ' \' to paste after the QEMU command; do not give another -m or main memory backend.
 
-            JSON (--json): {"path", "mem_path", "size_bytes", "backends": [{"id", "file_offset", "region_offset",
-              "length", "object"}], "argv": [every argument word in order]}.
+            Who can use them: QEMU opens REGION itself, so it must run as root or as a user the region file's owner, group
+            and mode admit (ls -l REGION). That bypasses the daemon's per-file ownership checks and its hand-out log, and
+            nothing answers the freeze for such a QEMU. liveupdate-qemu is the supported way to run QEMU on the region:
+            it maps the memory the same way and saves and restores the device state across an update. A note on stderr
+            says so every time.
+
+            JSON (--json): {"path", "mem_path", "size_bytes", "region_offset", "object", "argv": [every argument word in order]}.
             """);
         setup.SetAction(command, async (context, cancellationToken) =>
         {
             FileInfo file = await context.Client.StatAsync(context.Get(path)!, cancellationToken).ConfigureAwait(false);
-            string memPath = context.Get(fd) is { } descriptor
-                ? "/proc/self/fd/" + descriptor.ToString(CultureInfo.InvariantCulture)
-                : (await context.Client.GetRegionAsync(cancellationToken).ConfigureAwait(false)).Path;
-            QemuPlan plan = QemuArgs.Build(file, memPath);
+            string region = (await context.Client.GetRegionAsync(cancellationToken).ConfigureAwait(false)).Path;
+            QemuPlan plan = QemuArgs.Build(file, region);
             if (context.Json)
             {
                 WriteJson(context.Out, plan);
@@ -53,18 +47,21 @@ internal static class QemuArgsCommand
                 Write(context.Out, plan);
             }
 
+            context.Error.WriteLine(Note(region));
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    /// <summary>The human form: comment lines, then one option (flag and value) per line, continued with ' \'.</summary>
+    /// <summary>The note on stderr: who can run QEMU with these options, and what to use instead.</summary>
+    internal static string Note(string region) =>
+        $"luctl: qemu-args: note: QEMU opens {region} itself: it must run as root or as a user the region file's mode admits " +
+        "(this bypasses the daemon's ownership checks, and nothing answers the freeze for it); liveupdate-qemu is the supported way to run QEMU on the region";
+
+    /// <summary>The human form: a comment line, then one option (flag and value) per line, continued with ' \'.</summary>
     internal static void Write(TextWriter output, QemuPlan plan)
     {
-        output.WriteLine($"# {plan.Path}: {Humanize.Size(plan.SizeBytes)} of guest memory in {Humanize.Count(plan.Backends.Count, "extent")} of {plan.MemPath} (QEMU >= 8.1)");
-        output.WriteLine(plan.Backends.Count == 1
-            ? "# one backend: the machine's boot RAM"
-            : $"# {plan.Backends.Count} backends: one NUMA node each (QEMU maps a single backend as boot RAM); place vCPUs with -numa cpu,...");
+        output.WriteLine($"# {plan.Path}: {Humanize.Size(plan.SizeBytes)} of guest memory at {Humanize.Hex(plan.RegionOffset)} of {plan.MemPath} (QEMU >= 8.1)");
         IReadOnlyList<string> words = plan.Arguments;
         for (int i = 0; i < words.Count; i += 2)
         {
@@ -78,19 +75,8 @@ internal static class QemuArgsCommand
         writer.WriteString("path", plan.Path);
         writer.WriteString("mem_path", plan.MemPath);
         writer.WriteNumber("size_bytes", plan.SizeBytes);
-        writer.WriteStartArray("backends");
-        foreach (QemuBackend backend in plan.Backends)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("id", backend.Id);
-            writer.WriteNumber("file_offset", backend.FileOffset);
-            writer.WriteNumber("region_offset", backend.RegionOffset);
-            writer.WriteNumber("length", backend.Length);
-            writer.WriteString("object", backend.Object);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
+        writer.WriteNumber("region_offset", plan.RegionOffset);
+        writer.WriteString("object", plan.Object);
         writer.WriteStartArray("argv");
         foreach (string word in plan.Arguments)
         {

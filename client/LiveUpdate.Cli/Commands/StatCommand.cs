@@ -11,11 +11,12 @@ internal static class StatCommand
     public static Command Create(CommandSetup setup)
     {
         var path = new Argument<string>("PATH") { Description = "A file or directory in the region" }.RegionPath();
-        var command = new Command("stat", "Describe one file or directory: kind, size, owner, VM, times, generation and extents") { path };
+        var command = new Command("stat", "Describe one file or directory: kind, size, owner, VM, instance id, times, generation and extents") { path };
         setup.Describe(command, """
             JSON (--json): the FileInfo message: path, inode, kind (GUEST_MEMORY | DEVICE_STATE | BLOB | IOMMU_PGTABLE |
               DIRECTORY), size_bytes, vm_uuid, owner_uid, mode, created_at, modified_at, generation,
-              extents[] {file_offset, region_offset, length}, dma_mapped_bytes, allocated_bytes.
+              extents[] {file_offset, region_offset, length}, dma_mapped_bytes, allocated_bytes, instance_id (random at
+              creation, never changed: a file removed and created again has another).
             """);
         setup.SetAction(command, async (context, cancellationToken) =>
         {
@@ -44,6 +45,7 @@ internal static class StatCommand
         facts.Add("allocated", Humanize.Size(file.AllocatedBytes));
         facts.Add("inode", Humanize.Number(file.Inode));
         facts.Add("vm uuid", Humanize.OrDash(file.VmUuid));
+        facts.Add("instance id", Humanize.OrDash(file.InstanceId));
         facts.Add("owner uid", Humanize.Number(file.OwnerUid));
         facts.Add("mode", Humanize.Mode(file.Mode));
         facts.Add("created", Humanize.Time(file.CreatedAt));

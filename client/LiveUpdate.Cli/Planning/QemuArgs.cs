@@ -1,4 +1,3 @@
-using System.Globalization;
 using LiveUpdate.Cli.Errors;
 using LiveUpdate.Cli.Output;
 using LiveUpdate.Cli.Sizes;
@@ -9,26 +8,28 @@ namespace LiveUpdate.Cli.Planning;
 
 /// <summary>
 /// Builds the QEMU (≥ 8.1) options that map a guest-memory file of the region as the guest's RAM, straight from the
-/// region (zero copy): one <c>memory-backend-file</c> per extent, whose <c>offset=</c> (new in QEMU 8.1) is the extent's
-/// region offset. A pure function: no I/O.
+/// region (zero copy): one <c>memory-backend-file</c> on the region's path whose <c>offset=</c> (new in QEMU 8.1) is
+/// the file's region offset, made the machine's boot RAM (<c>-machine memory-backend=</c>, <c>-m</c>). A pure function:
+/// no I/O.
 /// </summary>
 /// <remarks>
-/// How several backends become guest RAM: QEMU takes exactly one backend as the machine's boot RAM
-/// (<c>-machine memory-backend=ID</c>, with <c>-m</c> equal to its size). A file of one extent — the usual case, the
-/// allocator prefers contiguous space — is mapped that way. A file of several extents is mapped as one NUMA node per
-/// extent (<c>-numa node,nodeid=N,memdev=ID</c>, <c>-m</c> the sum): every byte is ordinary boot RAM that the guest
-/// sees from the start, in file order, on any machine type. The alternative, the first extent as boot RAM and the others
-/// as <c>-device pc-dimm,memdev=ID</c> (with <c>-m SIZE,slots=N,maxmem=TOTAL</c>), keeps one NUMA node but gives the
-/// guest hot-pluggable memory that needs ACPI memory hotplug and onlining in the guest; it is not used.
+/// Only a file in one contiguous extent has such a form: QEMU takes exactly one backend as boot RAM, and a backend maps
+/// one run of its file. Several extents would need several backends as NUMA nodes or hot-plugged DIMMs, which change
+/// what the guest sees; such a file is refused with what to do instead (the allocator gives guest memory one extent
+/// whenever the region has a free run that large).
 /// </remarks>
 internal static class QemuArgs
 {
-    /// <summary>The alignment of every backend: devdax mappings are 2 MiB aligned, and so are the region's guest-memory extents.</summary>
+    /// <summary>The backend's object id.</summary>
+    public const string BackendId = "lu-ram0";
+
+    /// <summary>The alignment of the backend: devdax maps 2 MiB pages, and guest memory is 2 MiB aligned in the region.</summary>
     public const string Align = "2M";
 
     /// <summary>
     /// The plan for <paramref name="file"/> mapped through <paramref name="memPath"/>. Throws <see cref="CliException"/>
-    /// for a file that is not guest memory (exit 2), or an extent map that does not cover the file exactly (exit 1).
+    /// for a file that is not guest memory (exit 2), a file in several extents, or an extent map that does not cover the
+    /// file exactly (exit 1).
     /// </summary>
     public static QemuPlan Build(FileInfo file, string memPath)
     {
@@ -39,50 +40,24 @@ internal static class QemuArgs
             throw new CliException(ExitCodes.Usage, $"{file.Path} is {EnumNames.Of(file.Kind)}, not GUEST_MEMORY: qemu-args maps guest memory only");
         }
 
-        Extent[] extents = [.. file.Extents.OrderBy(e => e.FileOffset)];
-        ulong expected = 0;
-        foreach (Extent extent in extents)
+        if (file.Extents.Count != 1)
         {
-            if (extent.FileOffset != expected || extent.Length == 0)
-            {
-                throw new CliException(ExitCodes.Failed, $"the extent map of {file.Path} has a hole or an overlap at file offset {Humanize.Hex(expected)}");
-            }
-
-            expected += extent.Length;
+            throw new CliException(ExitCodes.Failed, file.Extents.Count == 0
+                ? $"{file.Path} has no extents"
+                : $"{file.Path} lies in {file.Extents.Count} extents of the region, and QEMU maps boot RAM from one contiguous run: " +
+                  $"recreate it when the region has a free run of {Humanize.Size(file.SizeBytes)} (luctl region shows the largest free extent)");
         }
 
-        if (extents.Length == 0 || expected != file.SizeBytes)
+        Extent extent = file.Extents[0];
+        if (extent.FileOffset != 0 || extent.Length != file.SizeBytes)
         {
-            throw new CliException(ExitCodes.Failed, $"the extents of {file.Path} cover {expected} of its {file.SizeBytes} bytes");
+            throw new CliException(ExitCodes.Failed, $"the extent of {file.Path} covers [{Humanize.Hex(extent.FileOffset)}, +{extent.Length}) of its {file.SizeBytes} bytes");
         }
 
         string path = memPath.Replace(",", ",,", StringComparison.Ordinal); // QEMU's option syntax doubles a literal comma
-        var backends = new List<QemuBackend>(extents.Length);
-        var arguments = new List<string>();
-        for (int i = 0; i < extents.Length; i++)
-        {
-            Extent extent = extents[i];
-            string id = "lu-ram" + i.ToString(CultureInfo.InvariantCulture);
-            string value = $"memory-backend-file,id={id},mem-path={path},offset={SuffixFormat.Format(extent.RegionOffset)}," +
-                $"size={SuffixFormat.Format(extent.Length)},share=on,align={Align}";
-            backends.Add(new QemuBackend(id, extent.FileOffset, extent.RegionOffset, extent.Length, value));
-            arguments.Add("-object");
-            arguments.Add(value);
-        }
-
-        if (backends.Count == 1)
-        {
-            arguments.AddRange(["-machine", "memory-backend=" + backends[0].Id, "-m", SuffixFormat.Format(file.SizeBytes)]);
-        }
-        else
-        {
-            arguments.AddRange(["-m", SuffixFormat.Format(file.SizeBytes)]);
-            for (int i = 0; i < backends.Count; i++)
-            {
-                arguments.AddRange(["-numa", string.Create(CultureInfo.InvariantCulture, $"node,nodeid={i},memdev={backends[i].Id}")]);
-            }
-        }
-
-        return new QemuPlan(file.Path, memPath, file.SizeBytes, backends, arguments);
+        string value = $"memory-backend-file,id={BackendId},mem-path={path},offset={SuffixFormat.Format(extent.RegionOffset)}," +
+            $"size={SuffixFormat.Format(extent.Length)},share=on,align={Align}";
+        string[] arguments = ["-object", value, "-machine", "memory-backend=" + BackendId, "-m", SuffixFormat.Format(file.SizeBytes)];
+        return new QemuPlan(file.Path, memPath, file.SizeBytes, extent.RegionOffset, value, arguments);
     }
 }

@@ -20,7 +20,7 @@ internal static class DaemonOptionNames
     public static IReadOnlyList<DaemonOption> All { get; } =
     [
         new(Region, "PATH", $"region device (/dev/daxN.M) or file; default {DaemonOptions.DefaultRegionPath}, created sparse when missing"),
-        new(RegionSize, "SIZE", "size of the default region file when it is created (512M, 4GiB, …); default 1GiB"),
+        new(RegionSize, "SIZE", "size of a missing region file, created sparse (512M, 4GiB, …); needed to create one at a --region path; default 8GiB for the default region (at most its filesystem's size)"),
         new(Format, null, "format a region that holds data the daemon does not recognise, or a device-DAX region of zeros (an empty region file is formatted without it)"),
         new(SocketDir, "DIR", "directory of liveupdate.sock (gRPC) and fd.sock (descriptors), mode 0750; default /run/liveupdate as root, else $XDG_RUNTIME_DIR/liveupdate or /tmp/liveupdate-UID"),
         new(PhysBase, "ADDR", "simulated physical base of a file region (0x… or decimal, 2 MiB aligned); default 0x100000000"),

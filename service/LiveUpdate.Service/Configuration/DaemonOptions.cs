@@ -14,8 +14,11 @@ internal sealed class DaemonOptions
     /// <summary>The embedded default region: a sparse file on tmpfs.</summary>
     public const string DefaultRegionPath = "/dev/shm/liveupdate/region";
 
-    /// <summary>Size of the default region file when it has to be created (1 GiB).</summary>
-    public const long DefaultRegionSize = 1L << 30;
+    /// <summary>
+    /// Size of the default region file when it has to be created (8 GiB, sparse: tmpfs spends memory only on pages
+    /// written, so an empty region costs nothing and the README's quick start fits).
+    /// </summary>
+    public const long DefaultRegionSize = 8L << 30;
 
     /// <summary>The largest contents WriteContents accepts by default (1 GiB).</summary>
     public const long DefaultMaxContentsSize = 1L << 30;
@@ -35,8 +38,11 @@ internal sealed class DaemonOptions
     /// <summary><c>--region PATH</c>: the region device (<c>/dev/daxN.M</c>) or file.</summary>
     public string Region { get; set; } = DefaultRegionPath;
 
-    /// <summary><c>--region-size SIZE</c>: size of the default region file when the daemon creates it.</summary>
+    /// <summary><c>--region-size SIZE</c>: size of the region file when the daemon creates it (it never resizes an existing one).</summary>
     public long RegionSize { get; set; } = DefaultRegionSize;
+
+    /// <summary>True when <c>--region-size</c> was given: a missing region file at any path is then created with that size.</summary>
+    public bool RegionSizeGiven { get; set; }
 
     /// <summary><c>--format</c>: format a region holding data the daemon does not recognise (never implied for one that holds data).</summary>
     public bool Format { get; set; }

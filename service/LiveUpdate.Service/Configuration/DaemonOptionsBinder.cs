@@ -48,6 +48,7 @@ internal sealed class DaemonOptionsBinder(IConfiguration configuration) : IConfi
                 break;
             case DaemonOptionNames.RegionSize:
                 options.RegionSize = SizeParser.Parse(value);
+                options.RegionSizeGiven = true;
                 break;
             case DaemonOptionNames.Format:
                 options.Format = ParseFlag(value);

@@ -54,7 +54,7 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
             }
 
             var settings = options.Value;
-            var device = OpenDevice(settings);
+            var device = OpenDevice(settings, RegionFileCreation.SizeToCreate(settings, logger));
             PersistentRegion? region = null;
             try
             {
@@ -179,14 +179,14 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
     /// <inheritdoc/>
     public void Dispose() => Detach();
 
-    private static RegionDevice OpenDevice(DaemonOptions settings)
+    private static RegionDevice OpenDevice(DaemonOptions settings, long? createSize)
     {
         try
         {
             return RegionDevice.Open(settings.Region, new RegionDeviceOptions
             {
-                CreateIfMissing = settings.IsDefaultRegion,
-                CreateSize = settings.RegionSize,
+                CreateIfMissing = createSize is not null,
+                CreateSize = createSize ?? settings.RegionSize,
                 SimulatedPhysicalBase = settings.PhysicalBase,
             });
         }

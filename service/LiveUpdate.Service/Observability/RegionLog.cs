@@ -35,4 +35,8 @@ internal static partial class RegionLog
 
     [LoggerMessage(EventId = 108, EventName = "StateAtBoot", Level = LogLevel.Warning, Message = "lifecycle state {Before} -> {After} at attach ({Cause})")]
     public static partial void StateAtBoot(ILogger logger, LifecycleState before, LifecycleState after, ReconcileCause cause);
+
+    [LoggerMessage(EventId = 109, EventName = "DefaultRegionCapped", Level = LogLevel.Warning,
+        Message = "creating the default region {Path} with {Size} bytes, not {Requested}: the filesystem at {Directory} holds no more (give --region-size to choose)")]
+    public static partial void DefaultRegionCapped(ILogger logger, string path, long requested, long size, string directory);
 }

@@ -84,6 +84,7 @@ public sealed class FilesCommandTests(DaemonFixture fixture) : IClassFixture<Dae
         Assert.Matches($@"(?m)^vm uuid +{Vm}$", stat.Stdout);
         Assert.Matches($@"(?m)^inode +{actual.Inode}$", stat.Stdout);
         Assert.Matches(@"(?m)^mode +0600$", stat.Stdout);
+        Assert.Matches($@"(?m)^instance id +{actual.InstanceId}$", stat.Stdout);
         Assert.Matches($@"(?m)^ +0x0 +0x{extent.RegionOffset:x} +0x4000000 +64\.0 MiB$", stat.Stdout);
 
         var json = (await fixture.RunAsync("stat", "/files/web/ram", "--json")).Json;
@@ -93,6 +94,8 @@ public sealed class FilesCommandTests(DaemonFixture fixture) : IClassFixture<Dae
         Assert.Equal(67108864UL, json.GetProperty("size_bytes").GetUInt64());
         Assert.Equal(Vm, json.GetProperty("vm_uuid").GetString());
         Assert.Equal(384U, json.GetProperty("mode").GetUInt32());
+        Assert.Equal(actual.InstanceId, json.GetProperty("instance_id").GetString());
+        Assert.True(Guid.TryParseExact(actual.InstanceId, "D", out var instance) && instance != Guid.Empty, $"instance id '{actual.InstanceId}'");
         var jsonExtent = Assert.Single(json.GetProperty("extents").EnumerateArray().ToArray());
         Assert.Equal(0UL, jsonExtent.GetProperty("file_offset").GetUInt64());
         Assert.Equal(extent.RegionOffset, jsonExtent.GetProperty("region_offset").GetUInt64());

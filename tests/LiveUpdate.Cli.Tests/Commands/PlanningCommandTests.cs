@@ -40,19 +40,32 @@ public sealed class PlanningCommandTests(DaemonFixture fixture) : IClassFixture<
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(
             $"""
-            # /vm/web-01/ram: 64.0 MiB of guest memory in 1 extent of {daemon.RegionPath} (QEMU >= 8.1)
-            # one backend: the machine's boot RAM
+            # /vm/web-01/ram: 64.0 MiB of guest memory at 0x400000 of {daemon.RegionPath} (QEMU >= 8.1)
             -object memory-backend-file,id=lu-ram0,mem-path={daemon.RegionPath},offset=4M,size=64M,share=on,align=2M \
             -machine memory-backend=lu-ram0 \
             -m 64M
 
             """,
             result.Stdout);
+
+        // Who may use it, on stderr, every time: QEMU opens the region itself; liveupdate-qemu is the supported way.
+        var note = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"luctl: qemu-args: note: QEMU opens {daemon.RegionPath} itself: it must run as root or as a user the region file's mode admits " +
+            "(this bypasses the daemon's ownership checks, and nothing answers the freeze for it); liveupdate-qemu is the supported way to run QEMU on the region", note);
+
+        var json = (await LuctlProcess.RunAsync("qemu-args", "/vm/web-01/ram", "--json", "--socket-dir", daemon.SocketDirectory)).Json;
+        Assert.Equal("/vm/web-01/ram", json.GetProperty("path").GetString());
+        Assert.Equal(daemon.RegionPath, json.GetProperty("mem_path").GetString());
+        Assert.Equal(64 * MiB, json.GetProperty("size_bytes").GetUInt64());
+        Assert.Equal(4 * MiB, json.GetProperty("region_offset").GetUInt64());
+        Assert.Equal($"memory-backend-file,id=lu-ram0,mem-path={daemon.RegionPath},offset=4M,size=64M,share=on,align=2M", json.GetProperty("object").GetString());
+        Assert.Equal(["-object", json.GetProperty("object").GetString()!, "-machine", "memory-backend=lu-ram0", "-m", "64M"],
+            json.GetProperty("argv").EnumerateArray().Select(a => a.GetString()!));
         await daemon.StopAsync();
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task QemuArgs_FragmentedFile_OneBackendPerExtent_AsNumaNodes_JsonAndFd()
+    public async Task QemuArgs_FragmentedFile_IsRefused_SayingWhy()
     {
         // The region filled with 16 MiB files, every other one removed: a 48 MiB file then has to take several holes.
         var client = fixture.Client;
@@ -76,41 +89,10 @@ public sealed class PlanningCommandTests(DaemonFixture fixture) : IClassFixture<
         }
 
         var file = await client.CreateFileAsync("/frag/big", 48 * MiB, FileKind.GuestMemory);
-        var extents = file.Extents.OrderBy(e => e.FileOffset).ToArray();
-        Assert.True(extents.Length > 1, $"one extent: {file}");
+        Assert.True(file.Extents.Count > 1, $"one extent: {file}");
 
-        var result = await fixture.RunAsync("qemu-args", "/frag/big");
-        Assert.True(result.ExitCode == 0, result.ToString());
-        string region = fixture.Daemon.RegionPath;
-        var expected = new List<string>
-        {
-            $"# /frag/big: 48.0 MiB of guest memory in {extents.Length} extents of {region} (QEMU >= 8.1)",
-            $"# {extents.Length} backends: one NUMA node each (QEMU maps a single backend as boot RAM); place vCPUs with -numa cpu,...",
-        };
-        expected.AddRange(extents.Select((e, i) =>
-            $"-object memory-backend-file,id=lu-ram{i},mem-path={region},offset={e.RegionOffset >> 20}M,size={e.Length >> 20}M,share=on,align=2M \\"));
-        expected.Add("-m 48M \\");
-        expected.AddRange(extents.Select((_, i) => $"-numa node,nodeid={i},memdev=lu-ram{i}" + (i < extents.Length - 1 ? " \\" : string.Empty)));
-        Assert.Equal(string.Join('\n', expected) + "\n", result.Stdout);
-
-        var json = (await fixture.RunAsync("qemu-args", "/frag/big", "--fd", "9", "--json")).Json;
-        Assert.Equal("/frag/big", json.GetProperty("path").GetString());
-        Assert.Equal("/proc/self/fd/9", json.GetProperty("mem_path").GetString());
-        Assert.Equal(48 * MiB, json.GetProperty("size_bytes").GetUInt64());
-        var backends = json.GetProperty("backends").EnumerateArray().ToArray();
-        Assert.Equal(extents.Length, backends.Length);
-        for (var i = 0; i < extents.Length; i++)
-        {
-            Assert.Equal($"lu-ram{i}", backends[i].GetProperty("id").GetString());
-            Assert.Equal(extents[i].FileOffset, backends[i].GetProperty("file_offset").GetUInt64());
-            Assert.Equal(extents[i].RegionOffset, backends[i].GetProperty("region_offset").GetUInt64());
-            Assert.Equal(extents[i].Length, backends[i].GetProperty("length").GetUInt64());
-            Assert.StartsWith($"memory-backend-file,id=lu-ram{i},mem-path=/proc/self/fd/9,", backends[i].GetProperty("object").GetString(), StringComparison.Ordinal);
-        }
-
-        var argv = json.GetProperty("argv").EnumerateArray().Select(a => a.GetString()!).ToArray();
-        Assert.Equal(extents.Length * 4 + 2, argv.Length);
-        Assert.Equal(["-m", "48M"], argv[(extents.Length * 2)..(extents.Length * 2 + 2)]);
+        FilesCommandTests.AssertOneLineError(await fixture.RunAsync("qemu-args", "/frag/big"), 1,
+            $"luctl: qemu-args: /frag/big lies in {file.Extents.Count} extents of the region, and QEMU maps boot RAM from one contiguous run: recreate it when");
 
         foreach (var entry in await client.ListAsync("/frag"))
         {

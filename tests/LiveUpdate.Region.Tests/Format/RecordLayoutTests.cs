@@ -36,7 +36,7 @@ public sealed partial class RecordLayoutTests
         ("AllocatedBytes", 40, "allocated bytes"), ("OwnerUid", 48, "owner uid"), ("Mode", 52, "mode"), ("VmUuid", 56, "VM UUID (16)"),
         ("CreatedUnixMs", 72, "created (unix ms)"), ("ModifiedUnixMs", 80, "modified (unix ms)"), ("ExtentCount", 88, "extent count"),
         ("OverflowBlock", 96, "first overflow extent block"), ("Extents", 112, "inline extents (5 × 16)"),
-        ("Name", 192, "name (256, UTF-8, zero padded)"), ("Checksum", 504, "checksum"),
+        ("Name", 192, "name (256, UTF-8, zero padded)"), ("InstanceId", 448, "instance id (16, format 3)"), ("Checksum", 504, "checksum"),
     ];
 
     private static readonly (string Field, int Offset, string Label)[] s_extent =

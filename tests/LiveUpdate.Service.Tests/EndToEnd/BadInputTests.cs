@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Google.Protobuf;
 using Grpc.Core;
 using LiveUpdate.Protocol.V1;
 using LiveUpdate.Service.Tests.Dma;
@@ -252,6 +253,28 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
         yield return Open("the root", "/", Access.ReadOnly, StatusCode.FailedPrecondition);
         yield return Open("missing", "/seed/missing", Access.ReadWrite, StatusCode.NotFound);
 
+        // WriteContents and ReadContents
+        yield return Write("no message at all", [], Invalid);
+        yield return Write("no path", [new() { Data = ByteString.CopyFrom(1, 2), Last = true }], Invalid);
+        yield return Write("NUL in a name", [Last("/seed/sub/st\0ate", [])], Invalid);
+        yield return Write("dot-dot component", [Last("/seed/../seed/sub/state", [])], Invalid);
+        yield return Write("missing file", [Last("/seed/missing", [1])], StatusCode.NotFound);
+        yield return Write("a directory", [Last("/seed/sub", [1])], StatusCode.FailedPrecondition);
+        yield return Write("guest memory", [Last("/seed/ram", [1])], StatusCode.FailedPrecondition);
+        yield return Write("a message of 1 MiB + 1 byte", [Last("/seed/sub/state", new byte[(1 << 20) + 1])], Invalid);
+        yield return Write("a later message naming another file",
+            [new() { Path = "/seed/sub/state", Data = ByteString.CopyFrom(1) }, Last("/seed/blob", [2])], Invalid);
+        yield return Write("the stream ends without last",
+            [new() { Path = "/seed/sub/state", Data = ByteString.CopyFrom(1, 2, 3) }, new() { Data = ByteString.CopyFrom(4) }], Invalid);
+        yield return Write("checksum of other bytes",
+            [new() { Path = "/seed/sub/state", Data = ByteString.CopyFrom(1, 2, 3), Last = true, Checksum = System.IO.Hashing.XxHash64.HashToUInt64([1, 2, 4]) }], StatusCode.DataLoss);
+        yield return Write("checksum zero for bytes", [new() { Path = "/seed/blob", Data = ByteString.CopyFrom(1), Last = true }], StatusCode.DataLoss);
+        yield return ReadContents("empty path", "", Invalid);
+        yield return ReadContents("relative path", "seed/blob", Invalid);
+        yield return ReadContents("missing", "/seed/missing", StatusCode.NotFound);
+        yield return ReadContents("a directory", "/seed", StatusCode.FailedPrecondition);
+        yield return ReadContents("guest memory", "/seed/ram", StatusCode.FailedPrecondition);
+
         // Lifecycle (the test runs as root, so the admin-only calls get as far as validation). None of these may start a
         // freeze, register anything or move a file: the tree and GetRegion (state, generation) are compared afterwards.
         foreach (var rpc in new[] { "GetStatus", "AckFreeze", "Thaw", "Reconcile", "Reclaim", "Check", "CollectGarbage" })
@@ -269,6 +292,14 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
         yield return Lifecycle("AckFreeze: malformed vm_uuid", Invalid, (c, o) => c.AckFreezeAsync(new AckFreezeRequest { VmUuid = "zz" }, o).ResponseAsync);
         yield return Lifecycle("AckFreeze: unregistered VM", StatusCode.FailedPrecondition,
             (c, o) => c.AckFreezeAsync(new AckFreezeRequest { VmUuid = Unregistered }, o).ResponseAsync);
+        yield return Lifecycle("AckFreeze: failure of two lines", Invalid,
+            (c, o) => c.AckFreezeAsync(new AckFreezeRequest { VmUuid = Unregistered, Failure = "one\ntwo" }, o).ResponseAsync);
+        yield return Lifecycle("AckFreeze: failure of blanks", Invalid,
+            (c, o) => c.AckFreezeAsync(new AckFreezeRequest { VmUuid = Unregistered, Failure = "   " }, o).ResponseAsync);
+        yield return Lifecycle("AckFreeze: failure of 100,000 characters", Invalid,
+            (c, o) => c.AckFreezeAsync(new AckFreezeRequest { VmUuid = Unregistered, Failure = new string('x', 100_000) }, o).ResponseAsync);
+        yield return Lifecycle("AckFreeze: failure of an unregistered VM", StatusCode.FailedPrecondition,
+            (c, o) => c.AckFreezeAsync(new AckFreezeRequest { VmUuid = Unregistered, Failure = "could not save" }, o).ResponseAsync);
         yield return Freeze("negative timeout", new Google.Protobuf.WellKnownTypes.Duration { Seconds = -1 });
         yield return Freeze("timeout over an hour", new Google.Protobuf.WellKnownTypes.Duration { Seconds = 3601 });
         yield return Freeze("nanos out of range", new Google.Protobuf.WellKnownTypes.Duration { Seconds = 1, Nanos = 1_000_000_000 });
@@ -404,6 +435,41 @@ public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDa
 
     private static BadCall Remove(string what, string path, StatusCode expected) =>
         new($"Remove: {what}", expected, (files, _) => files.RemoveAsync(new RemoveRequest { Path = path }).ResponseAsync);
+
+    /// <summary>WriteContents streaming <paramref name="messages"/> and ending the stream; the daemon's answer decides.</summary>
+    private static BadCall Write(string what, WriteContentsRequest[] messages, StatusCode expected) =>
+        new($"WriteContents: {what}", expected, async (files, _) =>
+        {
+            using var call = files.WriteContents(deadline: DateTime.UtcNow.AddSeconds(30));
+            try
+            {
+                foreach (var message in messages)
+                {
+                    await call.RequestStream.WriteAsync(message);
+                }
+
+                await call.RequestStream.CompleteAsync();
+            }
+            catch (Exception e) when (e is InvalidOperationException or RpcException)
+            {
+                // The daemon answered before the stream ended: its status is the response's.
+            }
+
+            await call.ResponseAsync;
+        });
+
+    /// <summary>A last message for <paramref name="path"/> with <paramref name="data"/> and its right checksum.</summary>
+    private static WriteContentsRequest Last(string path, byte[] data) =>
+        new() { Path = path, Data = ByteString.CopyFrom(data), Last = true, Checksum = System.IO.Hashing.XxHash64.HashToUInt64(data) };
+
+    private static BadCall ReadContents(string what, string path, StatusCode expected) =>
+        new($"ReadContents: {what}", expected, async (files, _) =>
+        {
+            using var call = files.ReadContents(new ReadContentsRequest { Path = path }, deadline: DateTime.UtcNow.AddSeconds(30));
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+            }
+        });
 
     private static BadCall Open(string what, string path, Access access, StatusCode expected) =>
         new($"Open: {what}", expected, (files, _) => files.OpenAsync(new OpenRequest { Path = path, Access = access }).ResponseAsync);

@@ -81,6 +81,39 @@ public sealed class OtherUidTests(RunningDaemon fixture, ITestOutputHelper outpu
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task OtherUid_ContentsOfAnotherOwnersState_AreNeitherWrittenNorRead_ItsOwnAre()
+    {
+        if (!RunningAsRoot())
+        {
+            return;
+        }
+
+        await _files.MakeDirectoryAsync(new MakeDirectoryRequest { Path = "/contents" });
+        await _files.CreateFileAsync(new CreateFileRequest { Path = "/contents/roots", SizeBytes = 0, Kind = FileKind.DeviceState });
+        await using (var client = new LiveUpdateClient(new LiveUpdateClientOptions { SocketDirectory = fixture.Daemon.SocketDirectory }))
+        {
+            await client.WriteContentsAsync("/contents/roots", new MemoryStream([1, 2, 3]));
+        }
+
+        var before = await RegionTree.CaptureAsync(_files);
+        var refused = await TestPeer.RunAsync(RunAs.Nobody, fixture.Daemon.SocketDirectory, "write /contents/roots 5000", "read /contents/roots");
+        Assert.Equal(["PermissionDenied", "PermissionDenied"], refused.Select(o => o.Result));
+        Assert.Contains("uid 65534 may not write the contents of '/contents/roots'", refused[0].Detail, StringComparison.Ordinal);
+        before.AssertUnchanged(await RegionTree.CaptureAsync(_files), "contents calls of uid 65534 on root's file");
+
+        var own = await TestPeer.RunAsync(RunAs.Nobody, fixture.Daemon.SocketDirectory,
+            "create /contents/nobodys 0 state", "write /contents/nobodys 1500000", "read /contents/nobodys");
+        Assert.All(own, o => Assert.True(o.Result == "OK", $"{o.Result}: {o.Detail}"));
+        var expected = new byte[1_500_000];
+        for (var i = 0; i < expected.Length; i++)
+        {
+            expected[i] = (byte)((i * 7) + 3);
+        }
+
+        Assert.Equal($"bytes=1500000 xxhash64={System.IO.Hashing.XxHash64.HashToUInt64(expected):x16}", own[2].Detail);
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task TokenIssuedToOtherUid_PresentedByRoot_IsRefusedAsUidMismatchAndConsumed()
     {
         if (!RunningAsRoot())
