@@ -36,43 +36,46 @@ internal sealed partial class Supervisor
         }
     }
 
-    /// <summary>Follows the daemon's events while QEMU runs; registers again whenever the stream ends (a daemon restart).</summary>
+    /// <summary>
+    /// Follows the daemon's events while QEMU runs; registers again whenever the stream ends (a daemon restart) or an
+    /// event could not be handled because the daemon went away.
+    /// </summary>
     private async Task FollowDaemonAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            VmmEvent? e;
             try
             {
-                e = await _session!.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var e = await _session!.ReadAsync(cancellationToken).ConfigureAwait(false);
+                switch (e?.Kind)
+                {
+                    case null:
+                        await RegisterAgainAsync("the daemon ended the registration", cancellationToken).ConfigureAwait(false);
+                        break;
+                    case VmmEventKind.PrepareForUpdate:
+                        await FreezeAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    case VmmEventKind.Thawed:
+                        await ThawAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    default:
+                        break;
+                }
             }
             catch (LiveUpdateException ex)
             {
-                _log.Line($"lost the daemon ({ex.Error}); registering again");
-                e = null;
-            }
-
-            if (e is null)
-            {
-                _session!.Dispose();
-                _session = await RegisterAsync(cancellationToken).ConfigureAwait(false);
-                _log.Line("registered again");
-                await ThawIfAbandonedAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            switch (e.Kind)
-            {
-                case VmmEventKind.PrepareForUpdate:
-                    await FreezeAsync(cancellationToken).ConfigureAwait(false);
-                    break;
-                case VmmEventKind.Thawed:
-                    await ThawAsync(cancellationToken).ConfigureAwait(false);
-                    break;
-                default:
-                    break;
+                await RegisterAgainAsync($"lost the daemon ({ex.Error})", cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    private async Task RegisterAgainAsync(string why, CancellationToken cancellationToken)
+    {
+        _log.Line($"{why}; registering again");
+        _session!.Dispose();
+        _session = await RegisterAsync(cancellationToken).ConfigureAwait(false);
+        _log.Line("registered again");
+        await ThawIfAbandonedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>PREPARE_FOR_UPDATE: stop, save the device state (RAM skipped) through the daemon, ack. On failure: cont, and fail the freeze.</summary>
@@ -93,7 +96,7 @@ internal sealed partial class Supervisor
             bytes = await SaveAsync(cancellationToken).ConfigureAwait(false);
             save = Stopwatch.GetElapsedTime(started) - stop;
         }
-        catch (Exception e) when (e is QmpException or LiveUpdateException or IOException)
+        catch (Exception e) when (e is QmpException or LiveUpdateException or IOException or TimeoutException)
         {
             _runtime!.RemoveMigrationFile();
             string reason = $"liveupdate-qemu could not save VM {_options.Vm:D}: {e.Message}";
@@ -183,7 +186,23 @@ internal sealed partial class Supervisor
     /// <summary>After registering again: a guest paused for a freeze the daemon no longer runs (it restarted, ACTIVE) is resumed.</summary>
     private async Task ThawIfAbandonedAsync(CancellationToken cancellationToken)
     {
-        if (_paused && (await _client.GetStatusAsync(cancellationToken).ConfigureAwait(false)).State == LifecycleState.Active)
+        if (!_paused)
+        {
+            return;
+        }
+
+        LifecycleState state;
+        try
+        {
+            state = (await _client.GetStatusAsync(cancellationToken).ConfigureAwait(false)).State;
+        }
+        catch (LiveUpdateException e)
+        {
+            _log.Line($"could not ask the daemon whether the freeze is over ({e.Message}); the guest stays paused until THAWED");
+            return;
+        }
+
+        if (state == LifecycleState.Active)
         {
             _log.Line("the freeze this VM was paused for is over");
             await ThawAsync(cancellationToken).ConfigureAwait(false);

@@ -28,9 +28,7 @@ public sealed class PlannedUpdateTests
             var memory = await client.StatAsync(vm.MemoryPath);
             Assert.True(memory.Kind == FileKind.GuestMemory && memory.SizeBytes == 64UL << 20, $"memory: {memory}");
 
-            var final = await client.FreezeAsync(TimeSpan.FromSeconds(30));
-            Assert.True(final.Phase == FreezePhase.Frozen, $"the freeze ended {final.Phase}: {final.Message}\n{first.Output}");
-            long bytes = long.Parse((await first.WaitForLineAsync(FrozenLine)).Groups[1].Value);
+            long bytes = await FreezeOneAsync(client, first);
             // Guest RAM is skipped: a 64 MiB guest with 32 MiB of pattern saves a few hundred KB.
             Assert.InRange(bytes, 1024, 4L << 20);
             Assert.Equal((ulong)bytes, (await client.StatAsync(vm.DeviceStatePath)).SizeBytes);
@@ -41,9 +39,7 @@ public sealed class PlannedUpdateTests
             Assert.Equal(paused, vm.Serial.Ticks[^1]);
 
             // The kexec: QEMU, the supervisor and the daemon die; the kernel has a new boot id.
-            await SupervisorProcess.Signal(await first.QemuPidAsync(), "KILL");
-            await first.SignalAsync("KILL");
-            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            await KillAsync(first);
             await daemon.KillAsync();
             string before = vm.Serial.Text;
             File.WriteAllText(daemon.BootIdPath, Guid.NewGuid().ToString("D") + "\n");
@@ -83,9 +79,7 @@ public sealed class PlannedUpdateTests
         using var vm = new TestVm(daemon, "thaw");
         await using var supervisor = vm.Start();
         await vm.Serial.WaitForAsync("^TICK 2 ");
-        var final = await client.FreezeAsync(TimeSpan.FromSeconds(30));
-        Assert.True(final.Phase == FreezePhase.Frozen, $"the freeze ended {final.Phase}: {final.Message}\n{supervisor.Output}");
-        await supervisor.WaitForLineAsync(FrozenLine);
+        await FreezeOneAsync(client, supervisor);
         var paused = vm.Serial.Ticks[^1];
 
         await client.ThawAsync();
@@ -96,6 +90,28 @@ public sealed class PlannedUpdateTests
         await SupervisorProcess.Signal(await supervisor.QemuPidAsync(), "KILL");
         Assert.Equal(128 + 9, await supervisor.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("QEMU exited with status 137", supervisor.Output, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task DaemonRestart_TheSupervisorRegistersAgain_AndTheNextFreezeReachesIt()
+    {
+        await using var daemon = DaemonProcess.Create(regionBytes: 256L << 20);
+        await daemon.StartAsync();
+        await using var client = TestVm.Client(daemon);
+        using var vm = new TestVm(daemon, "restart");
+        await using var supervisor = vm.Start();
+        await vm.Serial.WaitForAsync("^TICK 1 ");
+
+        Assert.Equal(0, await daemon.StopAsync());
+        await daemon.StartAsync();
+        await supervisor.WaitForLineAsync("registering again");
+        await supervisor.WaitForLineAsync("registered again");
+        var tick = vm.Serial.Ticks[^1];
+        await vm.Serial.WaitForAsync($"^TICK {tick.Count + 1} boot={tick.Boot}");
+
+        await FreezeOneAsync(client, supervisor);
+        await client.ThawAsync();
+        await supervisor.WaitForLineAsync(@"thawed in \d+\.\d ms \(cont\)");
     }
 
     [Fact(Timeout = 240_000)]
@@ -181,12 +197,8 @@ public sealed class PlannedUpdateTests
         await using (var first = vm.Start())
         {
             await vm.Serial.WaitForAsync("^TICK 1 ");
-            var final = await client.FreezeAsync(TimeSpan.FromSeconds(30));
-            Assert.True(final.Phase == FreezePhase.Frozen, $"the freeze ended {final.Phase}: {final.Message}\n{first.Output}");
-            await first.WaitForLineAsync(FrozenLine);
-            await SupervisorProcess.Signal(await first.QemuPidAsync(), "KILL");
-            await first.SignalAsync("KILL");
-            await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            await FreezeOneAsync(client, first);
+            await KillAsync(first);
         }
 
         // The update is abandoned, and the memory file removed and created again at the same size: the saved state is kept.
@@ -209,5 +221,21 @@ public sealed class PlannedUpdateTests
         var (wrongSize, wrongOutput) = await vm.RunAsync(vm.Arguments(memoryMiBOverride: 128));
         Assert.True(wrongSize == 3, $"exit {wrongSize}:\n{wrongOutput}");
         Assert.Contains($"{vm.MemoryPath} holds {64UL << 20} bytes but --memory asks for {128UL << 20}", wrongOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>Freezes the host with one VM: asserts FROZEN, waits for the supervisor's frozen line, returns the state's size.</summary>
+    private static async Task<long> FreezeOneAsync(LiveUpdate.Client.LiveUpdateClient client, SupervisorProcess supervisor)
+    {
+        var final = await client.FreezeAsync(TimeSpan.FromSeconds(30));
+        Assert.True(final.Phase == FreezePhase.Frozen, $"the freeze ended {final.Phase}: {final.Message}\n{supervisor.Output}");
+        return long.Parse((await supervisor.WaitForLineAsync(FrozenLine)).Groups[1].Value);
+    }
+
+    /// <summary>The kexec's side of a VM: QEMU and its supervisor SIGKILLed.</summary>
+    private static async Task KillAsync(SupervisorProcess supervisor)
+    {
+        await SupervisorProcess.Signal(await supervisor.QemuPidAsync(), "KILL");
+        await supervisor.SignalAsync("KILL");
+        await supervisor.WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 }
