@@ -28,8 +28,15 @@ internal sealed partial class Supervisor
             {
                 return await _client.RegisterVmmAsync(_options.Vm, _options.Name, cancellationToken).ConfigureAwait(false);
             }
-            catch (LiveUpdateException e) when (e.Error == LiveUpdateError.Unavailable && (_qemu is not null || Stopwatch.GetElapsedTime(_started) < s_firstRegistrationTimeout))
+            catch (LiveUpdateException e) when (_qemu is not null || (e.Error == LiveUpdateError.Unavailable && Stopwatch.GetElapsedTime(_started) < s_firstRegistrationTimeout))
             {
+                // Once QEMU runs the VM needs its registration whatever went wrong: keep trying, and say why when it is not just a daemon away.
+                if (e.Error != LiveUpdateError.Unavailable)
+                {
+                    _log.Line($"registration refused ({e.Message}); trying again");
+                    delay = TimeSpan.FromSeconds(1);
+                }
+
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(500).Ticks));
             }

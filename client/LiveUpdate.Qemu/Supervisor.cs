@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using LiveUpdate.Client;
@@ -60,6 +61,7 @@ internal sealed partial class Supervisor : IAsyncDisposable
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         Prepared prepared;
+        long starting;
         try
         {
             RequireExecutable(_options.QemuBinary);
@@ -67,6 +69,8 @@ internal sealed partial class Supervisor : IAsyncDisposable
                 Path.GetDirectoryName(_client.GrpcSocketPath)!);
             _session = await RegisterAsync(_stopping.Token).ConfigureAwait(false);
             prepared = await PrepareAsync().ConfigureAwait(false);
+            starting = Stopwatch.GetTimestamp();
+            _qemu = await QemuProcess.StartAsync(_options.QemuBinary, QemuArguments(prepared)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RefusedException or LiveUpdateException)
         {
@@ -79,8 +83,6 @@ internal sealed partial class Supervisor : IAsyncDisposable
             return ExitCodes.Refused;
         }
 
-        var starting = Stopwatch.GetTimestamp();
-        _qemu = await QemuProcess.StartAsync(_options.QemuBinary, QemuArguments(prepared)).ConfigureAwait(false);
         _log.Line($"QEMU started, pid {_qemu.Pid}");
         try
         {
@@ -99,7 +101,8 @@ internal sealed partial class Supervisor : IAsyncDisposable
                 await ConsumeStateAsync(_stopping.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is QmpException or LiveUpdateException or IOException or System.Net.Sockets.SocketException || (e is OperationCanceledException && _qemu.HasExited))
+        catch (Exception e) when (e is QmpException or LiveUpdateException or IOException or SocketException or TimeoutException
+            || (e is OperationCanceledException && _qemu.HasExited))
         {
             if (!_qemu.HasExited)
             {
