@@ -17,55 +17,50 @@ public sealed class PlannedUpdateTests
     [Fact(Timeout = 180_000)]
     public async Task Freeze_KillQemuSupervisorAndDaemon_NewBoot_RunAgain_TheGuestContinuesWhereItWas()
     {
-        await using var daemon = DaemonProcess.Create(regionBytes: 256L << 20);
+        await using var host = await OneVm.StartAsync("planned");
+        var (daemon, client, vm, first) = (host.Daemon, host.Client, host.Vm, host.Supervisor);
+        await first.WaitForLineAsync(@"started fresh in \d+\.\d ms");
+        await vm.Serial.WaitForAsync("^TICK 2 ");
+        var memory = await client.StatAsync(vm.MemoryPath);
+        Assert.True(memory.Kind == FileKind.GuestMemory && memory.SizeBytes == 64UL << 20, $"memory: {memory}");
+
+        long bytes = await FreezeOneAsync(client, first);
+        // Guest RAM is skipped: a 64 MiB guest with 32 MiB of pattern saves a few hundred KB.
+        Assert.InRange(bytes, 1024, 4L << 20);
+        Assert.Equal((ulong)bytes, (await client.StatAsync(vm.DeviceStatePath)).SizeBytes);
+
+        // Paused: no TICK while a running guest would print two.
+        var paused = vm.Serial.Ticks[^1];
+        await Task.Delay(2500);
+        Assert.Equal(paused, vm.Serial.Ticks[^1]);
+
+        // The kexec: QEMU, the supervisor and the daemon die; the kernel has a new boot id.
+        await KillAsync(first);
+        await daemon.KillAsync();
+        string before = vm.Serial.Text;
+        File.WriteAllText(daemon.BootIdPath, Guid.NewGuid().ToString("D") + "\n");
         await daemon.StartAsync();
-        await using var client = TestVm.Client(daemon);
-        using var vm = new TestVm(daemon, "planned");
-        await using (var first = vm.Start())
-        {
-            await first.WaitForLineAsync(@"started fresh in \d+\.\d ms");
-            await vm.Serial.WaitForAsync("^TICK 2 ");
-            var memory = await client.StatAsync(vm.MemoryPath);
-            Assert.True(memory.Kind == FileKind.GuestMemory && memory.SizeBytes == 64UL << 20, $"memory: {memory}");
 
-            long bytes = await FreezeOneAsync(client, first);
-            // Guest RAM is skipped: a 64 MiB guest with 32 MiB of pattern saves a few hundred KB.
-            Assert.InRange(bytes, 1024, 4L << 20);
-            Assert.Equal((ulong)bytes, (await client.StatAsync(vm.DeviceStatePath)).SizeBytes);
+        await using var second = vm.Start();
+        await second.WaitForLineAsync(ResumedLine);
+        await vm.Serial.WaitForAsync($"^TICK {paused.Count + 2} ");
+        await vm.Serial.WaitForAsync("^VERIFY ", TimeSpan.FromSeconds(30));
+        var after = vm.Serial.Lines;
+        Assert.DoesNotContain(after, l => l.StartsWith("BOOT", StringComparison.Ordinal));
+        Assert.DoesNotContain(after, l => l.StartsWith("VERIFY BAD", StringComparison.Ordinal));
+        Assert.Contains(after, l => l.StartsWith("VERIFY OK", StringComparison.Ordinal));
+        Assert.Equal(paused.Count + 1, vm.Serial.Ticks[0].Count);
+        Assert.All(vm.Serial.Ticks, t => Assert.Equal(paused.Boot, t.Boot));
+        Assert.Contains(before.Split('\n'), l => l.StartsWith("BOOT tickguest", StringComparison.Ordinal) && l.EndsWith($"boot={paused.Boot}", StringComparison.Ordinal));
+        // The state is consumed once the guest runs again: a later start is a fresh start.
+        Assert.Equal(0UL, (await client.StatAsync(vm.DeviceStatePath)).SizeBytes);
 
-            // Paused: no TICK while a running guest would print two.
-            var paused = vm.Serial.Ticks[^1];
-            await Task.Delay(2500);
-            Assert.Equal(paused, vm.Serial.Ticks[^1]);
-
-            // The kexec: QEMU, the supervisor and the daemon die; the kernel has a new boot id.
-            await KillAsync(first);
-            await daemon.KillAsync();
-            string before = vm.Serial.Text;
-            File.WriteAllText(daemon.BootIdPath, Guid.NewGuid().ToString("D") + "\n");
-            await daemon.StartAsync();
-
-            await using var second = vm.Start();
-            await second.WaitForLineAsync(ResumedLine);
-            await vm.Serial.WaitForAsync($"^TICK {paused.Count + 2} ");
-            await vm.Serial.WaitForAsync("^VERIFY ", TimeSpan.FromSeconds(30));
-            var after = vm.Serial.Lines;
-            Assert.DoesNotContain(after, l => l.StartsWith("BOOT", StringComparison.Ordinal));
-            Assert.DoesNotContain(after, l => l.StartsWith("VERIFY BAD", StringComparison.Ordinal));
-            Assert.Contains(after, l => l.StartsWith("VERIFY OK", StringComparison.Ordinal));
-            Assert.Equal(paused.Count + 1, vm.Serial.Ticks[0].Count);
-            Assert.All(vm.Serial.Ticks, t => Assert.Equal(paused.Boot, t.Boot));
-            Assert.Contains(before.Split('\n'), l => l.StartsWith("BOOT tickguest", StringComparison.Ordinal) && l.EndsWith($"boot={paused.Boot}", StringComparison.Ordinal));
-            // The state is consumed once the guest runs again: a later start is a fresh start.
-            Assert.Equal(0UL, (await client.StatAsync(vm.DeviceStatePath)).SizeBytes);
-
-            // SIGTERM: the tickguest ignores ACPI power-down, so after --shutdown-timeout 1s QEMU quits.
-            await second.SignalAsync("TERM");
-            Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-            Assert.Contains("SIGTERM: asking the guest to power down (QMP system_powerdown), waiting up to 1 s", second.Output, StringComparison.Ordinal);
-            Assert.Contains("the guest did not power down within 1 s: QMP quit", second.Output, StringComparison.Ordinal);
-            Assert.Contains("QEMU exited with status 0", second.Output, StringComparison.Ordinal);
-        }
+        // SIGTERM: the tickguest ignores ACPI power-down, so after --shutdown-timeout 1s QEMU quits.
+        await second.SignalAsync("TERM");
+        Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("SIGTERM: asking the guest to power down (QMP system_powerdown), waiting up to 1 s", second.Output, StringComparison.Ordinal);
+        Assert.Contains("the guest did not power down within 1 s: QMP quit", second.Output, StringComparison.Ordinal);
+        Assert.Contains("QEMU exited with status 0", second.Output, StringComparison.Ordinal);
 
         Assert.Equal(0, await daemon.StopAsync());
     }
@@ -73,12 +68,8 @@ public sealed class PlannedUpdateTests
     [Fact(Timeout = 180_000)]
     public async Task Thaw_TheGuestContinues_ThenQemuKilled_TheSupervisorExitsWithQemusStatus()
     {
-        await using var daemon = DaemonProcess.Create(regionBytes: 256L << 20);
-        await daemon.StartAsync();
-        await using var client = TestVm.Client(daemon);
-        using var vm = new TestVm(daemon, "thaw");
-        await using var supervisor = vm.Start();
-        await vm.Serial.WaitForAsync("^TICK 2 ");
+        await using var host = await OneVm.StartAsync("thaw");
+        var (client, vm, supervisor) = (host.Client, host.Vm, host.Supervisor);
         await FreezeOneAsync(client, supervisor);
         var paused = vm.Serial.Ticks[^1];
 
@@ -95,12 +86,8 @@ public sealed class PlannedUpdateTests
     [Fact(Timeout = 180_000)]
     public async Task DaemonRestart_TheSupervisorRegistersAgain_AndTheNextFreezeReachesIt()
     {
-        await using var daemon = DaemonProcess.Create(regionBytes: 256L << 20);
-        await daemon.StartAsync();
-        await using var client = TestVm.Client(daemon);
-        using var vm = new TestVm(daemon, "restart");
-        await using var supervisor = vm.Start();
-        await vm.Serial.WaitForAsync("^TICK 1 ");
+        await using var host = await OneVm.StartAsync("restart");
+        var (daemon, client, vm, supervisor) = (host.Daemon, host.Client, host.Vm, host.Supervisor);
 
         Assert.Equal(0, await daemon.StopAsync());
         await daemon.StartAsync();
@@ -169,12 +156,8 @@ public sealed class PlannedUpdateTests
     public async Task SaveFailsMidway_TheFreezeAborts_AndTheGuestRunsOn()
     {
         // The daemon takes at most 64 KiB of contents: the state (~290 KB) is refused while it streams in.
-        await using var daemon = DaemonProcess.Create(regionBytes: 256L << 20);
-        await daemon.StartAsync("--max-contents-size", "64K");
-        await using var client = TestVm.Client(daemon);
-        using var vm = new TestVm(daemon, "fails");
-        await using var supervisor = vm.Start();
-        await vm.Serial.WaitForAsync("^TICK 2 ");
+        await using var host = await OneVm.StartAsync("fails", "--max-contents-size", "64K");
+        var (client, vm, supervisor) = (host.Client, host.Vm, host.Supervisor);
 
         var final = await client.FreezeAsync(TimeSpan.FromSeconds(30));
         Assert.True(final.Phase == FreezePhase.Aborted, $"the freeze ended {final.Phase}: {final.Message}\n{supervisor.Output}");
@@ -190,16 +173,10 @@ public sealed class PlannedUpdateTests
     [Fact(Timeout = 180_000)]
     public async Task StateSavedAgainstAnotherInstanceOfTheMemory_IsRefused_AndQemuNeverStarts()
     {
-        await using var daemon = DaemonProcess.Create(regionBytes: 256L << 20);
-        await daemon.StartAsync();
-        await using var client = TestVm.Client(daemon);
-        using var vm = new TestVm(daemon, "recreated");
-        await using (var first = vm.Start())
-        {
-            await vm.Serial.WaitForAsync("^TICK 1 ");
-            await FreezeOneAsync(client, first);
-            await KillAsync(first);
-        }
+        await using var host = await OneVm.StartAsync("recreated");
+        var (client, vm) = (host.Client, host.Vm);
+        await FreezeOneAsync(client, host.Supervisor);
+        await KillAsync(host.Supervisor);
 
         // The update is abandoned, and the memory file removed and created again at the same size: the saved state is kept.
         await client.ThawAsync();
