@@ -31,22 +31,7 @@ public sealed partial class LiveUpdateClient
             throw new ArgumentException("the source stream is not readable", nameof(source));
         }
 
-        string operation = $"WriteContents of {path}";
-        if (!source.CanSeek)
-        {
-            return InvokeOnceAsync(operation, (client: this, path, source), static (s, ct) => s.client.WriteContentsOnceAsync(s.path, s.source, ct), cancellationToken);
-        }
-
-        long start = source.Position;
-        return InvokeAsync(
-            operation,
-            (client: this, path, source, start),
-            static (s, ct) =>
-            {
-                s.source.Position = s.start;
-                return s.client.WriteContentsOnceAsync(s.path, s.source, ct);
-            },
-            cancellationToken);
+        return InvokeOnStreamAsync($"WriteContents of {path}", source, ct => WriteContentsOnceAsync(path, source, ct), cancellationToken);
     }
 
     /// <summary>
@@ -65,23 +50,7 @@ public sealed partial class LiveUpdateClient
             throw new ArgumentException("the destination stream is not writable", nameof(destination));
         }
 
-        string operation = $"ReadContents of {path}";
-        if (!destination.CanSeek)
-        {
-            return InvokeOnceAsync(
-                operation, (client: this, path, destination), static (s, ct) => s.client.ReadContentsOnceAsync(s.path, s.destination, ct), cancellationToken);
-        }
-
-        long start = destination.Position;
-        return InvokeAsync(
-            operation,
-            (client: this, path, destination, start),
-            static (s, ct) =>
-            {
-                s.destination.Position = s.start;
-                return s.client.ReadContentsOnceAsync(s.path, s.destination, ct);
-            },
-            cancellationToken);
+        return InvokeOnStreamAsync($"ReadContents of {path}", destination, ct => ReadContentsOnceAsync(path, destination, ct), cancellationToken);
     }
 
     /// <summary>
@@ -204,18 +173,39 @@ public sealed partial class LiveUpdateClient
         }
     }
 
-    /// <summary>Runs a call that cannot be repeated (its stream was consumed) once, with the same error translation as retried calls.</summary>
-    private async Task<TResult> InvokeOnceAsync<TState, TResult>(
-        string operation, TState state, Func<TState, CancellationToken, Task<TResult>> attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a call that consumes <paramref name="stream"/>: retried like any call when the stream can seek (each attempt
+    /// starts from the position it had), else run once (a pipe cannot be read again), with the same error translation.
+    /// </summary>
+    private Task<TResult> InvokeOnStreamAsync<TResult>(string operation, Stream stream, Func<CancellationToken, Task<TResult>> attempt, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        try
+        if (stream.CanSeek)
         {
-            return await attempt(state, cancellationToken).ConfigureAwait(false);
+            long start = stream.Position;
+            return InvokeAsync(
+                operation,
+                (stream, start, attempt),
+                static (s, ct) =>
+                {
+                    s.stream.Position = s.start;
+                    return s.attempt(ct);
+                },
+                cancellationToken);
         }
-        catch (RpcException exception)
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return OnceAsync();
+
+        async Task<TResult> OnceAsync()
         {
-            throw RpcErrors.Translate(exception, operation, GrpcSocketPath);
+            try
+            {
+                return await attempt(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException exception)
+            {
+                throw RpcErrors.Translate(exception, operation, GrpcSocketPath);
+            }
         }
     }
 }

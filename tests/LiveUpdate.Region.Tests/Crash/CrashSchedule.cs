@@ -22,6 +22,12 @@ internal sealed class CrashSchedule(Random random)
         [FaultPoint.SuperblockWritten] = [1, 2, 3, 4, 5, 6, 8],
     };
 
+    /// <summary>
+    /// The fault points the files workload reaches (<see cref="FaultPoint.ContentsStaged"/> is only in contents
+    /// replacements: ContentsCrashTests).
+    /// </summary>
+    public static IReadOnlyCollection<FaultPoint> Points => s_hits.Keys;
+
     /// <summary>The plan for the next worker life.</summary>
     public CrashRound Next(int number, CrashTally tally)
     {
@@ -31,7 +37,7 @@ internal sealed class CrashSchedule(Random random)
             return new CrashRound(number, seed, null, 0, random.Next(MinDelayMilliseconds, MaxDelayMilliseconds + 1));
         }
 
-        var point = Enum.GetValues<FaultPoint>().MinBy(tally.KillsAt);
+        var point = Points.MinBy(tally.KillsAt);
         var hits = s_hits[point];
         return new CrashRound(number, seed, point, hits[tally.AttemptsAt(point) % hits.Length], 0);
     }

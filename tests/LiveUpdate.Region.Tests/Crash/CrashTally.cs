@@ -6,7 +6,7 @@ namespace LiveUpdate.Region.Tests.CrashLoop;
 /// <summary>Counts what the crash loop did, for the test's output.</summary>
 internal sealed class CrashTally
 {
-    private readonly Dictionary<FaultPoint, PointTally> _points = Enum.GetValues<FaultPoint>().ToDictionary(p => p, _ => new PointTally());
+    private readonly Dictionary<FaultPoint, PointTally> _points = CrashSchedule.Points.ToDictionary(p => p, _ => new PointTally());
     private readonly Dictionary<RegionError, int> _failures = [];
     private long _workerMilliseconds;
 
