@@ -101,6 +101,37 @@ public sealed class PlannedUpdateTests
         await supervisor.WaitForLineAsync(@"thawed in \d+\.\d ms \(cont\)");
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task SupervisorKilled_QemuIsNotLeftRunning()
+    {
+        await using var host = await OneVm.StartAsync("orphan");
+        int qemu = await host.Supervisor.QemuPidAsync();
+        await host.Supervisor.SignalAsync("KILL");
+        await host.Supervisor.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        // The parent-death signal (SIGTERM) ends QEMU: it is gone, or a zombie until its new parent reaps it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Runs(qemu) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.False(Runs(qemu), $"QEMU (pid {qemu}) still runs after its supervisor was SIGKILLed");
+
+        static bool Runs(int pid)
+        {
+            try
+            {
+                // /proc/PID/stat: "PID (comm) STATE …"; the comm may hold spaces, the state follows its last ')'.
+                string stat = File.ReadAllText($"/proc/{pid}/stat");
+                return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+    }
+
     [Fact(Timeout = 240_000)]
     public async Task FourVms_OneFreeze_AllAckedAndPaused_ThenThawed()
     {
