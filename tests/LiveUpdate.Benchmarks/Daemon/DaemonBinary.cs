@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LiveUpdate.Benchmarks.Harness;
 
 namespace LiveUpdate.Benchmarks.Daemon;
 
@@ -28,7 +29,7 @@ internal static class DaemonBinary
             return File.Exists(chosen) ? System.IO.Path.GetFullPath(chosen) : throw new InvalidOperationException($"{OverrideVariable}={chosen} does not exist");
         }
 
-        var repo = RepositoryRoot();
+        var repo = RepositoryRoot.Path;
         var root = System.IO.Path.Combine(repo, "deploy", "obj", "bench-root");
         var install = System.IO.Path.Combine(repo, "deploy", "install.sh");
         Console.WriteLine($"installing the daemon as deploy/install.sh does, into {root} (a minute or two)");
@@ -46,18 +47,5 @@ internal static class DaemonBinary
 
         var daemon = System.IO.Path.Combine(root, "usr", "lib", "liveupdate", "daemon", "liveupdated");
         return File.Exists(daemon) ? daemon : throw new InvalidOperationException($"{install} installed no {daemon}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(directory.FullName, "LiveUpdate.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("LiveUpdate.sln not found above " + AppContext.BaseDirectory);
     }
 }
