@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LiveUpdate.Benchmarks.Harness;
 
 namespace LiveUpdate.Benchmarks.Daemon;
@@ -20,30 +19,20 @@ internal static class DaemonBinary
     public static string Path => s_path.Value;
 
     /// <summary>The command line that starts it (the apphost itself, or <c>dotnet</c> and the dll).</summary>
-    public static IReadOnlyList<string> Command => Path.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", Path] : [Path];
+    public static IReadOnlyList<string> Command => ChildProgram.CommandOf(Path);
 
     private static string Locate()
     {
-        if (Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 } chosen)
+        if (ChildProgram.FromVariable(OverrideVariable) is { } chosen)
         {
-            return File.Exists(chosen) ? System.IO.Path.GetFullPath(chosen) : throw new InvalidOperationException($"{OverrideVariable}={chosen} does not exist");
+            return chosen;
         }
 
         var repo = RepositoryRoot.Path;
         var root = System.IO.Path.Combine(repo, "deploy", "obj", "bench-root");
         var install = System.IO.Path.Combine(repo, "deploy", "install.sh");
         Console.WriteLine($"installing the daemon as deploy/install.sh does, into {root} (a minute or two)");
-        var start = new ProcessStartInfo(install) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("--prefix");
-        start.ArgumentList.Add(root);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {install}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{install} --prefix {root} exited {process.ExitCode}: {stdout}{stderr.Result}");
-        }
+        _ = ChildProgram.Run(install, "--prefix", root);
 
         var daemon = System.IO.Path.Combine(root, "usr", "lib", "liveupdate", "daemon", "liveupdated");
         return File.Exists(daemon) ? daemon : throw new InvalidOperationException($"{install} installed no {daemon}");
