@@ -10,30 +10,24 @@ namespace LiveUpdate.Benchmarks.Daemon;
 /// </summary>
 internal static class DaemonBinary
 {
-    /// <summary>The environment variable that points the benchmarks at another build of the daemon.</summary>
-    public const string OverrideVariable = "LU_BENCH_DAEMON";
+    private static readonly ChildProgram s_program = new("LU_BENCH_DAEMON", Install);
 
-    private static readonly Lazy<string> s_path = new(Locate);
+    /// <summary>The environment variable that points the benchmarks at another build of the daemon.</summary>
+    public static string OverrideVariable => s_program.OverrideVariable;
 
     /// <summary>The daemon's apphost or dll; installs it on first use.</summary>
-    public static string Path => s_path.Value;
+    public static string Path => s_program.Path;
 
     /// <summary>The command line that starts it (the apphost itself, or <c>dotnet</c> and the dll).</summary>
-    public static IReadOnlyList<string> Command => ChildProgram.CommandOf(Path);
+    public static IReadOnlyList<string> Command => s_program.Command;
 
-    private static string Locate()
+    private static string Install()
     {
-        if (ChildProgram.FromVariable(OverrideVariable) is { } chosen)
-        {
-            return chosen;
-        }
-
         var repo = RepositoryRoot.Path;
         var root = System.IO.Path.Combine(repo, "deploy", "obj", "bench-root");
         var install = System.IO.Path.Combine(repo, "deploy", "install.sh");
         Console.WriteLine($"installing the daemon as deploy/install.sh does, into {root} (a minute or two)");
         _ = ChildProgram.Run(install, "--prefix", root);
-
         var daemon = System.IO.Path.Combine(root, "usr", "lib", "liveupdate", "daemon", "liveupdated");
         return File.Exists(daemon) ? daemon : throw new InvalidOperationException($"{install} installed no {daemon}");
     }

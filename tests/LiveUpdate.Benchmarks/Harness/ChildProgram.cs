@@ -3,20 +3,22 @@ using System.Diagnostics;
 namespace LiveUpdate.Benchmarks.Harness;
 
 /// <summary>
-/// How the benchmarks run the programs around what they measure: a .NET program of the repository (an apphost directly,
-/// a dll with <c>dotnet</c>), and set-up tools run to completion.
+/// A program of the repository a suite starts as a child process: the build found by a locator (installed or built on
+/// first use), or the one an environment variable names instead; an apphost runs directly, a dll with <c>dotnet</c>.
+/// Also runs set-up tools to completion (<see cref="Run"/>).
 /// </summary>
-internal static class ChildProgram
+internal sealed class ChildProgram(string overrideVariable, Func<string> locate)
 {
-    /// <summary>The command line that runs <paramref name="path"/>.</summary>
-    public static IReadOnlyList<string> CommandOf(string path) =>
-        path.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", path] : [path];
+    private readonly Lazy<string> _path = new(() => FromVariable(overrideVariable) ?? locate());
 
-    /// <summary>The full path <paramref name="variable"/> names (another build to measure), or null when it is unset.</summary>
-    public static string? FromVariable(string variable) =>
-        Environment.GetEnvironmentVariable(variable) is not { Length: > 0 } chosen ? null
-        : File.Exists(chosen) ? Path.GetFullPath(chosen)
-        : throw new InvalidOperationException($"{variable}={chosen} does not exist");
+    /// <summary>The environment variable that points the benchmarks at another build.</summary>
+    public string OverrideVariable { get; } = overrideVariable;
+
+    /// <summary>The apphost or dll; located (installed, if need be) on first use.</summary>
+    public string Path => _path.Value;
+
+    /// <summary>The command line that starts it (the apphost itself, or <c>dotnet</c> and the dll).</summary>
+    public IReadOnlyList<string> Command => Path.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", Path] : [Path];
 
     /// <summary>Runs <paramref name="program"/> to its end and returns its stdout; throws with its output when it fails.</summary>
     public static string Run(string program, params string[] arguments)
@@ -35,4 +37,9 @@ internal static class ChildProgram
             ? stdout
             : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {stdout}{stderr.Result}");
     }
+
+    private static string? FromVariable(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is not { Length: > 0 } chosen ? null
+        : File.Exists(chosen) ? System.IO.Path.GetFullPath(chosen)
+        : throw new InvalidOperationException($"{variable}={chosen} does not exist");
 }

@@ -9,23 +9,15 @@ namespace LiveUpdate.Benchmarks.Vm;
 /// </summary>
 internal static class SupervisorBinary
 {
-    /// <summary>The environment variable that points the suite at another build of the supervisor.</summary>
-    public const string OverrideVariable = "LU_BENCH_SUPERVISOR";
+    private static readonly ChildProgram s_program = new("LU_BENCH_SUPERVISOR", Built);
 
-    private static readonly Lazy<string> s_path = new(Locate);
-
-    public static string Path => s_path.Value;
+    public static string Path => s_program.Path;
 
     /// <summary>The command line that starts it.</summary>
-    public static IReadOnlyList<string> Command => ChildProgram.CommandOf(Path);
+    public static IReadOnlyList<string> Command => s_program.Command;
 
-    private static string Locate()
+    private static string Built()
     {
-        if (ChildProgram.FromVariable(OverrideVariable) is { } chosen)
-        {
-            return chosen;
-        }
-
         var built = System.IO.Path.Combine(RepositoryRoot.Path, "client", "LiveUpdate.Qemu", "bin", RepositoryRoot.Configuration, "net10.0", "liveupdate-qemu");
         return File.Exists(built) ? built
             : File.Exists(built + ".dll") ? built + ".dll"
