@@ -17,6 +17,7 @@ internal sealed class GuestVm : IDisposable
         Name = string.Create(CultureInfo.InvariantCulture, $"vm-{index}");
         MemoryBytes = memoryBytes;
         Serial = new SerialLog(Path.Combine(directory, Name + ".serial"));
+        RuntimeDirectory = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"q{index}"));
         _arguments =
         [
             "--vm", Uuid.ToString(), "--name", Name, "--memory", string.Create(CultureInfo.InvariantCulture, $"{memoryBytes >> 20}MiB"),
@@ -32,6 +33,12 @@ internal sealed class GuestVm : IDisposable
 
     public SerialLog Serial { get; }
 
+    /// <summary>
+    /// The supervisor's RUNTIME_DIRECTORY (its lock, QEMU's QMP socket), short: the default, a directory named after the
+    /// UUID in the socket directory, would not fit a Unix socket path below the scratch directory.
+    /// </summary>
+    public string RuntimeDirectory { get; }
+
     /// <summary>The supervisor of the moment (null before the first start).</summary>
     public SupervisorProcess? Supervisor { get; private set; }
 
@@ -44,7 +51,8 @@ internal sealed class GuestVm : IDisposable
         }
 
         Supervisor?.Dispose();
-        Supervisor = SupervisorProcess.Start(_arguments);
+        Directory.CreateDirectory(RuntimeDirectory);
+        Supervisor = SupervisorProcess.Start(_arguments, RuntimeDirectory);
         return Supervisor;
     }
 

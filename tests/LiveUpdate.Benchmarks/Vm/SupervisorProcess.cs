@@ -21,7 +21,7 @@ internal sealed class SupervisorProcess : IDisposable
     private readonly TerminationSignals _termination;
     private bool _disposed;
 
-    private SupervisorProcess(IReadOnlyList<string> arguments)
+    private SupervisorProcess(IReadOnlyList<string> arguments, string runtimeDirectory)
     {
         var start = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in SupervisorBinary.Command.Concat(arguments))
@@ -34,6 +34,8 @@ internal sealed class SupervisorProcess : IDisposable
             start.Environment.Remove(name);
         }
 
+        start.Environment["RUNTIME_DIRECTORY"] = runtimeDirectory;
+
         _process = new Process { StartInfo = start };
         _lines.Capture(_process);
         _termination = TerminationSignals.OnTermination(KillGroup);
@@ -44,10 +46,13 @@ internal sealed class SupervisorProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <c>liveupdate-qemu ARGUMENTS</c> without waiting for anything.</summary>
-    public static SupervisorProcess Start(IReadOnlyList<string> arguments)
+    /// <summary>
+    /// Starts <c>liveupdate-qemu ARGUMENTS</c> without waiting for anything, with <paramref name="runtimeDirectory"/> as its
+    /// <c>RUNTIME_DIRECTORY</c> (as systemd's RuntimeDirectory= gives it): its lock and QEMU's QMP socket go there.
+    /// </summary>
+    public static SupervisorProcess Start(IReadOnlyList<string> arguments, string runtimeDirectory)
     {
-        var supervisor = new SupervisorProcess(arguments);
+        var supervisor = new SupervisorProcess(arguments, runtimeDirectory);
         try
         {
             supervisor.StartedTimestamp = Stopwatch.GetTimestamp();
