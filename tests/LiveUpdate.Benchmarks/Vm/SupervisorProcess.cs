@@ -132,7 +132,14 @@ internal sealed class SupervisorProcess : IDisposable
         }
 
         // The group outlives the supervisor when QEMU is still running: signal it even when the supervisor has exited.
-        Interop.Libc.Kill(-group, Interop.Libc.SIGKILL);
+        if (Interop.Libc.Kill(-group, 0))
+        {
+            // QEMU, killed with its supervisor, is reaped by init: its CPU time would count as another process's.
+            var qemuCpu = Daemon.ProcessCpu.GroupMembersSeconds(group);
+            Interop.Libc.Kill(-group, Interop.Libc.SIGKILL);
+            MachineLoad.CountAsOwn(qemuCpu);
+        }
+
         try
         {
             if (!_process.HasExited)
