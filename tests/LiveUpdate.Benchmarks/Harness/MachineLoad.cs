@@ -7,8 +7,8 @@ namespace LiveUpdate.Benchmarks.Harness;
 /// How busy the machine was with other work while a suite ran: CPU time used by every other process (from
 /// /proc/stat, less this process's own, that of the child processes it started and waited for, such as the daemons the
 /// daemon suite runs, and that of the processes it started but cannot wait for, counted by <see cref="CountAsOwn"/>) as
-/// a fraction of all cores over the run, and the load average. These
-/// VMs are shared; figures measured while others use the CPU are pessimistic and say so.
+/// a fraction of all cores over the run, and the load average. These VMs are shared; figures measured while others use
+/// the CPU are pessimistic and say so.
 /// </summary>
 internal sealed class MachineLoad
 {

@@ -28,7 +28,7 @@ internal sealed class UpdateHost : IDisposable
         _arguments = LibvirtUri is null ? ["--boot-id-file", BootId.Path] : ["--boot-id-file", BootId.Path, "--libvirt-uri", LibvirtUri];
     }
 
-    /// <summary>"1gib" or "1tib": the suffix of this host's figures.</summary>
+    /// <summary>What errors call the host: "1gib" or "1tib" (also the suffix of its figures), "8-vm".</summary>
     public string Label { get; }
 
     public DaemonDirectory Directory { get; }
