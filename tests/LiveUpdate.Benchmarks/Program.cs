@@ -4,6 +4,7 @@ using LiveUpdate.Benchmarks.Dma;
 using LiveUpdate.Benchmarks.Engine;
 using LiveUpdate.Benchmarks.Harness;
 using LiveUpdate.Benchmarks.Lifecycle;
+using LiveUpdate.Benchmarks.Vm;
 
 namespace LiveUpdate.Benchmarks;
 
@@ -17,7 +18,7 @@ internal static class Program
     /// <summary>Where region files go: tmpfs, so they are sparse and never touch a disk.</summary>
     private const string DefaultScratchRoot = "/dev/shm";
 
-    private static readonly IBenchmarkSuite[] s_suites = [new EngineSuite(), new DaemonSuite(), new LifecycleSuite(), new DmaSuite()];
+    private static readonly IBenchmarkSuite[] s_suites = [new EngineSuite(), new DaemonSuite(), new LifecycleSuite(), new DmaSuite(), new VmSuite()];
 
     public static int Main(string[] args)
     {
@@ -53,9 +54,10 @@ internal static class Program
             result = suite.Run(scratch, Console.Out);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or Region.RegionException
-            or Client.LiveUpdateException or Grpc.Core.RpcException or System.Net.Sockets.SocketException)
+            or Client.LiveUpdateException or Grpc.Core.RpcException or System.Net.Sockets.SocketException or System.ComponentModel.Win32Exception)
         {
-            // Caught so that the scratch directory's region files are deleted (and daemons killed) on the way out.
+            // Caught so that the scratch directory's region files are deleted (and daemons, supervisors and QEMUs killed) on the
+            // way out (Win32Exception: a program that could not be started).
             Console.Error.WriteLine($"{suite.Name}: failed: {ex}");
             return 1;
         }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using LiveUpdate.Benchmarks.Harness;
 
 namespace LiveUpdate.Benchmarks.Daemon;
 
@@ -10,54 +10,25 @@ namespace LiveUpdate.Benchmarks.Daemon;
 /// </summary>
 internal static class DaemonBinary
 {
-    /// <summary>The environment variable that points the benchmarks at another build of the daemon.</summary>
-    public const string OverrideVariable = "LU_BENCH_DAEMON";
+    private static readonly ChildProgram s_program = new("LU_BENCH_DAEMON", Install);
 
-    private static readonly Lazy<string> s_path = new(Locate);
+    /// <summary>The environment variable that points the benchmarks at another build of the daemon.</summary>
+    public static string OverrideVariable => s_program.OverrideVariable;
 
     /// <summary>The daemon's apphost or dll; installs it on first use.</summary>
-    public static string Path => s_path.Value;
+    public static string Path => s_program.Path;
 
     /// <summary>The command line that starts it (the apphost itself, or <c>dotnet</c> and the dll).</summary>
-    public static IReadOnlyList<string> Command => Path.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", Path] : [Path];
+    public static IReadOnlyList<string> Command => s_program.Command;
 
-    private static string Locate()
+    private static string Install()
     {
-        if (Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 } chosen)
-        {
-            return File.Exists(chosen) ? System.IO.Path.GetFullPath(chosen) : throw new InvalidOperationException($"{OverrideVariable}={chosen} does not exist");
-        }
-
-        var repo = RepositoryRoot();
+        var repo = RepositoryRoot.Path;
         var root = System.IO.Path.Combine(repo, "deploy", "obj", "bench-root");
         var install = System.IO.Path.Combine(repo, "deploy", "install.sh");
         Console.WriteLine($"installing the daemon as deploy/install.sh does, into {root} (a minute or two)");
-        var start = new ProcessStartInfo(install) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("--prefix");
-        start.ArgumentList.Add(root);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {install}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{install} --prefix {root} exited {process.ExitCode}: {stdout}{stderr.Result}");
-        }
-
+        _ = ChildProgram.Run(install, "--prefix", root);
         var daemon = System.IO.Path.Combine(root, "usr", "lib", "liveupdate", "daemon", "liveupdated");
         return File.Exists(daemon) ? daemon : throw new InvalidOperationException($"{install} installed no {daemon}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(directory.FullName, "LiveUpdate.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("LiveUpdate.sln not found above " + AppContext.BaseDirectory);
     }
 }

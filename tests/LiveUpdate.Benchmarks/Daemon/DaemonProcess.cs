@@ -24,7 +24,7 @@ internal sealed class DaemonProcess : IDisposable
     private readonly Socket _notify;
     private readonly Thread _notifyThread;
     private readonly ManualResetEventSlim _ready = new();
-    private readonly List<(long Timestamp, string Line)> _lines = [];
+    private readonly TimestampedLines _lines = new();
     private readonly TerminationSignals _termination;
     private long _readyTimestamp;
     private bool _disposed;
@@ -41,8 +41,7 @@ internal sealed class DaemonProcess : IDisposable
         _process = new Process { StartInfo = StartInfo(directory, output, arguments) };
         if (output == DaemonOutput.Lines)
         {
-            _process.OutputDataReceived += (_, e) => Append(e.Data);
-            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _lines.Capture(_process);
         }
 
         _termination = TerminationSignals.OnTermination(KillNow);
@@ -63,16 +62,7 @@ internal sealed class DaemonProcess : IDisposable
     public long ReadyTimestamp => Interlocked.Read(ref _readyTimestamp);
 
     /// <summary>The lines printed so far with their arrival timestamps (<see cref="DaemonOutput.Lines"/> only).</summary>
-    public IReadOnlyList<(long Timestamp, string Line)> Lines
-    {
-        get
-        {
-            lock (_lines)
-            {
-                return [.. _lines];
-            }
-        }
-    }
+    public IReadOnlyList<(long Timestamp, string Line)> Lines => _lines.Snapshot();
 
     /// <summary>
     /// Starts the daemon on <paramref name="directory"/> without waiting for it; <paramref name="arguments"/> are added to
@@ -159,12 +149,15 @@ internal sealed class DaemonProcess : IDisposable
         return _process.ExitCode == 0 ? elapsed : throw Failed($"exited with code {_process.ExitCode} after SIGTERM");
     }
 
+    /// <summary>SIGKILL, as a crash or a kexec ends it (nothing saved, no clean-up of its own); waits for the exit.</summary>
+    public void Kill() => KillNow();
+
     /// <summary>The last lines of the daemon's output, for error messages.</summary>
     public string Tail(int count = 30)
     {
         if (Output == DaemonOutput.Lines)
         {
-            return string.Join('\n', Lines.TakeLast(count).Select(line => line.Line));
+            return _lines.Tail(count);
         }
 
         try
@@ -255,20 +248,6 @@ internal sealed class DaemonProcess : IDisposable
         }
         catch (ObjectDisposedException)
         {
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        var now = Stopwatch.GetTimestamp();
-        lock (_lines)
-        {
-            _lines.Add((now, line));
         }
     }
 

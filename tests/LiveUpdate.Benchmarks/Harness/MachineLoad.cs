@@ -5,14 +5,18 @@ namespace LiveUpdate.Benchmarks.Harness;
 
 /// <summary>
 /// How busy the machine was with other work while a suite ran: CPU time used by every other process (from
-/// /proc/stat, less this process's own and that of the child processes it started and waited for, such as the
-/// daemons the daemon suite runs) as a fraction of all cores over the run, and the load average. These
-/// VMs are shared; figures measured while others use the CPU are pessimistic and say so.
+/// /proc/stat, less this process's own, that of the child processes it started and waited for, such as the daemons the
+/// daemon suite runs, and that of the processes it started but cannot wait for, counted by <see cref="CountAsOwn"/>) as
+/// a fraction of all cores over the run, and the load average. These VMs are shared; figures measured while others use
+/// the CPU are pessimistic and say so.
 /// </summary>
 internal sealed class MachineLoad
 {
     /// <summary>Above this share of the cores used by others, the table warns that figures are pessimistic.</summary>
     public const double BusyThreshold = 0.10;
+
+    /// <summary>CPU time of processes counted by <see cref="CountAsOwn"/>, in <see cref="TicksPerSecond"/> units.</summary>
+    private static long s_adoptedTicks;
 
     private readonly long _startedTimestamp;
     private readonly long _busyTicksAtStart;
@@ -34,6 +38,13 @@ internal sealed class MachineLoad
     public double OthersCpuFraction { get; private set; }
 
     public static MachineLoad Start() => new();
+
+    /// <summary>
+    /// Counts <paramref name="cpuSeconds"/> used by a process this run started but does not wait for (a QEMU killed
+    /// together with the supervisor that started it: init reaps it, so its time is not among this process's children's)
+    /// as this run's own.
+    /// </summary>
+    public static void CountAsOwn(double cpuSeconds) => Interlocked.Add(ref s_adoptedTicks, (long)(cpuSeconds * TicksPerSecond));
 
     public void Stop()
     {
@@ -74,9 +85,12 @@ internal sealed class MachineLoad
 
     /// <summary>
     /// CPU seconds of this process and of its children that have exited and been waited for (utime, stime, cutime,
-    /// cstime of /proc/self/stat); the process's own time alone when that cannot be read.
+    /// cstime of /proc/self/stat; the process's own time alone when that cannot be read), plus what
+    /// <see cref="CountAsOwn"/> counted.
     /// </summary>
-    private static double OwnAndChildrenSeconds()
+    private static double OwnAndChildrenSeconds() => (Interlocked.Read(ref s_adoptedTicks) / (double)TicksPerSecond) + OwnAndWaitedSeconds();
+
+    private static double OwnAndWaitedSeconds()
     {
         try
         {

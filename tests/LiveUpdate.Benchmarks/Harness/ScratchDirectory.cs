@@ -19,7 +19,11 @@ internal sealed class ScratchDirectory : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Creates <c>ROOT/liveupdate-bench-PID-RANDOM</c> after removing directories of runs that no longer exist.</summary>
+    /// <summary>
+    /// Creates <c>ROOT/liveupdate-bench-PID-RANDOM</c> after removing directories of runs that no longer exist. RANDOM is 8
+    /// hex digits: the path stays short, so that Unix socket paths below it (QEMU's QMP socket in the vm suite) fit in
+    /// the 107 bytes an address holds.
+    /// </summary>
     public static ScratchDirectory Create(string root)
     {
         if (!Directory.Exists(root))
@@ -28,7 +32,7 @@ internal sealed class ScratchDirectory : IDisposable
         }
 
         RemoveAbandoned(root);
-        var path = System.IO.Path.Combine(root, $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var path = System.IO.Path.Combine(root, $"{Prefix}{Environment.ProcessId}-{Random.Shared.Next():x8}");
         Directory.CreateDirectory(path);
         return new ScratchDirectory(path);
     }

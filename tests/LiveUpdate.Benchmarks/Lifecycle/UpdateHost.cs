@@ -5,45 +5,52 @@ using LiveUpdate.Client;
 namespace LiveUpdate.Benchmarks.Lifecycle;
 
 /// <summary>
-/// A simulated host that live-updates: a sparse region file on tmpfs, its boot id file, a libvirt test-driver node file
-/// listing the fleet's VMs, and the daemon of the moment, started with <c>--boot-id-file</c> and <c>--libvirt-uri</c>.
-/// <see cref="Kexec"/> stops that daemon (SIGTERM, as <c>systemctl kexec</c> does) and writes a new boot id, so the next
-/// <see cref="StartDaemon"/> is the first start of a new kernel. Disposing kills the daemon and deletes every file.
+/// A simulated host that live-updates: a sparse region file on tmpfs, its boot id file, and the daemon of the moment,
+/// started with <c>--boot-id-file</c>; with a simulated fleet, also a libvirt test-driver node file listing the fleet's
+/// VMs (<c>--libvirt-uri</c>). <see cref="Kexec"/> stops that daemon (SIGTERM, as <c>systemctl kexec</c> does),
+/// <see cref="Crash"/> kills it (SIGKILL), and both write a new boot id, so the next <see cref="StartDaemon"/> is the
+/// first start of a new kernel. Disposing kills the daemon and deletes every file.
 /// </summary>
 internal sealed class UpdateHost : IDisposable
 {
     private readonly string[] _arguments;
+    private readonly VmFleet? _fleet;
 
-    private UpdateHost(string label, DaemonDirectory directory, long regionBytes, VmFleet fleet)
+    private UpdateHost(string label, DaemonDirectory directory, long regionBytes, VmFleet? fleet)
     {
         Label = label;
         Directory = directory;
         RegionBytes = regionBytes;
-        Fleet = fleet;
+        _fleet = fleet;
         BootId = new BootIdFile(Path.Combine(directory.Root, "boot_id"));
         BootId.Renew();
-        LibvirtUri = LibvirtTestNode.Write(Path.Combine(directory.Root, "node.xml"), fleet);
-        _arguments = ["--boot-id-file", BootId.Path, "--libvirt-uri", LibvirtUri];
+        LibvirtUri = fleet is null ? null : LibvirtTestNode.Write(Path.Combine(directory.Root, "node.xml"), fleet);
+        _arguments = LibvirtUri is null ? ["--boot-id-file", BootId.Path] : ["--boot-id-file", BootId.Path, "--libvirt-uri", LibvirtUri];
     }
 
-    /// <summary>"1gib" or "1tib": the suffix of this host's figures.</summary>
+    /// <summary>What errors call the host: "1gib" or "1tib" (also the suffix of its figures), "8-vm".</summary>
     public string Label { get; }
 
     public DaemonDirectory Directory { get; }
 
     public long RegionBytes { get; }
 
-    public VmFleet Fleet { get; }
+    /// <summary>The simulated VMs whose files the benchmark creates (hosts of real VMs have none).</summary>
+    public VmFleet Fleet => _fleet ?? throw new InvalidOperationException($"the {Label} host has no simulated fleet");
 
     public BootIdFile BootId { get; }
 
-    public string LibvirtUri { get; }
+    /// <summary>The libvirt test driver's URI listing the fleet, or null (no inventory: files are judged alone).</summary>
+    public string? LibvirtUri { get; }
 
     /// <summary>The running daemon, or null between <see cref="Kexec"/> and <see cref="StartDaemon"/>.</summary>
     public DaemonProcess? Daemon { get; private set; }
 
-    /// <summary>Makes the host's files under <paramref name="root"/>: an empty sparse region of <paramref name="regionBytes"/>.</summary>
-    public static UpdateHost Create(string label, string root, long regionBytes, VmFleet fleet)
+    /// <summary>
+    /// Makes the host's files under <paramref name="root"/>: an empty sparse region of <paramref name="regionBytes"/>, and
+    /// the libvirt node file of <paramref name="fleet"/> if there is one.
+    /// </summary>
+    public static UpdateHost Create(string label, string root, long regionBytes, VmFleet? fleet = null)
     {
         var directory = DaemonDirectory.Create(root, regionBytes);
         try
@@ -74,13 +81,22 @@ internal sealed class UpdateHost : IDisposable
         (Daemon ?? throw new InvalidOperationException($"the {Label} host has no daemon running")).NewClient(maxAttempts);
 
     /// <summary>The planned update's reboot: SIGTERM to the daemon (returns the ms it took to exit), then a new boot id.</summary>
-    public double Kexec()
+    public double Kexec() => EndDaemon(daemon => daemon.Stop());
+
+    /// <summary>The reboot as the processes see it, with no shutdown of their own: SIGKILL to the daemon, then a new boot id.</summary>
+    public void Crash() => EndDaemon(daemon =>
+    {
+        daemon.Kill();
+        return 0;
+    });
+
+    private double EndDaemon(Func<DaemonProcess, double> end)
     {
         var daemon = Daemon ?? throw new InvalidOperationException($"the {Label} host has no daemon running");
-        double stopMs;
+        double ms;
         try
         {
-            stopMs = daemon.Stop();
+            ms = end(daemon);
         }
         finally
         {
@@ -89,7 +105,7 @@ internal sealed class UpdateHost : IDisposable
         }
 
         BootId.Renew();
-        return stopMs;
+        return ms;
     }
 
     /// <summary>The attach time (ms) the daemon logged at its last start (event 102), or null.</summary>
