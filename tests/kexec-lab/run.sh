@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh WORKDIR [--scenario positive|qemu|negative|all]: the real-kexec lab. A real Linux kernel (Debian's
 # linux-image-amd64) boots in QEMU (software emulation, no KVM needed) with RAM reserved by memmap=, turns it into
-# /dev/dax0.0, runs the project's Release build of liveupdated on it with a test VMM or a real QEMU, and kexecs for real:
+# /dev/dax0.0, runs the project's Release build of liveupdated on it with a test VMM or a real QEMU, and kexecs for
+# real:
 #
 #   positive  boot 1: liveupdated --format on /dev/dax0.0, the test VMM maps 256 MiB of guest memory and writes a
 #             pattern; deploy/liveupdate-kexec loads the same kernel with the reservation, freezes (the VMM saves its
@@ -106,14 +107,16 @@ for output in "${outputs[@]}"; do
 done
 
 # --- the inventory and the guest ---------------------------------------------------------------------------------------
-# libvirt's in-process test driver in the guest (test:///WORK/node.xml): the test VM is a defined domain, marked for
-# live update (DESIGN §7), so RESUMABLE in the reconcile report means "its domain is defined", not "no inventory".
-# Two of them: the test VMM's VM and the QEMU guest's.
+# libvirt's in-process test driver in the guest, one inventory per scenario (test:///WORK/node-SCENARIO.xml) with the
+# VMs that scenario runs (the test VMM's, the QEMU guest's): each is a defined domain, marked for live update
+# (DESIGN §7), so RESUMABLE in the reconcile report means "its domain is defined", not "no inventory".
 domain() {
   printf '  <domain type="test">\n    <name>%s</name>\n    <uuid>%s</uuid>\n    <memory unit="MiB">%s</memory>\n' "$1" "$2" "$3"
   printf '    <os><type>hvm</type></os>\n    <metadata><lu:persistent xmlns:lu="urn:liveupdate:v1"/></metadata>\n  </domain>\n'
 }
-{ echo "<node>"; domain kexec-lab-vm "$vm" 256; domain kexec-lab-qemu "$qemu_vm" 64; echo "</node>"; } >"$work/node.xml"
+{ echo "<node>"; domain kexec-lab-vm "$vm" 256; echo "</node>"; } >"$work/node-positive.xml"
+{ echo "<node>"; domain kexec-lab-qemu "$qemu_vm" 64; echo "</node>"; } >"$work/node-qemu.xml"
+{ echo "<node>"; domain kexec-lab-vm "$vm" 256; domain kexec-lab-qemu "$qemu_vm" 64; echo "</node>"; } >"$work/node-negative.xml"
 rm -rf "$work/logs"
 mkdir -p "$work/logs"
 t0=$(date +%s.%N)

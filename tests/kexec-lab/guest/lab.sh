@@ -9,7 +9,7 @@
 # collects them from there), and keeps every log under $LAB_WORK/logs. Phases: see init.sh.
 set -uo pipefail
 
-readonly VM=6b1f3c52-5d0e-4c5e-9a47-2f8e1c0d7a31   # the test VM's UUID (run.sh's node.xml defines this domain)
+readonly VM=6b1f3c52-5d0e-4c5e-9a47-2f8e1c0d7a31   # the test VM's UUID (run.sh's node-SCENARIO.xml defines this domain)
 readonly MEMORY_MIB=256
 readonly DEVICE=/dev/dax0.0
 readonly SYSFS_DAX=/sys/bus/dax/devices/dax0.0
@@ -17,7 +17,7 @@ readonly DAEMON=$LAB_REPO/service/LiveUpdate.Service/bin/Release/net10.0/liveupd
 readonly LUCTL_DLL=$LAB_REPO/client/LiveUpdate.Cli/bin/Release/net10.0/luctl.dll
 readonly VMM=$LAB_REPO/tests/LiveUpdate.TestVmm/bin/Release/net10.0/LiveUpdate.TestVmm.dll
 readonly KEXEC_HELPER=$LAB_REPO/deploy/liveupdate-kexec
-readonly INVENTORY=test://$LAB_WORK/node.xml
+readonly INVENTORY=test://$LAB_WORK/node-$LAB_SCENARIO.xml
 readonly LOGS=$LAB_WORK/logs
 readonly PREFIX=$LAB_SCENARIO
 mkdir -p "$LOGS" /tmp/home /tmp/lab/bin

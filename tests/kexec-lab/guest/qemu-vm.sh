@@ -7,7 +7,7 @@
 # "TICK n boot=ID" every second and "VERIFY OK|BAD …" (its RAM pattern) every 5 ticks; one serial log holds both QEMUs'
 # output (append=on), so what the resumed guest printed is what follows the line count taken before it starts.
 
-readonly QEMU_VM=0c7d2e9a-3b41-4f6e-8d25-9a1b7c4e5f60   # run.sh's node.xml defines this domain
+readonly QEMU_VM=0c7d2e9a-3b41-4f6e-8d25-9a1b7c4e5f60   # run.sh's node-SCENARIO.xml defines this domain
 readonly LIVEUPDATE_QEMU=$LAB_REPO/client/LiveUpdate.Qemu/bin/Release/net10.0/liveupdate-qemu.dll
 readonly GUEST_SERIAL=$LOGS/$PREFIX-tickguest.log
 # -nodefaults: with q35's default devices SeaBIOS stalls for about 30 s under QEMU 10.
