@@ -17,4 +17,6 @@ public enum FaultPoint
     SuperblockTorn,
     /// <summary>A superblock copy is written.</summary>
     SuperblockWritten,
+    /// <summary>A contents replacement's new bytes are in its new extents; the swap is not committed yet.</summary>
+    ContentsStaged,
 }

@@ -57,6 +57,7 @@ public sealed partial class PersistentRegion
                     Parent = directory,
                     OwnerUid = options.OwnerUid,
                     Mode = CreateFileOptions.DefaultFileMode,
+                    InstanceId = _options.NewInstanceId(),
                     CreatedUnixMs = now,
                     ModifiedUnixMs = now,
                     Extents = PageExtents.With([], editor.Allocated, []),

@@ -198,6 +198,7 @@ public sealed partial class PersistentRegion
             OwnerUid = options.OwnerUid,
             Mode = options.Mode ?? (kind == FileKind.Directory ? CreateFileOptions.DefaultDirectoryMode : CreateFileOptions.DefaultFileMode),
             VmUuid = options.VmUuid,
+            InstanceId = _options.NewInstanceId(),
             CreatedUnixMs = now,
             ModifiedUnixMs = now,
             Extents = extents,
@@ -298,28 +299,7 @@ public sealed partial class PersistentRegion
 
     private void Shrink(Node node, long allocation, long size)
     {
-        var kept = new List<ExtentRecord>();
-        var freed = new List<ExtentRecord>();
-        long position = 0;
-        foreach (var extent in node.Extents)
-        {
-            if (position + extent.Length <= allocation)
-            {
-                kept.Add(extent);
-            }
-            else if (position >= allocation)
-            {
-                freed.Add(extent);
-            }
-            else
-            {
-                var keep = allocation - position;
-                kept.Add(new ExtentRecord(extent.RegionOffset, keep));
-                freed.Add(new ExtentRecord(extent.RegionOffset + keep, extent.Length - keep));
-            }
-
-            position += extent.Length;
-        }
+        var (kept, freed) = SplitAt(node.Extents, allocation);
 
         var oldExtents = node.Extents;
         var oldBlocks = new List<long>(node.ExtentBlocks);
@@ -355,10 +335,13 @@ public sealed partial class PersistentRegion
     }
 
     /// <summary>Clears file bytes [<paramref name="from"/>, <paramref name="to"/>) through the file's extents.</summary>
-    private void ZeroFileRange(Node node, long from, long to)
+    private void ZeroFileRange(Node node, long from, long to) => ZeroRange(node.Extents, from, to);
+
+    /// <summary>Clears bytes [<paramref name="from"/>, <paramref name="to"/>) of a file laid out in <paramref name="extents"/>.</summary>
+    private void ZeroRange(List<ExtentRecord> extents, long from, long to)
     {
         long position = 0;
-        foreach (var extent in node.Extents)
+        foreach (var extent in extents)
         {
             var start = Math.Max(from, position);
             var end = Math.Min(to, position + extent.Length);
@@ -369,6 +352,35 @@ public sealed partial class PersistentRegion
 
             position += extent.Length;
         }
+    }
+
+    /// <summary>The extents covering the first <paramref name="allocation"/> bytes of a file, and the rest.</summary>
+    private static (List<ExtentRecord> Kept, List<ExtentRecord> Beyond) SplitAt(List<ExtentRecord> extents, long allocation)
+    {
+        var kept = new List<ExtentRecord>();
+        var rest = new List<ExtentRecord>();
+        long position = 0;
+        foreach (var extent in extents)
+        {
+            if (position + extent.Length <= allocation)
+            {
+                kept.Add(extent);
+            }
+            else if (position >= allocation)
+            {
+                rest.Add(extent);
+            }
+            else
+            {
+                var keep = allocation - position;
+                kept.Add(new ExtentRecord(extent.RegionOffset, keep));
+                rest.Add(new ExtentRecord(extent.RegionOffset + keep, extent.Length - keep));
+            }
+
+            position += extent.Length;
+        }
+
+        return (kept, rest);
     }
 
     /// <summary>Allocates or frees overflow extent blocks so the node has exactly as many as its extents need.</summary>

@@ -72,7 +72,7 @@ public sealed partial class PersistentRegion : IDisposable
     public static PersistentRegion Format(RegionDevice device, RegionOptions? options = null, Guid? regionUuid = null)
     {
         options ??= new RegionOptions();
-        RegionFormatter.Write(device, regionUuid ?? Guid.NewGuid(), options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        RegionFormatter.Write(device, regionUuid ?? Guid.NewGuid(), options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(), options.NewInstanceId());
         return AttachCore(device, ownsDevice: false, options);
     }
 
@@ -89,7 +89,6 @@ public sealed partial class PersistentRegion : IDisposable
         var versionFound = superblock.FormatVersion;
         var region = new PersistentRegion(device, ownsDevice, options);
         region._superblocks = new SuperblockStore(device, superblock, slot, options.FaultInjector);
-        FormatUpgrades.UpgradeInPlace(device, region._superblocks);
         var replacedByReplay = new List<(long Offset, byte[] Bytes)>();
         region._journal = MetadataJournal.Recover(device, region._superblocks, options.FaultInjector, readOnly: false, out var replayed, replacedByReplay);
         var checkStarted = Stopwatch.GetTimestamp();
@@ -111,6 +110,7 @@ public sealed partial class PersistentRegion : IDisposable
         var checkDuration = Stopwatch.GetElapsedTime(checkStarted);
         region.Load(scan);
         region.LoadDma(dma!);
+        FormatUpgrades.UpgradeInPlace(region, region._superblocks);
         var now = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         region._superblocks.Update((ref SuperblockRecord sb) =>
         {

@@ -25,4 +25,6 @@ public enum RegionError
     Busy,
     /// <summary>A system call failed.</summary>
     Io,
+    /// <summary>The file changed while a long operation on it ran (a read of its contents): nothing was changed, do it again.</summary>
+    Conflict,
 }

@@ -15,6 +15,8 @@ public sealed record RegionFileInfo
     public required long AllocatedBytes { get; init; }
     /// <summary>The VM the file belongs to, or <see cref="Guid.Empty"/>.</summary>
     public required Guid VmUuid { get; init; }
+    /// <summary>Random when the file was created, never changed (not by resize, rename or a contents replacement).</summary>
+    public required Guid InstanceId { get; init; }
     /// <summary>Owner uid.</summary>
     public required uint OwnerUid { get; init; }
     /// <summary>Permission bits.</summary>

@@ -8,4 +8,7 @@ public sealed record RegionOptions
 
     /// <summary>The clock for inode times and the superblock's attach time.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Draws the instance id of each new inode (random; tests that need reproducible bytes substitute a sequence).</summary>
+    public Func<Guid> NewInstanceId { get; init; } = Guid.NewGuid;
 }

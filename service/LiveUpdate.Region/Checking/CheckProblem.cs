@@ -31,4 +31,6 @@ internal enum RepairAction
     ClearInode,
     /// <summary>Move an inode whose parent is gone into /lost+found.</summary>
     MoveToLostAndFound,
+    /// <summary>Give an inode without a unique instance id a new random one (same generation, nothing else changes).</summary>
+    AssignInstanceId,
 }

@@ -11,6 +11,9 @@ namespace LiveUpdate.Region.Checking;
 /// </summary>
 internal static class MetadataScanner
 {
+    /// <summary>The format version from which every live inode has an instance id (format 2 kept zeros there).</summary>
+    private const uint InstanceIdVersion = 3;
+
     /// <summary>Scans the region described by <paramref name="sb"/>.</summary>
     public static MetadataScan Scan(RegionDevice device, in SuperblockRecord sb)
     {
@@ -25,6 +28,11 @@ internal static class MetadataScanner
         }
 
         ReportZeroedSlots(scan, emptySlots, highestWritten);
+        if (sb.FormatVersion >= InstanceIdVersion)
+        {
+            ReportInstanceIds(scan);
+        }
+
         Link(scan);
         scan.Allocator = ExtentAllocator.Rebuild(device.Size, scan.Used, (range, message) =>
             scan.Problems.Add(new CheckProblem(range.Owner, range.OwnerKind == OwnerKind.Inode ? SlotOffset(scan, range.OwnerId) : range.Start, message)
@@ -217,6 +225,7 @@ internal static class MetadataScanner
             OwnerUid = record.OwnerUid,
             Mode = record.Mode,
             VmUuid = record.VmUuid.ToGuid(),
+            InstanceId = record.InstanceId.ToGuid(),
             CreatedUnixMs = record.CreatedUnixMs,
             ModifiedUnixMs = record.ModifiedUnixMs,
             Extents = extents,
@@ -303,6 +312,26 @@ internal static class MetadataScanner
                 scan.Problems.Add(new CheckProblem($"inode {number}", offset,
                     $"the slot is all zeros, below written slot {highestWritten}: a zeroed record, not an empty slot")
                 { Action = RepairAction.ClearInode, Inode = number });
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every live inode has its own instance id: a zero one (a record written without it) or one another inode
+    /// already has (a copied record) gets a new random id on repair; the file is otherwise intact.
+    /// </summary>
+    private static void ReportInstanceIds(MetadataScan scan)
+    {
+        var seen = new HashSet<Guid>();
+        foreach (var node in scan.Nodes.Values.OrderBy(n => n.Number))
+        {
+            var problem = node.InstanceId == Guid.Empty ? "has no instance id"
+                : !seen.Add(node.InstanceId) ? $"has instance id {node.InstanceId}, which a lower inode has too"
+                : null;
+            if (problem is not null)
+            {
+                scan.Problems.Add(new CheckProblem($"inode {node.Number}", SlotOffset(scan, node.Number), problem)
+                { Action = RepairAction.AssignInstanceId, Inode = node.Number });
             }
         }
     }

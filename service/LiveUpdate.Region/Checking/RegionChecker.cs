@@ -123,6 +123,7 @@ internal static class RegionChecker
                 {
                     RepairAction.ClearInode => "inode cleared; its space returned to free space",
                     RepairAction.MoveToLostAndFound => $"moved to /{LostAndFound}",
+                    RepairAction.AssignInstanceId => "a new random instance id assigned",
                     _ => "fixed by another repair",
                 };
         }
@@ -161,6 +162,17 @@ internal static class RegionChecker
             notes.Add($"cleared inode {number}");
         }
 
+        foreach (var number in scan.Problems.Where(p => p.Action == RepairAction.AssignInstanceId).Select(p => p.Inode).Distinct())
+        {
+            if (scan.Nodes.TryGetValue(number, out var node))
+            {
+                node.InstanceId = Guid.NewGuid();
+                InodeWriter.Write(transaction, node, SlotOffset(number));
+                journal.Commit(transaction);
+                notes.Add($"assigned inode {number} instance id {node.InstanceId}");
+            }
+        }
+
         var moves = scan.Problems.Where(p => p.Action == RepairAction.MoveToLostAndFound).Select(p => p.Inode).Distinct().ToList();
         if (moves.Count == 0 || scan.Root is null)
         {
@@ -175,7 +187,8 @@ internal static class RegionChecker
                 return;
             }
 
-            lostAndFound = new Node { Number = slot.Number, Generation = slot.Generation + 1, Kind = FileKind.Directory, Name = LostAndFound, Parent = scan.Root, Mode = 0x1C0 };
+            lostAndFound = new Node { Number = slot.Number, Generation = slot.Generation + 1, Kind = FileKind.Directory, Name = LostAndFound, Parent = scan.Root, Mode = 0x1C0,
+                InstanceId = Guid.NewGuid() };
             InodeWriter.Write(transaction, lostAndFound, SlotOffset(slot.Number));
             journal.Commit(transaction);
             lostAndFound.Children = new Dictionary<string, Node>(StringComparer.Ordinal);

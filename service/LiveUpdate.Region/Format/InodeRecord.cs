@@ -7,12 +7,14 @@ namespace LiveUpdate.Region.Format;
 /// One inode slot of an inode chunk. A slot is all zeros (never used), or a checksummed record whose
 /// <see cref="Kind"/> is 0 (free, keeping its generation for the next owner) or a <see cref="FileKind"/>.
 /// Directories are not separate structures: each inode names its parent and its own name, so creating,
-/// renaming or removing a file rewrites exactly one record.
+/// renaming or removing a file rewrites exactly one record. From format 3 every live inode has a random
+/// instance id, set when it is created and never changed (format 2 kept zeros there; the upgrade fills them).
 /// <code>
 ///   0 magic "LUIN" | 4 kind | 5 flags | 6 name length | 8 inode number | 16 generation | 24 parent
 ///  32 size | 40 allocated bytes | 48 owner uid | 52 mode | 56 VM UUID (16) | 72 created (unix ms)
 ///  80 modified (unix ms) | 88 extent count | 92 reserved | 96 first overflow extent block | 104 reserved
-/// 112 inline extents (5 × 16) | 192 name (256, UTF-8, zero padded) | 448 reserved | 504 checksum
+/// 112 inline extents (5 × 16) | 192 name (256, UTF-8, zero padded) | 448 instance id (16, format 3) | 464 reserved
+/// 504 checksum
 /// </code>
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = TotalSize)]
@@ -45,6 +47,7 @@ internal struct InodeRecord
     [FieldOffset(96)] public long OverflowBlock;
     [FieldOffset(112)] public InlineExtents Extents;
     [FieldOffset(192)] public NameBytes Name;
+    [FieldOffset(448)] public Uuid InstanceId;
     [FieldOffset(504)] public ulong Checksum;
 
     /// <summary>Reads a record from untrusted bytes (bounds-checked, no validation).</summary>

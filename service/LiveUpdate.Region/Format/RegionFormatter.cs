@@ -3,11 +3,11 @@ using LiveUpdate.Region.Journal;
 
 namespace LiveUpdate.Region.Format;
 
-/// <summary>Writes an empty format-1 region: header area, chunk table, the first inode chunk with the root, superblocks last.</summary>
+/// <summary>Writes an empty region of the current format: header area, chunk table, the first inode chunk with the root, superblocks last.</summary>
 internal static class RegionFormatter
 {
     /// <summary>Formats <paramref name="device"/>. A crash before the superblocks are written leaves no region, never a half one.</summary>
-    public static void Write(RegionDevice device, Guid regionUuid, long nowUnixMs)
+    public static void Write(RegionDevice device, Guid regionUuid, long nowUnixMs, Guid rootInstanceId)
     {
         var size = device.Size;
         if (size < RegionLayout.MinimumRegionSize || size > RegionLayout.MaximumRegionSize || size % RegionLayout.LargeGranule != 0)
@@ -42,6 +42,7 @@ internal static class RegionFormatter
         root.Parent = RegionLayout.RootInode;
         root.Mode = 0x1ED; // 0755
         root.CreatedUnixMs = root.ModifiedUnixMs = nowUnixMs;
+        root.InstanceId = Uuid.From(rootInstanceId);
         root.WriteSealed(device.Span(firstChunk + ((long)RegionLayout.RootInode * InodeRecord.TotalSize), InodeRecord.TotalSize));
 
         var sb = default(SuperblockRecord);

@@ -16,9 +16,10 @@ internal static class RegionLayout
 {
     /// <summary>
     /// Format version this engine writes. Version 2 adds the IOMMU structures under <c>/.iommu</c>; a version-1
-    /// engine would not honour their pins, so version 2 also requires a version-2 reader.
+    /// engine would not honour their pins, so version 2 also requires a version-2 reader. Version 3 adds each
+    /// inode's instance id (<see cref="InodeRecord.InstanceId"/>) and requires a version-3 reader.
     /// </summary>
-    public const uint CurrentFormatVersion = 2;
+    public const uint CurrentFormatVersion = 3;
 
     /// <summary>Size of a superblock slot; the record itself is <see cref="SuperblockRecord.TotalSize"/> bytes.</summary>
     public const int SuperblockSlotSize = 4096;

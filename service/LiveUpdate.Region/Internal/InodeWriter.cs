@@ -24,6 +24,7 @@ internal static class InodeWriter
         record.OwnerUid = node.OwnerUid;
         record.Mode = node.Mode;
         record.VmUuid = Uuid.From(node.VmUuid);
+        record.InstanceId = Uuid.From(node.InstanceId);
         record.CreatedUnixMs = node.CreatedUnixMs;
         record.ModifiedUnixMs = node.ModifiedUnixMs;
         record.ExtentCount = (uint)node.Extents.Count;

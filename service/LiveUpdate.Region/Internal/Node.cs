@@ -36,6 +36,9 @@ internal sealed class Node
     /// <summary>Owning VM.</summary>
     public Guid VmUuid { get; set; }
 
+    /// <summary>Random at creation, never changed: tells this file from one created later at the same path.</summary>
+    public required Guid InstanceId { get; set; }
+
     /// <summary>Creation time, unix ms.</summary>
     public long CreatedUnixMs { get; set; }
 
@@ -130,6 +133,7 @@ internal sealed class Node
             Size = Size,
             AllocatedBytes = fileOffset,
             VmUuid = VmUuid,
+            InstanceId = InstanceId,
             OwnerUid = OwnerUid,
             Mode = Mode,
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(CreatedUnixMs),

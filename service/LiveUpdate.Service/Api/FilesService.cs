@@ -1,10 +1,12 @@
 using Grpc.Core;
 using LiveUpdate.Region;
+using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Service.Hosting;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;
+using Microsoft.Extensions.Options;
 using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Api;
@@ -16,10 +18,11 @@ namespace LiveUpdate.Service.Api;
 /// happen under <see cref="RegionHost.Mutations"/>, and the engine changes nothing when it refuses, so a rejected request
 /// changes nothing. Engine errors become status codes in <see cref="ErrorMappingInterceptor"/>.
 /// </summary>
-internal sealed class FilesService(
+internal sealed partial class FilesService(
     RegionHost regionHost,
     LifecycleGate gate,
     OpenGrants grants,
+    IOptions<DaemonOptions> options,
     ILogger<FilesService> logger) : Proto.Files.FilesBase
 {
     /// <summary>Mode of a new file when the request sets none (0600).</summary>

@@ -109,10 +109,11 @@ internal sealed class LifecycleService(
     }
 
     /// <inheritdoc/>
-    public override Task<Proto.AckFreezeResponse> AckFreeze(Proto.AckFreezeRequest request, ServerCallContext context)
+    public override async Task<Proto.AckFreezeResponse> AckFreeze(Proto.AckFreezeRequest request, ServerCallContext context)
     {
         var caller = Callers.Of(context);
         var vm = RequestValidation.RequiredVmUuid(request.VmUuid);
+        var failure = request.Failure.Length > 0 ? RequestValidation.FailureReason(request.Failure) : null;
         var region = Attached();
         var registration = vmms.Find(vm)
             ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"no VMM is registered for VM {vm}: call RegisterVmm first"));
@@ -125,6 +126,12 @@ internal sealed class LifecycleService(
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
                 $"no freeze is waiting for acks (the host is {gate.StateName})"));
+        }
+
+        if (failure is not null)
+        {
+            await freezes.FailAsync(registration, failure).ConfigureAwait(false);
+            return new Proto.AckFreezeResponse { Pending = (uint)vmms.Snapshot().Count(v => !v.Acked) };
         }
 
         var deviceState = string.Empty;
@@ -143,7 +150,7 @@ internal sealed class LifecycleService(
         vmms.Ack(registration, deviceState);
         var pending = vmms.Snapshot().Count(v => !v.Acked);
         LifecycleLog.Acked(logger, vm, registration.Name, deviceState, pending);
-        return Task.FromResult(new Proto.AckFreezeResponse { Pending = (uint)pending });
+        return new Proto.AckFreezeResponse { Pending = (uint)pending };
     }
 
     /// <inheritdoc/>

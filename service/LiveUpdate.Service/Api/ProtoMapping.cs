@@ -43,6 +43,7 @@ internal static class ProtoMapping
             Kind = ToProto(file.Kind),
             SizeBytes = (ulong)file.Size,
             VmUuid = UuidText(file.VmUuid),
+            InstanceId = UuidText(file.InstanceId),
             OwnerUid = file.OwnerUid,
             Mode = file.Mode,
             CreatedAt = Timestamp.FromDateTimeOffset(file.CreatedAt),

@@ -23,6 +23,8 @@ internal static class RegionErrorMapping
         // Another process holds what was needed: transient, retry with backoff.
         RegionError.Busy => StatusCode.Unavailable,
         RegionError.Io => StatusCode.Internal,
+        // The file changed under a long read: nothing was done, the caller may simply do it again.
+        RegionError.Conflict => StatusCode.Aborted,
         _ => StatusCode.Internal,
     };
 

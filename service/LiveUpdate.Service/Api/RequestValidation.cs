@@ -48,6 +48,11 @@ internal static class RequestValidation
         name.Length is > 0 and <= 128 && !name.Any(char.IsControl) ? name
         : throw Invalid($"name '{Shorten(name)}' must be 1–128 printable characters");
 
+    /// <summary>A VMM's reason for failing a freeze: 1–1024 characters on one line (control characters refused).</summary>
+    public static string FailureReason(string reason) =>
+        reason.Trim() is { Length: > 0 and <= 1024 } trimmed && !trimmed.Any(char.IsControl) ? trimmed
+        : throw Invalid($"failure '{Shorten(reason)}' must be 1–1024 printable characters on one line");
+
     /// <summary>A duration field: unset gives <paramref name="fallback"/>; negative, or over <paramref name="max"/>, is refused.</summary>
     public static TimeSpan Duration(Google.Protobuf.WellKnownTypes.Duration? value, string field, TimeSpan fallback, TimeSpan max)
     {

@@ -14,6 +14,7 @@ internal static class DaemonOptionNames
     public const string AdminGroup = "admin-group";
     public const string MetricsPort = "metrics-port";
     public const string LibvirtUri = "libvirt-uri";
+    public const string MaxContentsSize = "max-contents-size";
 
     /// <summary>Every option, in usage order.</summary>
     public static IReadOnlyList<DaemonOption> All { get; } =
@@ -27,6 +28,7 @@ internal static class DaemonOptionNames
         new(AdminGroup, "NAME", "group whose members may manage and open every file, as root may; default none"),
         new(MetricsPort, "N", "serve Prometheus metrics on http://127.0.0.1:N/metrics; default 0 (off)"),
         new(LibvirtUri, "URI", "libvirt connection whose domains reconcile compares files with (qemu:///system); default none (files alone)"),
+        new(MaxContentsSize, "SIZE", "largest contents Files.WriteContents accepts for one file (device state, blobs); default 1GiB"),
     ];
 
     /// <summary>The option called <paramref name="name"/> (case-insensitive), or null.</summary>

@@ -17,6 +17,9 @@ internal sealed class DaemonOptions
     /// <summary>Size of the default region file when it has to be created (1 GiB).</summary>
     public const long DefaultRegionSize = 1L << 30;
 
+    /// <summary>The largest contents WriteContents accepts by default (1 GiB).</summary>
+    public const long DefaultMaxContentsSize = 1L << 30;
+
     /// <summary>The simulated physical base of a file region (4 GiB).</summary>
     public const ulong DefaultPhysicalBase = 0x1_0000_0000;
 
@@ -55,6 +58,9 @@ internal sealed class DaemonOptions
 
     /// <summary><c>--libvirt-uri URI</c>: the libvirt connection the VM inventory is read from (read-only); null for none.</summary>
     public string? LibvirtUri { get; set; }
+
+    /// <summary><c>--max-contents-size SIZE</c>: the largest contents Files.WriteContents accepts; more is RESOURCE_EXHAUSTED.</summary>
+    public long MaxContentsSize { get; set; } = DefaultMaxContentsSize;
 
     /// <summary>The gRPC socket's path.</summary>
     public string GrpcSocketPath => Path.Combine(SocketDirectory, GrpcSocketName);

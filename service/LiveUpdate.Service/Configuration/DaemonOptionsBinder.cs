@@ -72,6 +72,9 @@ internal sealed class DaemonOptionsBinder(IConfiguration configuration) : IConfi
             case DaemonOptionNames.LibvirtUri:
                 options.LibvirtUri = value.Length == 0 ? null : value;
                 break;
+            case DaemonOptionNames.MaxContentsSize:
+                options.MaxContentsSize = SizeParser.Parse(value);
+                break;
             default:
                 throw new FormatException($"'{name}' is not handled");
         }

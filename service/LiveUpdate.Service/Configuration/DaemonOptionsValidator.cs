@@ -25,6 +25,11 @@ internal sealed class DaemonOptionsValidator : IValidateOptions<DaemonOptions>
             failures.Add($"--region-size: {options.RegionSize} bytes is not a positive multiple of 2 MiB");
         }
 
+        if (options.MaxContentsSize <= 0)
+        {
+            failures.Add($"--max-contents-size: {options.MaxContentsSize} bytes is not a positive size");
+        }
+
         if (options.PhysicalBase % (ulong)RegionDevice.RequiredAlignment != 0)
         {
             failures.Add($"--phys-base: 0x{options.PhysicalBase:x} is not 2 MiB aligned");

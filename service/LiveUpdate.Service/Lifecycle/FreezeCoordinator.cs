@@ -75,6 +75,29 @@ internal sealed class FreezeCoordinator(
     }
 
     /// <summary>
+    /// The VMM of <paramref name="registration"/> could not pause its VM or save its device state: aborts the running
+    /// freeze at once, naming the VM and <paramref name="reason"/> in its final message, and waits until it is back to
+    /// ACTIVE (THAWED sent to every VMM). FAILED_PRECONDITION when no freeze is running.
+    /// </summary>
+    public async Task FailAsync(VmmRegistration registration, string reason)
+    {
+        FreezeRun? running;
+        lock (_lock)
+        {
+            running = _running;
+        }
+
+        if (running is null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "no freeze is running"));
+        }
+
+        LifecycleLog.FailedByVmm(logger, registration.VmUuid, registration.Name, reason);
+        running.RequestAbort($"VM {registration.VmUuid} ({registration.Name}) could not pause or save its device state: {reason}");
+        await running.Finished.ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Abandons the running freeze (and waits for it to end) or a sealed one: back to ACTIVE, THAWED sent. Returns the
     /// state found. FAILED_PRECONDITION while reconciling.
     /// </summary>

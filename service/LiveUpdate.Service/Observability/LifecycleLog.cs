@@ -21,6 +21,10 @@ internal static partial class LifecycleLog
         Message = "VM {VmUuid} '{Name}' acked the freeze (device state '{DeviceStatePath}'); {Pending} pending")]
     public static partial void Acked(ILogger logger, Guid vmUuid, string name, string deviceStatePath, int pending);
 
+    [LoggerMessage(EventId = 414, EventName = "FreezeFailedByVmm", Level = LogLevel.Warning,
+        Message = "VM {VmUuid} '{Name}' could not pause or save its device state: {Reason}; aborting the freeze")]
+    public static partial void FailedByVmm(ILogger logger, Guid vmUuid, string name, string reason);
+
     [LoggerMessage(EventId = 404, EventName = "Frozen", Level = LogLevel.Warning,
         Message = "sealed FROZEN at generation {Generation}: {Acked} acked, {Pending} not acked, forced {Forced}, {ElapsedMs} ms; sealed {SealMs} ms after the last ack")]
     public static partial void Frozen(ILogger logger, long generation, int acked, int pending, bool forced, double elapsedMs, double sealMs);

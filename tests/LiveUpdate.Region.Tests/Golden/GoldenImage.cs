@@ -46,6 +46,9 @@ internal static class GoldenImage
     public static string SourceFixtureDirectory([CallerFilePath] string thisFile = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "Fixtures", "golden"));
 
+    /// <summary>The fixed instance id of the <paramref name="n"/>-th inode the generator creates (the root is the first).</summary>
+    public static Guid InstanceId(int n) => new($"601de4a1-1d00-4000-8000-{n:x12}");
+
     /// <summary>The device-state file's bytes.</summary>
     public static byte PatternByte(long index) => (byte)((index * 131) + 17);
 
@@ -55,7 +58,8 @@ internal static class GoldenImage
     /// </summary>
     public static void Generate(string path)
     {
-        var options = new RegionOptions { TimeProvider = new FixedTimeProvider(Now) };
+        var instances = 0;
+        var options = new RegionOptions { TimeProvider = new FixedTimeProvider(Now), NewInstanceId = () => InstanceId(++instances) };
         using var device = RegionDevice.Open(path, new RegionDeviceOptions { CreateIfMissing = true, CreateSize = RegionSize });
         using var region = PersistentRegion.Format(device, options, RegionUuid);
         // Every mode is explicit, so the image does not depend on the engine's defaults.
@@ -134,7 +138,7 @@ internal static class GoldenImage
         info.Path, info.Kind, info.Size, info.AllocatedBytes, info.Inode, info.Generation, info.VmUuid, info.OwnerUid,
         "0" + Convert.ToString(info.Mode, 8), info.CreatedAt.ToUnixTimeMilliseconds(), info.ModifiedAt.ToUnixTimeMilliseconds(),
         [.. info.Extents.Select(e => new GoldenExtent(e.FileOffset, e.RegionOffset, e.Length))],
-        info.Kind == FileKind.Directory ? null : Convert.ToHexStringLower(SHA256.HashData(Data(region.Device, info))));
+        info.Kind == FileKind.Directory ? null : Convert.ToHexStringLower(SHA256.HashData(Data(region.Device, info))), info.InstanceId);
 
     /// <summary>The file's first <see cref="RegionFileInfo.Size"/> bytes, read through the region mapping.</summary>
     public static byte[] Data(RegionDevice device, RegionFileInfo info)

@@ -50,6 +50,7 @@ public sealed class GoldenImageTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData(1u)]
     [InlineData(2u)]
+    [InlineData(3u)]
     public void KeptImage_Attaches_WithExactlyTheKeptTree(uint version)
     {
         var expected = GoldenImage.Deserialize(File.ReadAllText(Path.Combine(GoldenImage.FixtureDirectory, GoldenImage.ExpectedName(version))));
@@ -62,26 +63,75 @@ public sealed class GoldenImageTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, region.AttachReport.JournalTransactionsReplayed);
         var actual = GoldenImage.Describe(region);
         Assert.Equal(expected with { Entries = [], Dma = [], FormatVersion = 0 }, actual with { Entries = [], Dma = [], FormatVersion = 0 });
-        Assert.Equal(expected.Entries.Select(GoldenImage.Serialize), actual.Entries.Select(GoldenImage.Serialize));
+        // Before format 3 no inode had an instance id: the upgrade drew a random one for each, all different.
+        var shown = version < 3 ? actual.Entries.Select(e => e with { InstanceId = null }) : actual.Entries;
+        Assert.Equal(expected.Entries.Select(GoldenImage.Serialize), shown.Select(GoldenImage.Serialize));
+        Assert.All(actual.Entries, e => Assert.NotEqual(Guid.Empty, e.InstanceId ?? Guid.Empty));
+        Assert.Equal(actual.Entries.Count, actual.Entries.Select(e => e.InstanceId).Distinct().Count());
         Assert.Equal(expected.Dma ?? [], actual.Dma!);
         var check = region.Check();
         Assert.True(check.Clean, string.Join("\n", check.Problems));
         Assert.Equal(check.TotalBytes, check.UsedBytes + check.FreeBytes);
     }
 
-    /// <summary>A format-1 region is upgraded in place: from then on only a version-2 reader may attach it.</summary>
-    [Fact]
-    public void FormatV1Image_IsUpgradedInPlace_AndRequiresAVersion2Reader()
+    /// <summary>Format-1 and format-2 regions are upgraded in place: from then on only a version-3 reader may attach them.</summary>
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    public void OlderImage_IsUpgradedInPlace_AndRequiresAVersion3Reader(uint version)
     {
-        using var device = Kept(1);
+        using var device = Kept(version);
         PersistentRegion.Attach(device).Dispose();
 
         for (var slot = 0; slot < 2; slot++)
         {
             var record = SuperblockRecord.Read(device.Span(RegionLayout.SuperblockOffsets[slot], SuperblockRecord.TotalSize));
-            Assert.Equal(2u, record.FormatVersion);
-            Assert.Equal(2u, record.MinReaderVersion);
+            Assert.Equal(3u, record.FormatVersion);
+            Assert.Equal(3u, record.MinReaderVersion);
         }
+    }
+
+    /// <summary>The instance ids the upgrade drew are stored: a second attach shows the same ones, and a clean check.</summary>
+    [Fact]
+    public void FormatV2Image_UpgradedInstanceIds_SurviveReattach()
+    {
+        using var device = Kept(2);
+        Dictionary<string, Guid> first;
+        using (var region = PersistentRegion.Attach(device))
+        {
+            first = GoldenImage.Describe(region).Entries.ToDictionary(e => e.Path, e => e.InstanceId!.Value);
+        }
+
+        using var again = PersistentRegion.Attach(device);
+        Assert.Equal(3u, again.AttachReport.FormatVersionFound);
+        Assert.Equal(first, GoldenImage.Describe(again).Entries.ToDictionary(e => e.Path, e => e.InstanceId!.Value));
+        Assert.True(again.Check().Clean);
+    }
+
+    /// <summary>
+    /// The upgrade is crash-consistent: killed at any journal fault point of its instance-id transaction, the next attach
+    /// replays or discards that transaction, finishes the upgrade, and every inode ends with one id, unchanged thereafter.
+    /// </summary>
+    [Theory]
+    [InlineData(FaultPoint.JournalTorn)]
+    [InlineData(FaultPoint.JournalWritten)]
+    [InlineData(FaultPoint.ApplyPartial)]
+    [InlineData(FaultPoint.Applied)]
+    [InlineData(FaultPoint.SuperblockTorn)]
+    public void FormatV2Upgrade_CrashedAtAnyPoint_FinishesOnTheNextAttach(FaultPoint point)
+    {
+        using var device = Kept(2);
+        var faults = new LiveUpdate.Region.Tests.Engine.FaultAt(point);
+        Assert.Throws<LiveUpdate.Region.Tests.Engine.SimulatedCrashException>(() => PersistentRegion.Attach(device, new RegionOptions { FaultInjector = faults }));
+        Assert.True(faults.Fired);
+
+        using var region = PersistentRegion.Attach(device);
+        Assert.Equal(RegionLayout.CurrentFormatVersion, region.Info.FormatVersion);
+        var entries = GoldenImage.Describe(region).Entries;
+        Assert.All(entries, e => Assert.NotEqual(Guid.Empty, e.InstanceId ?? Guid.Empty));
+        Assert.Equal(entries.Count, entries.Select(e => e.InstanceId).Distinct().Count());
+        var check = region.Check();
+        Assert.True(check.Clean, string.Join("\n", check.Problems));
     }
 
     /// <summary>The kept VT-d tables of format 2 still translate, from the domain and from the device's root and context entries.</summary>
@@ -164,8 +214,8 @@ public sealed class GoldenImageTests(ITestOutputHelper output) : IDisposable
     }
 
     [Theory]
-    [InlineData(3u, 3u, 0u)]
-    [InlineData(3u, 2u, 0u)]
+    [InlineData(4u, 4u, 0u)]
+    [InlineData(4u, 3u, 0u)]
     [InlineData(1u, 1u, 1u)]
     public void NewerFormatImage_IsRefusedWithAnUpgradeMessageAndLeftUntouched(uint formatVersion, uint minReaderVersion, uint incompatibleFeatures)
     {

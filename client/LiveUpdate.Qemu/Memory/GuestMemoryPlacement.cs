@@ -1,0 +1,57 @@
+using CultureInfo = System.Globalization.CultureInfo;
+using LiveUpdate.Protocol.V1;
+using LiveUpdate.Qemu.CommandLine;
+using FileInfo = LiveUpdate.Protocol.V1.FileInfo;
+
+namespace LiveUpdate.Qemu.Memory;
+
+/// <summary>
+/// Where QEMU maps the guest memory from: a path QEMU opens itself (it re-opens mem-path, so a descriptor would not do
+/// for a non-root QEMU: DESIGN §12) and the offset of the VM's memory in it. The one place that knows the backends: the
+/// file and devdax backends give the region file or device and the file's offset in the region; a backend with a
+/// device per VM would give that device at offset 0.
+/// </summary>
+/// <param name="Path">The file or device QEMU maps (mem-path).</param>
+/// <param name="Offset">The guest memory's offset in it (2 MiB aligned).</param>
+/// <param name="Bytes">The guest memory's size (QEMU's -m).</param>
+internal sealed record GuestMemoryPlacement(string Path, ulong Offset, ulong Bytes)
+{
+    /// <summary>
+    /// The memory file <paramref name="memory"/> inside the region <paramref name="region"/> (file or devdax backend):
+    /// the region's path at the file's one extent. Throws <see cref="RefusedException"/> when the file is not one
+    /// contiguous extent (QEMU maps one range) or the backend is unknown.
+    /// </summary>
+    public static GuestMemoryPlacement InRegion(RegionInfo region, FileInfo memory)
+    {
+        if (region.Backend is not (Backend.File or Backend.Devdax))
+        {
+            throw new RefusedException($"{memory.Path}: the region's backend {region.Backend} is not one liveupdate-qemu knows");
+        }
+
+        if (memory.Extents.Count != 1 || memory.Extents[0].FileOffset != 0 || memory.Extents[0].Length != memory.SizeBytes)
+        {
+            throw new RefusedException(
+                $"{memory.Path} lies in {memory.Extents.Count} pieces in the region; QEMU maps guest memory from one contiguous range " +
+                "(remove it and create it again when the region has a free range of its size, see luctl region)");
+        }
+
+        return new GuestMemoryPlacement(region.Path, memory.Extents[0].RegionOffset, memory.SizeBytes);
+    }
+
+    /// <summary>
+    /// The arguments that give QEMU this memory as its RAM: a shared file backend (share=on: the writes land in the region,
+    /// and migration skips it with x-ignore-shared), the machine's memory-backend, and -m of the same size.
+    /// </summary>
+    public IEnumerable<string> QemuArguments()
+    {
+        // QEMU's key=value lists double a comma inside a value.
+        string path = Path.Replace(",", ",,", StringComparison.Ordinal);
+        yield return "-object";
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"memory-backend-file,id={QemuArgumentCheck.MemoryBackendId},mem-path={path},offset={Offset},size={Bytes},share=on,align=2M");
+        yield return "-machine";
+        yield return "memory-backend=" + QemuArgumentCheck.MemoryBackendId;
+        yield return "-m";
+        yield return string.Create(CultureInfo.InvariantCulture, $"{Bytes >> 20}M");
+    }
+}
