@@ -42,9 +42,11 @@ public sealed partial class VmUnitTests
         // SIGTERM to the supervisor only (it powers the guest down, then kills QEMU); systemd's SIGKILL to all comes later.
         Assert.Equal(["mixed"], SyscallFilter.UnitValues(s_unit, "KillMode"));
         Assert.Empty(SyscallFilter.UnitValues(s_unit, "KillSignal"));
+        // liveupdate-qemu: up to 10 s for system_powerdown's reply, --shutdown-timeout (default 30 s) for the guest, up to
+        // 10 s for quit's reply and 10 s for QEMU to go, then SIGKILL: 60 s at most.
         var timeout = Assert.Single(SyscallFilter.UnitValues(s_unit, "TimeoutStopSec"));
         Assert.Matches(Seconds(), timeout);
-        Assert.True(int.Parse(Seconds().Match(timeout).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 30, timeout);
+        Assert.True(int.Parse(Seconds().Match(timeout).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 60, timeout);
     }
 
     [Fact]
