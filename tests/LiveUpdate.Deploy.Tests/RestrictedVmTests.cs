@@ -79,6 +79,8 @@ public sealed class RestrictedVmTests(InstallFixture install, ITestOutputHelper 
                 supervisor.Signal("TERM");
                 Assert.True(await supervisor.WaitForExitAsync(stopTimeout), $"liveupdate-qemu still runs {stopTimeout} after SIGTERM:\n{supervisor.Log}");
                 output.WriteLine($"exit {supervisor.ExitCode}");
+                Assert.Contains("asking the guest to power down", supervisor.Log, StringComparison.Ordinal);
+                Assert.Contains("QEMU quit", supervisor.Log, StringComparison.Ordinal);
             }
             finally
             {
