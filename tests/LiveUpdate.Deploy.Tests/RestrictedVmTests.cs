@@ -22,7 +22,8 @@ public sealed class RestrictedVmTests(InstallFixture install, ITestOutputHelper 
         Assert.True(install.First.ExitCode == 0, install.First.Output);
         var unit = await File.ReadAllTextAsync(install["usr/lib/systemd/system/liveupdate-vm@.service"]);
         // /dev/shm: the sandbox keeps /dev writable and visible (the unit's PrivateTmp would hide a directory under /tmp).
-        using var work = new TempDirectory("lu-vm-sandbox", "/dev/shm");
+        // Short names: the QMP socket's path must fit a socket address (108 bytes), as /run/liveupdate-vm/UUID does.
+        using var work = new TempDirectory("luvm", "/dev/shm");
         var filter = await UnitSandbox.WriteFilterAsync(unit, work["syscalls"]);
         var guest = work["tickguest.elf"];
         var build = await Command.RunAsync(Path.Combine(Repo.Root, "tests/guests/tickguest/build.sh"), guest);
@@ -30,7 +31,7 @@ public sealed class RestrictedVmTests(InstallFixture install, ITestOutputHelper 
 
         var socketDirectory = work["run-liveupdate"];
         Directory.CreateDirectory(socketDirectory);
-        var runtimeDirectory = work["run-liveupdate-vm"];
+        var runtimeDirectory = work["r"];
         Directory.CreateDirectory(runtimeDirectory, (UnixFileMode)0b111_000_000);
         var region = work["region"];
         using (var file = File.Create(region))

@@ -59,7 +59,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("liveupdate.service", 3.0)]
-    // QEMU leaves more open (devices, the host's network, code generated at run time: see the unit's comment); measured 1.9.
+    // QEMU leaves more open (devices, the host's network, code generated at run time, capset for setpriv: see the unit's comment); measured 2.1.
     [InlineData("liveupdate-vm@.service", 2.5)]
     public async Task Security_exposure_is_at_most(string file, double limit)
     {
