@@ -2,15 +2,20 @@
 # Builds and installs LiveUpdate on this host, or into a staging root. Run it again after a `git pull`: it changes only
 # what differs, and says "nothing to do" when everything installed is already up to date.
 #
-#   sudo deploy/install.sh                      install into / (then: systemctl enable --now liveupdate)
+#   sudo deploy/install.sh                      install into / (then: systemctl enable --now liveupdate); installs
+#                                               QEMU >= 10 from bookworm-backports too when it is missing or older
 #   sudo deploy/install.sh --enable             the same, then enable and start liveupdate.service
 #   deploy/install.sh --prefix /tmp/stage       install into a staging root (no systemctl, no systemd-sysusers)
 #
 # See usage() for what goes where. Needs the .NET 10 SDK (to publish). The daemon is self-contained: it carries its own
 # .NET runtime, compiled ahead of time with it into one composite ReadyToRun image, because it starts inside the
-# blackout of every live update. luctl is a framework-dependent apphost that needs the .NET 10 runtime and finds it at
-# $DOTNET_ROOT, in /etc/dotnet/install_location or at /usr/share/dotnet (install.sh writes
+# blackout of every live update. luctl and liveupdate-qemu are framework-dependent apphosts that need the .NET 10
+# runtime and find it at $DOTNET_ROOT, in /etc/dotnet/install_location or at /usr/share/dotnet (install.sh writes
 # /etc/dotnet/install_location only when the runtime is elsewhere and the file does not exist yet).
+# liveupdate-qemu needs QEMU >= 10 (Debian 12's own is 7.2): installing into / as root, install.sh installs it from
+# bookworm-backports when it is missing or older (deploy/require-qemu.sh --install: the project installs what it
+# needs, an operator never by hand); with --prefix it only checks, and warns, since a staging root is for a package,
+# which must depend on QEMU >= 10 itself.
 # Exit codes: 0 installed (or nothing to do), 1 failed, 2 usage.
 set -euo pipefail
 
@@ -18,23 +23,33 @@ usage() {
   cat <<'EOF'
 usage: deploy/install.sh [--prefix DIR] [--build-dir DIR] [--enable] [--help]
 
-Publishes the daemon (liveupdated) and the operator CLI (luctl), Release, linux-x64. The daemon is self-contained and
-composite ReadyToRun: the .NET runtime and the daemon precompiled together, generic code over the daemon's own types
-included, so that little is left to JIT when it starts right after a kexec (the runtime's security updates come with
-a rebuild and reinstall). luctl is framework-dependent .NET 10, ReadyToRun. Installs:
+Publishes the daemon (liveupdated), the operator CLI (luctl) and the QEMU supervisor (liveupdate-qemu), Release,
+linux-x64. The daemon is self-contained and composite ReadyToRun: the .NET runtime and the daemon precompiled
+together, generic code over the daemon's own types included, so that little is left to JIT when it starts right after
+a kexec (the runtime's security updates come with a rebuild and reinstall). luctl and liveupdate-qemu are
+framework-dependent .NET 10, ReadyToRun. Installs:
   /usr/lib/liveupdate/daemon/              liveupdated and its assemblies (appsettings.json: the daemon's defaults)
   /usr/lib/liveupdate/cli/                 luctl and its assemblies
   /usr/bin/luctl                           symbolic link to ../lib/liveupdate/cli/luctl
+  /usr/lib/liveupdate/qemu/                liveupdate-qemu and its assemblies: runs one VM's QEMU on the region
+  /usr/bin/liveupdate-qemu                 symbolic link to ../lib/liveupdate/qemu/liveupdate-qemu
   /usr/sbin/liveupdate-kexec               freeze, load the next kernel keeping the region reserved, systemctl kexec
   /usr/lib/systemd/system/liveupdate.service
+  /usr/lib/systemd/system/liveupdate-vm@.service
+                                           one VM under liveupdate-qemu (instance: the VM's UUID), configured by
+                                           /etc/liveupdate/vm/UUID.env
+  /usr/share/doc/liveupdate/examples/liveupdate-vm.env
+                                           a commented example of that file
   /usr/lib/tmpfiles.d/liveupdate.conf      /run/liveupdate 0750 root:liveupdate, /dev/shm/liveupdate 0700
   /usr/lib/sysusers.d/liveupdate.conf      the groups liveupdate (socket access) and liveupdate-admin (operators)
-  /etc/libvirt/hooks/qemu.d/liveupdate     creates a persistent domain's guest memory in the region on start
+  /etc/libvirt/hooks/qemu.d/liveupdate     warns when a domain marked for live update starts: libvirt-managed
+                                           domains do not keep their memory across an update yet
   /usr/share/doc/liveupdate/README.md
-Files of an earlier build that the new one no longer has are removed from the two program directories.
-Without --prefix (as root) it then creates the group and the directories (systemd-sysusers, systemd-tmpfiles) and,
-when systemd runs, reloads it if the unit changed. It never restarts a running daemon: do that when no update is in
-flight (systemctl restart liveupdate).
+Files of an earlier build that the new one no longer has are removed from the three program directories.
+Without --prefix (as root) it installs QEMU >= 10 from bookworm-backports when the installed one is missing or older
+(liveupdate-qemu needs it; with --prefix it only warns), creates the groups and the directories (systemd-sysusers,
+systemd-tmpfiles) and, when systemd runs, reloads it if a unit changed. It never restarts a running daemon or VM: do
+that when no update is in flight (systemctl restart liveupdate).
 
 options:
   --prefix DIR     install under DIR (a staging root, e.g. for a package); nothing outside DIR is touched
@@ -96,7 +111,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 command -v dotnet >/dev/null || die "dotnet not found: install the .NET 10 SDK (package dotnet-sdk-10.0)"
 # grep reads all of it (no -q): an early exit could SIGPIPE dotnet, a failure under pipefail.
 dotnet --list-runtimes | grep '^Microsoft\.NETCore\.App 10\.' >/dev/null ||
-  die "the .NET 10 runtime is missing (dotnet --list-runtimes): luctl needs it; install dotnet-runtime-10.0"
+  die "the .NET 10 runtime is missing (dotnet --list-runtimes): luctl and liveupdate-qemu need it; install dotnet-runtime-10.0"
+
+# liveupdate-qemu runs QEMU >= 10: checked (and installed) before the long publish.
+if [[ -z "$prefix" ]]; then
+  "$repo/deploy/require-qemu.sh" --install || die "liveupdate-qemu needs QEMU >= 10 (see above)"
+elif ! qemu_found=$("$repo/deploy/require-qemu.sh" 2>&1); then
+  printf 'install.sh: warning: %s\n' "${qemu_found#require-qemu.sh: }" >&2
+fi
 
 changes=0
 note() { printf '  %s\n' "$*"; }
@@ -165,23 +187,30 @@ publish() {
 
 daemon_out="$build_dir/publish/daemon"
 cli_out="$build_dir/publish/cli"
+qemu_out="$build_dir/publish/qemu"
 # A fresh publish directory each time, so that a file the build no longer produces is not installed again.
-rm -rf -- "$daemon_out" "$cli_out"
+rm -rf -- "$daemon_out" "$cli_out" "$qemu_out"
 # Measured with the lifecycle benchmark: the start-up reconcile of 1,000 files took 25 ms framework-dependent
 # (generic code over the daemon's types is JIT-compiled when first run) and 16.5 ms composite.
 publish "$repo/service/LiveUpdate.Service/LiveUpdate.Service.csproj" "$daemon_out" --self-contained true -p:PublishReadyToRunComposite=true
 [[ -d "$repo/client/LiveUpdate.Cli" ]] || die "client/LiveUpdate.Cli is missing: this checkout has no luctl to install"
 publish "$repo/client/LiveUpdate.Cli/LiveUpdate.Cli.csproj" "$cli_out" --self-contained false
-[[ -x "$daemon_out/liveupdated" && -x "$cli_out/luctl" ]] || die "the publish produced no liveupdated or luctl apphost"
+[[ -d "$repo/client/LiveUpdate.Qemu" ]] || die "client/LiveUpdate.Qemu is missing: this checkout has no liveupdate-qemu to install"
+publish "$repo/client/LiveUpdate.Qemu/LiveUpdate.Qemu.csproj" "$qemu_out" --self-contained false
+[[ -x "$daemon_out/liveupdated" && -x "$cli_out/luctl" && -x "$qemu_out/liveupdate-qemu" ]] ||
+  die "the publish produced no liveupdated, luctl or liveupdate-qemu apphost"
 
 root="$prefix"
 printf 'install.sh: installing into %s\n' "${root:-/}"
 install_tree "$daemon_out" "$root/usr/lib/liveupdate/daemon"
 install_tree "$cli_out" "$root/usr/lib/liveupdate/cli"
 install_link ../lib/liveupdate/cli/luctl "$root/usr/bin/luctl"
+install_tree "$qemu_out" "$root/usr/lib/liveupdate/qemu"
+install_link ../lib/liveupdate/qemu/liveupdate-qemu "$root/usr/bin/liveupdate-qemu"
 install_file "$repo/deploy/liveupdate-kexec" "$root/usr/sbin/liveupdate-kexec" 755
 before=$changes
 install_file "$repo/deploy/liveupdate.service" "$root/usr/lib/systemd/system/liveupdate.service" 644
+install_file "$repo/deploy/liveupdate-vm@.service" "$root/usr/lib/systemd/system/liveupdate-vm@.service" 644
 unit_changed=$((changes - before))
 install_file "$repo/deploy/tmpfiles.d/liveupdate.conf" "$root/usr/lib/tmpfiles.d/liveupdate.conf" 644
 install_file "$repo/deploy/sysusers.d/liveupdate.conf" "$root/usr/lib/sysusers.d/liveupdate.conf" 644
@@ -189,6 +218,7 @@ before=$changes
 install_file "$repo/deploy/libvirt-hook-qemu" "$root/etc/libvirt/hooks/qemu.d/liveupdate" 755
 hook_changed=$((changes - before))
 install_file "$repo/README.md" "$root/usr/share/doc/liveupdate/README.md" 644
+install_file "$repo/deploy/liveupdate-vm.env" "$root/usr/share/doc/liveupdate/examples/liveupdate-vm.env" 644
 
 # luctl's apphost looks for the runtime at $DOTNET_ROOT, in /etc/dotnet/install_location, else at /usr/share/dotnet.
 dotnet_root=$(dirname -- "$(readlink -f -- "$(command -v dotnet)")")
@@ -211,10 +241,12 @@ if [[ "$(readlink -f -- "$global_root" 2>/dev/null || true)" != "$dotnet_root" ]
   fi
 fi
 
-# What was installed must run: both apphosts print their help (for luctl this checks the runtime is found, too).
+# What was installed must run: the apphosts print their help (for luctl and liveupdate-qemu this checks the runtime is
+# found, too).
 "$root/usr/lib/liveupdate/daemon/liveupdated" --help >/dev/null ||
   die "the installed liveupdated does not run (liveupdated --help failed)"
 "$root/usr/bin/luctl" --help >/dev/null || die "the installed luctl does not run (luctl --help failed)"
+"$root/usr/bin/liveupdate-qemu" --help >/dev/null || die "the installed liveupdate-qemu does not run (liveupdate-qemu --help failed)"
 
 if [[ -z "$prefix" ]]; then
   if command -v systemd-sysusers >/dev/null; then

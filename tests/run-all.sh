@@ -9,12 +9,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # The daemon tests use Debian's python3 (socket.recv_fds, mmap) as a non-C# peer, setpriv to act as another uid,
 # and libvirt's client library (libvirt0) for the VM inventory through its in-process test:/// driver.
 # The deploy tests use systemd's tools (systemd-analyze verify/security, systemd-sysusers, systemd-tmpfiles, and
-# libseccomp, which systemd depends on, to sandbox the daemon) and shellcheck.
+# libseccomp, which systemd depends on, to sandbox the daemon) and shellcheck. The QEMU tests build their guest
+# (tests/guests/tickguest) with gcc and run it under QEMU >= 10 (below).
 need_apt=()
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
 [ -x /usr/bin/systemd-analyze ] || need_apt+=(systemd)
 [ -x /usr/bin/shellcheck ] || need_apt+=(shellcheck)
+command -v gcc >/dev/null || need_apt+=(gcc)
 # grep reads all of ldconfig's output (no -q): an early exit could SIGPIPE ldconfig, a failure under pipefail.
 ldconfig -p | grep 'libvirt.so.0 ' >/dev/null || need_apt+=(libvirt0)
 if ((${#need_apt[@]})); then
@@ -24,6 +26,12 @@ if ((${#need_apt[@]})); then
     echo "run-all: missing ${need_apt[*]}; install them (apt-get install ${need_apt[*]})" >&2
     exit 1
   fi
+fi
+# QEMU >= 10 from bookworm-backports (Debian 12's own 7.2 cannot run liveupdate-qemu): checked by version.
+if [ "$(id -u)" = 0 ]; then
+  deploy/require-qemu.sh --install
+else
+  deploy/require-qemu.sh
 fi
 
 dotnet restore LiveUpdate.sln -v quiet

@@ -4,13 +4,14 @@ using LiveUpdate.Deploy.Tests.Support;
 namespace LiveUpdate.Deploy.Tests;
 
 /// <summary>
-/// deploy/install.sh --prefix run twice into one staging root, once per test run (it publishes the daemon and luctl, a
-/// minute or two on two cores): the results and a snapshot of the tree after each run. The root lives beside the test
+/// deploy/install.sh --prefix run twice into one staging root, once per test run (it publishes the daemon, luctl and
+/// liveupdate-qemu, a few minutes on two cores): the results and a snapshot of the tree after each run. The root lives beside the test
 /// assembly, not under /tmp, so that the sandboxed daemon (which gets an empty private /tmp) can still be run from it.
 /// </summary>
 public sealed class InstallFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan s_installTimeout = TimeSpan.FromMinutes(15);
+    // The composite ReadyToRun publish of the daemon alone took over 10 minutes on a heavily shared two-core host.
+    private static readonly TimeSpan s_installTimeout = TimeSpan.FromMinutes(25);
 
     /// <summary>The staging root.</summary>
     public string Prefix { get; } = Path.Combine(AppContext.BaseDirectory, "install-root");

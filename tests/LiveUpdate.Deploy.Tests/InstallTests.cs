@@ -14,8 +14,12 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         ("usr/lib/liveupdate/daemon/appsettings.json", "644"),
         ("usr/lib/liveupdate/cli/luctl", "755"),
         ("usr/lib/liveupdate/cli/luctl.dll", "644"),
+        ("usr/lib/liveupdate/qemu/liveupdate-qemu", "755"),
+        ("usr/lib/liveupdate/qemu/liveupdate-qemu.dll", "644"),
         ("usr/sbin/liveupdate-kexec", "755"),
         ("usr/lib/systemd/system/liveupdate.service", "644"),
+        ("usr/lib/systemd/system/liveupdate-vm@.service", "644"),
+        ("usr/share/doc/liveupdate/examples/liveupdate-vm.env", "644"),
         ("usr/lib/tmpfiles.d/liveupdate.conf", "644"),
         ("usr/lib/sysusers.d/liveupdate.conf", "644"),
         ("etc/libvirt/hooks/qemu.d/liveupdate", "755"),
@@ -35,6 +39,7 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         }
 
         Assert.Equal("../lib/liveupdate/cli/luctl", new FileInfo(install["usr/bin/luctl"]).LinkTarget);
+        Assert.Equal("../lib/liveupdate/qemu/liveupdate-qemu", new FileInfo(install["usr/bin/liveupdate-qemu"]).LinkTarget);
         Assert.Contains("file(s) changed", install.First.Stdout, StringComparison.Ordinal);
     }
 
@@ -45,6 +50,8 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate.service")), File.ReadAllBytes(install["usr/lib/systemd/system/liveupdate.service"]));
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate-kexec")), File.ReadAllBytes(install["usr/sbin/liveupdate-kexec"]));
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("libvirt-hook-qemu")), File.ReadAllBytes(install["etc/libvirt/hooks/qemu.d/liveupdate"]));
+        Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate-vm@.service")), File.ReadAllBytes(install["usr/lib/systemd/system/liveupdate-vm@.service"]));
+        Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate-vm.env")), File.ReadAllBytes(install["usr/share/doc/liveupdate/examples/liveupdate-vm.env"]));
     }
 
     [Fact]
@@ -89,10 +96,28 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
     }
 
     [Fact]
-    public void Installed_daemon_is_ReadyToRun()
+    public async Task Installed_liveupdate_qemu_prints_its_help_from_where_the_vm_unit_starts_it()
+    {
+        var unit = await File.ReadAllTextAsync(install["usr/lib/systemd/system/liveupdate-vm@.service"]);
+        var result = await Command.RunAsync(install[UnitFileTests.ExecStartPath(unit).TrimStart('/')], "--help");
+        output.WriteLine(result.Output);
+        Assert.True(result.ExitCode == 0, result.Output);
+        foreach (var option in new[] { "--vm", "--name", "--memory", "--socket-dir" })
+        {
+            Assert.Contains(option, result.Stdout, StringComparison.Ordinal);
+        }
+
+        var viaPath = await Command.RunAsync(install["usr/bin/liveupdate-qemu"], "--help");
+        Assert.True(viaPath.ExitCode == 0 && viaPath.Stdout == result.Stdout, viaPath.Output);
+    }
+
+    [Theory]
+    [InlineData("usr/lib/liveupdate/daemon/liveupdated.dll")]
+    [InlineData("usr/lib/liveupdate/qemu/liveupdate-qemu.dll")]
+    public void Installed_program_is_ReadyToRun(string assembly)
     {
         // A ReadyToRun assembly carries a ManagedNativeHeader (precompiled code); an IL-only one does not.
-        using var stream = File.OpenRead(install["usr/lib/liveupdate/daemon/liveupdated.dll"]);
+        using var stream = File.OpenRead(install[assembly]);
         using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
         Assert.NotNull(reader.PEHeaders.CorHeader);
         Assert.NotEqual(0, reader.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size);

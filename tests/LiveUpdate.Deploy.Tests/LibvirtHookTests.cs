@@ -3,121 +3,69 @@ using Xunit.Abstractions;
 
 namespace LiveUpdate.Deploy.Tests;
 
-/// <summary>deploy/libvirt-hook-qemu as libvirt runs it (name, operation, sub-operation, extra; the XML on stdin), with a fake luctl.</summary>
+/// <summary>deploy/libvirt-hook-qemu as libvirt runs it (name, operation, sub-operation, extra; the XML on stdin), with luctl and logger recording their calls.</summary>
 public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
 {
     private const string Uuid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
-    private const string MemoryPath = $"/vm/{Uuid}/memory";
     private readonly TempDirectory _dir = CreateFakes();
 
-    private string Calls => _dir["calls"];
-
-    [Theory]
-    [InlineData("<memory unit='KiB'>4194304</memory>", 4294967296UL)]
-    [InlineData("<memory unit='KiB'>4195328</memory>", 4297064448UL)] // 4 GiB + 1 MiB: rounded up to the next 2 MiB
-    [InlineData("<memory>2097152</memory>", 2147483648UL)] // no unit: KiB
-    [InlineData("<memory unit='GiB'>8</memory>", 8589934592UL)]
-    [InlineData("<memory unit='G'>1</memory>", 1073741824UL)]
-    [InlineData("<memory unit='MB'>3000</memory>", 3001024512UL)] // 3e9 bytes (MB = 10^6), rounded up to 2 MiB
-    [InlineData("<memory unit='bytes'>1</memory>", 2097152UL)]
-    public async Task Prepare_of_a_marked_domain_creates_its_guest_memory(string memory, ulong expectedBytes)
+    [Fact]
+    public async Task Starting_a_marked_domain_warns_that_it_will_not_survive_an_update_and_lets_it_start()
     {
-        var result = await RunHookAsync("prepare", Domain(marked: true, memory));
+        var result = await RunHookAsync("prepare", Domain(marked: true));
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Equal(
-            [
-                $"stat --json {MemoryPath}",
-                $"create {MemoryPath} --size {expectedBytes} --kind guest-memory --vm {Uuid} --parents",
-            ],
-            RecordedCalls());
+        Assert.Empty(result.Stdout);
+        var warning = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("liveupdate hook: warning: domain web-01 (" + Uuid + ")", warning, StringComparison.Ordinal);
+        Assert.Contains("do not keep their memory across an update yet", warning, StringComparison.Ordinal);
+        Assert.Contains("will reboot", warning, StringComparison.Ordinal);
+        Assert.Contains($"liveupdate-vm@{Uuid}.service", warning, StringComparison.Ordinal);
+        // The same line in the system log.
+        Assert.Equal([$"-t liveupdate-hook -p daemon.warning -- {warning["liveupdate hook: ".Length..]}"], RecordedCalls("logger"));
     }
 
     [Fact]
-    public async Task Prepare_gives_the_file_to_the_vmm_user_when_it_exists()
+    public async Task Starting_a_marked_domain_creates_nothing_in_the_region()
     {
-        var result = await RunHookAsync("prepare", Domain(marked: true, "<memory unit='GiB'>4</memory>"), new() { ["LIVEUPDATE_VMM_USER"] = "root" });
+        // libvirt's QEMU would never map /vm/{uuid}/memory: the hook does not create it, nor ask the daemon anything.
+        var result = await RunHookAsync("prepare", Domain(marked: true));
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Equal(
-            [
-                $"stat --json {MemoryPath}",
-                $"create {MemoryPath} --size 4294967296 --kind guest-memory --vm {Uuid} --parents --owner 0",
-            ],
-            RecordedCalls());
+        Assert.Empty(RecordedCalls("luctl"));
     }
 
     [Fact]
     public async Task Prepare_of_an_unmarked_domain_does_nothing()
     {
-        var result = await RunHookAsync("prepare", Domain(marked: false, "<memory unit='KiB'>4194304</memory>"));
+        var result = await RunHookAsync("prepare", Domain(marked: false));
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Empty(RecordedCalls());
+        Assert.Empty(RecordedCalls("luctl"));
+        Assert.Empty(RecordedCalls("logger"));
         Assert.Empty(result.Stdout + result.Stderr);
     }
 
     [Fact]
     public async Task An_element_named_persistent_in_another_namespace_is_not_a_mark()
     {
-        var xml = Domain(marked: false, "<memory unit='KiB'>4194304</memory>")
+        var xml = Domain(marked: false)
             .Replace("<metadata>", "<metadata><x:persistent xmlns:x='urn:example:other'/><lu:other xmlns:lu='urn:liveupdate:v1'/>", StringComparison.Ordinal);
         var result = await RunHookAsync("prepare", xml);
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Empty(RecordedCalls());
+        Assert.Empty(result.Stdout + result.Stderr);
     }
 
     [Fact]
     public async Task The_mark_is_found_by_namespace_whatever_its_prefix()
     {
-        var xml = Domain(marked: false, "<memory unit='KiB'>4194304</memory>")
+        var xml = Domain(marked: false)
             .Replace("<metadata>", "<metadata><update:persistent xmlns:update=\"urn:liveupdate:v1\"/>", StringComparison.Ordinal);
         var result = await RunHookAsync("prepare", xml);
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Contains($"create {MemoryPath} --size 4294967296 --kind guest-memory --vm {Uuid} --parents", RecordedCalls());
-    }
-
-    [Fact]
-    public async Task Prepare_with_the_file_already_there_at_the_right_size_changes_nothing()
-    {
-        var stat = $$"""{"path": "{{MemoryPath}}", "inode": 7, "kind": "GUEST_MEMORY", "size_bytes": 4294967296, "vm_uuid": "{{Uuid}}"}""";
-        var result = await RunHookAsync("prepare", Domain(marked: true, "<memory unit='GiB'>4</memory>"), new() { ["FAKE_STAT_JSON"] = stat });
-
-        Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Equal([$"stat --json {MemoryPath}"], RecordedCalls());
-    }
-
-    [Fact]
-    public async Task Prepare_with_the_file_at_another_size_fails_the_start_and_keeps_the_file()
-    {
-        var stat = $$"""{"path": "{{MemoryPath}}", "kind": "GUEST_MEMORY", "size_bytes": 2147483648, "vm_uuid": "{{Uuid}}"}""";
-        var result = await RunHookAsync("prepare", Domain(marked: true, "<memory unit='GiB'>4</memory>"), new() { ["FAKE_STAT_JSON"] = stat });
-
-        Assert.True(result.ExitCode == 1, result.Output);
-        Assert.Contains("2147483648", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains($"luctl rm {MemoryPath}", result.Stderr, StringComparison.Ordinal);
-        Assert.Equal([$"stat --json {MemoryPath}"], RecordedCalls());
-    }
-
-    [Fact]
-    public async Task Prepare_with_the_daemon_unreachable_fails_the_start()
-    {
-        var result = await RunHookAsync("prepare", Domain(marked: true, "<memory unit='GiB'>4</memory>"), new() { ["FAKE_STAT_EXIT"] = "3" });
-
-        Assert.True(result.ExitCode == 1, result.Output);
-        Assert.Contains("unreachable", result.Stderr, StringComparison.Ordinal);
-        Assert.Equal([$"stat --json {MemoryPath}"], RecordedCalls());
-    }
-
-    [Fact]
-    public async Task A_failed_create_fails_the_start_with_luctls_message()
-    {
-        var result = await RunHookAsync("prepare", Domain(marked: true, "<memory unit='GiB'>4</memory>"), new() { ["FAKE_CREATE_EXIT"] = "1" });
-
-        Assert.True(result.ExitCode == 1, result.Output);
-        Assert.Contains("RESOURCE_EXHAUSTED", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("is marked for live update", result.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -127,28 +75,28 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
     [InlineData("started", "begin")]
     [InlineData("reconnect", "begin")]
     [InlineData("migrate", "begin")]
-    public async Task Other_operations_of_a_marked_domain_leave_the_region_alone(string operation, string subOperation)
+    public async Task Other_operations_of_a_marked_domain_say_and_do_nothing(string operation, string subOperation)
     {
-        var result = await RunHookAsync(operation, Domain(marked: true, "<memory unit='GiB'>4</memory>"), subOperation: subOperation);
+        var result = await RunHookAsync(operation, Domain(marked: true), subOperation: subOperation);
 
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.Empty(RecordedCalls());
+        Assert.Empty(result.Stdout + result.Stderr);
+        Assert.Empty(RecordedCalls("luctl"));
+        Assert.Empty(RecordedCalls("logger"));
     }
 
     [Fact]
-    public async Task A_marked_domain_without_a_usable_uuid_fails_with_a_message()
+    public async Task Unreadable_xml_with_the_namespace_is_a_warning_and_never_stops_the_start()
     {
-        var xml = Domain(marked: true, "<memory unit='GiB'>4</memory>").Replace(Uuid.ToUpperInvariant(), "not-a-uuid", StringComparison.Ordinal);
-        var result = await RunHookAsync("prepare", xml);
+        var result = await RunHookAsync("prepare", "<domain><metadata><lu:persistent xmlns:lu='urn:liveupdate:v1'/></metadata>");
 
-        Assert.True(result.ExitCode == 1, result.Output);
-        Assert.Contains("uuid", result.Stderr, StringComparison.Ordinal);
-        Assert.Empty(RecordedCalls());
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("liveupdate hook: warning: domain web-01: cannot parse the domain XML", result.Stderr, StringComparison.Ordinal);
     }
 
     public void Dispose() => _dir.Dispose();
 
-    private static string Domain(bool marked, string memory) => $"""
+    private static string Domain(bool marked) => $"""
         <domain type='kvm' id='3'>
           <name>web-01</name>
           <uuid>{Uuid.ToUpperInvariant()}</uuid>
@@ -156,37 +104,31 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
             <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0"><libosinfo:os id="http://debian.org/debian/12"/></libosinfo:libosinfo>
             {(marked ? "<lu:persistent xmlns:lu=\"urn:liveupdate:v1\"/>" : string.Empty)}
           </metadata>
-          {memory}
-          <currentMemory unit='KiB'>1048576</currentMemory>
+          <memory unit='GiB'>4</memory>
           <vcpu placement='static'>2</vcpu>
           <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
         </domain>
         """;
 
+    /// <summary>luctl and logger that record their arguments (one file each), so a test sees every call.</summary>
     private static TempDirectory CreateFakes()
     {
         var dir = new TempDirectory("lu-hook-tests");
-        dir.WriteScript("bin/luctl", $$"""
-            #!/bin/sh
-            echo "$*" >> '{{dir["calls"]}}'
-            case "$1" in
-              stat)
-                if [ -n "$FAKE_STAT_EXIT" ]; then echo "luctl: cannot reach the daemon" >&2; exit "$FAKE_STAT_EXIT"; fi
-                if [ -n "$FAKE_STAT_JSON" ]; then printf '%s\n' "$FAKE_STAT_JSON"; exit 0; fi
-                echo "luctl: NOT_FOUND: '$3' does not exist" >&2; exit 1 ;;
-              create)
-                if [ -n "$FAKE_CREATE_EXIT" ]; then echo "luctl: RESOURCE_EXHAUSTED: the region is full" >&2; exit "$FAKE_CREATE_EXIT"; fi
-                echo "created $2"; exit 0 ;;
-            esac
-            exit 0
-            """);
+        foreach (var command in new[] { "luctl", "logger" })
+        {
+            dir.WriteScript($"bin/{command}", $$"""
+                #!/bin/sh
+                echo "$*" >> '{{dir[$"calls.{command}"]}}'
+                exit 0
+                """);
+        }
+
         return dir;
     }
 
     private async Task<CommandResult> RunHookAsync(string operation, string xml, Dictionary<string, string?>? environment = null, string subOperation = "begin")
     {
-        // No such user by default, so the file is root's and the recorded calls do not depend on this machine's users.
-        var env = new Dictionary<string, string?> { ["PATH"] = Repo.SystemPath(_dir["bin"]), ["LUCTL"] = null, ["LIVEUPDATE_VMM_USER"] = "lu-no-such-user" };
+        var env = new Dictionary<string, string?> { ["PATH"] = Repo.SystemPath(_dir["bin"]) };
         foreach (var (name, value) in environment ?? [])
         {
             env[name] = value;
@@ -197,6 +139,9 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
         return result;
     }
 
-    private string[] RecordedCalls() =>
-        File.Exists(Calls) ? File.ReadAllLines(Calls).Where(line => line.Length > 0).ToArray() : [];
+    private string[] RecordedCalls(string command)
+    {
+        var calls = _dir[$"calls.{command}"];
+        return File.Exists(calls) ? File.ReadAllLines(calls).Where(line => line.Length > 0).ToArray() : [];
+    }
 }

@@ -16,8 +16,6 @@ namespace LiveUpdate.Deploy.Tests;
 [Collection(InstallCollection.Name)]
 public sealed class RestrictedDaemonTests(InstallFixture install, ITestOutputHelper output)
 {
-    private static readonly Dictionary<string, int> s_families = new(StringComparer.Ordinal) { ["AF_UNIX"] = 1, ["AF_INET"] = 2, ["AF_INET6"] = 10 };
-
     [Fact]
     public async Task Sandbox_really_applies_the_restrictions()
     {
@@ -35,7 +33,7 @@ public sealed class RestrictedDaemonTests(InstallFixture install, ITestOutputHel
         try
         {
             result = await Command.RunAsync(
-                Repo.SandboxFile("unit-sandbox.sh"), [filter, Families(await UnitAsync()), "--", "/bin/sh", "-c", probe], timeout: TimeSpan.FromSeconds(60));
+                Repo.SandboxFile("unit-sandbox.sh"), [filter, UnitSandbox.Families(await UnitAsync()), "--", "/bin/sh", "-c", probe], timeout: TimeSpan.FromSeconds(60));
         }
         finally
         {
@@ -94,7 +92,7 @@ public sealed class RestrictedDaemonTests(InstallFixture install, ITestOutputHel
         // systemd's environment for a system service: no HOME, NOTIFY_SOCKET, WATCHDOG_USEC (here 2 s: a ping every second).
         string[] command =
         [
-            Repo.SandboxFile("unit-sandbox.sh"), filter, Families(unit), "--",
+            Repo.SandboxFile("unit-sandbox.sh"), filter, UnitSandbox.Families(unit), "--",
             "/usr/bin/env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin", "LANG=C.UTF-8",
             $"NOTIFY_SOCKET={notifyPath}", "WATCHDOG_USEC=2000000", .. execStart,
         ];
@@ -183,23 +181,7 @@ public sealed class RestrictedDaemonTests(InstallFixture install, ITestOutputHel
 
     private async Task<string> UnitAsync() => await File.ReadAllTextAsync(install["usr/lib/systemd/system/liveupdate.service"]);
 
-    private async Task<string> WriteFilterAsync(TempDirectory work)
-    {
-        var allowed = await SyscallFilter.AllowedAsync(await UnitAsync());
-        output.WriteLine($"{allowed.Count} system calls allowed");
-        Assert.Contains("mmap", allowed);
-        Assert.DoesNotContain("setuid", allowed);
-        var path = work["syscalls"];
-        await File.WriteAllLinesAsync(path, allowed);
-        return path;
-    }
-
-    private static string Families(string unit)
-    {
-        var names = SyscallFilter.UnitValues(unit, "RestrictAddressFamilies").SelectMany(v => v.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
-        Assert.NotEmpty(names);
-        return string.Join(',', names.Select(name => s_families[name]));
-    }
+    private async Task<string> WriteFilterAsync(TempDirectory work) => await UnitSandbox.WriteFilterAsync(await UnitAsync(), work["syscalls"]);
 
     private static int FreePort()
     {

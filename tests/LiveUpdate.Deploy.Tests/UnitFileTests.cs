@@ -5,18 +5,21 @@ using Xunit.Abstractions;
 
 namespace LiveUpdate.Deploy.Tests;
 
-/// <summary>deploy/liveupdate.service, tmpfiles.d and sysusers.d, checked by systemd's own tools.</summary>
+/// <summary>deploy/liveupdate.service, deploy/liveupdate-vm@.service, tmpfiles.d and sysusers.d, checked by systemd's own tools.</summary>
 public sealed partial class UnitFileTests(ITestOutputHelper output)
 {
     private const string SystemdAnalyze = "/usr/bin/systemd-analyze";
+    private const string VmUuid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
     private static readonly string s_unit = Repo.DeployFile("liveupdate.service");
 
-    [Fact]
-    public async Task Unit_passes_systemd_analyze_verify_without_a_single_warning()
+    [Theory]
+    [InlineData("liveupdate.service", "liveupdate.service")]
+    [InlineData("liveupdate-vm@.service", $"liveupdate-vm@{VmUuid}.service")]
+    public async Task Unit_passes_systemd_analyze_verify_without_a_single_warning(string file, string unitName)
     {
         RequireTool(SystemdAnalyze);
         // verify resolves the unit's dependencies and checks that ExecStart is executable, inside --root: a root with the
-        // system's targets, the unit where install.sh puts it, and an executable where ExecStart points.
+        // system's targets, both units where install.sh puts them, and an executable where each ExecStart points.
         using var root = new TempDirectory();
         var unitDirectory = root["usr/lib/systemd/system"];
         Directory.CreateDirectory(unitDirectory);
@@ -28,13 +31,16 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
             }
         }
 
-        File.Copy(s_unit, Path.Combine(unitDirectory, "liveupdate.service"));
-        var execStart = ExecStartPath(await File.ReadAllTextAsync(s_unit));
-        Assert.Equal("/usr/lib/liveupdate/daemon/liveupdated", execStart);
-        root.WriteScript(execStart.TrimStart('/'), "#!/bin/sh\nexit 0\n");
+        foreach (var (unit, program) in new[] { ("liveupdate.service", "/usr/lib/liveupdate/daemon/liveupdated"), ("liveupdate-vm@.service", "/usr/lib/liveupdate/qemu/liveupdate-qemu") })
+        {
+            File.Copy(Repo.DeployFile(unit), Path.Combine(unitDirectory, unit));
+            var execStart = ExecStartPath(await File.ReadAllTextAsync(Repo.DeployFile(unit)));
+            Assert.Equal(program, execStart);
+            root.WriteScript(execStart.TrimStart('/'), "#!/bin/sh\nexit 0\n");
+        }
 
-        var result = await Command.RunAsync(SystemdAnalyze, "verify", "--man=no", $"--root={root.Path}", "liveupdate.service");
-        output.WriteLine(result.Output);
+        var result = await Command.RunAsync(SystemdAnalyze, "verify", "--man=no", $"--root={root.Path}", unitName);
+        output.WriteLine($"{file}: {result.Output}");
         // verify exits 0 even for "Unknown key name … ignoring": any output at all is a finding.
         Assert.True(result.ExitCode == 0 && result.Stdout.Trim().Length == 0 && result.Stderr.Trim().Length == 0, result.Output);
     }
@@ -51,18 +57,21 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
         Assert.Contains("notifyy", result.Stdout + result.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Security_exposure_is_at_most_3_0()
+    [Theory]
+    [InlineData("liveupdate.service", 3.0)]
+    // QEMU leaves more open (devices, the host's network, code generated at run time, capset for setpriv: see the unit's comment); measured 2.1.
+    [InlineData("liveupdate-vm@.service", 2.5)]
+    public async Task Security_exposure_is_at_most(string file, double limit)
     {
         RequireTool(SystemdAnalyze);
-        var result = await Command.RunAsync(SystemdAnalyze, "security", "--offline=yes", "--no-pager", s_unit);
+        var result = await Command.RunAsync(SystemdAnalyze, "security", "--offline=yes", "--no-pager", Repo.DeployFile(file));
         output.WriteLine(result.Stdout);
         Assert.True(result.ExitCode == 0, result.Output);
         var match = ExposureLine().Match(result.Stdout);
         Assert.True(match.Success, $"no 'Overall exposure level' line in:\n{result.Output}");
         var exposure = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
         output.WriteLine($"exposure {exposure:0.0}");
-        Assert.InRange(exposure, 0.0, 3.0);
+        Assert.InRange(exposure, 0.0, limit);
     }
 
     [Fact]

@@ -1,34 +1,42 @@
 #!/usr/bin/env bash
-# run.sh WORKDIR [--scenario positive|negative|all]: the real-kexec lab. A real Linux kernel (Debian's
+# run.sh WORKDIR [--scenario positive|qemu|negative|all]: the real-kexec lab. A real Linux kernel (Debian's
 # linux-image-amd64) boots in QEMU (software emulation, no KVM needed) with RAM reserved by memmap=, turns it into
-# /dev/dax0.0, runs the project's Release build of liveupdated on it with a test VMM, and kexecs for real:
+# /dev/dax0.0, runs the project's Release build of liveupdated on it with a test VMM or a real QEMU, and kexecs for
+# real:
 #
 #   positive  boot 1: liveupdated --format on /dev/dax0.0, the test VMM maps 256 MiB of guest memory and writes a
 #             pattern; deploy/liveupdate-kexec loads the same kernel with the reservation, freezes (the VMM saves its
 #             device state and acks) and kexecs. boot 2: liveupdated attaches /dev/dax0.0 again, reconciles
 #             (PLANNED_UPDATE, the VM RESUMABLE against libvirt's test driver), the VMM reclaims and verifies memory
 #             and device state byte for byte; luctl check is clean; the physical base is sysfs's.
-#   negative  the same boot 1, but the kexec goes to a kernel WITHOUT the reservation and with memtest=1 (free RAM
-#             scrubbed), which kexecs back into a kernel with it: the daemon must refuse the region or report the loss,
-#             and must never hand out the memory as good.
+#   qemu      boot 1: liveupdated --format, and liveupdate-qemu runs a real QEMU guest (tests/guests/tickguest, built
+#             here: a pattern in its RAM and a counter on its serial port) with its RAM on /dev/dax0.0; liveupdate-kexec
+#             freezes (liveupdate-qemu stops QEMU, saves the device state through the daemon and acks) and kexecs.
+#             boot 2: liveupdated attaches again, liveupdate-qemu runs again with the same arguments and resumes the
+#             guest: its counter continues, same boot id, pattern verified, no new boot.
+#   negative  boot 1 as positive, plus the QEMU guest of the qemu scenario; the kexec goes to a kernel WITHOUT the
+#             reservation and with memtest=1 (free RAM scrubbed), which kexecs back into a kernel with it: the daemon
+#             must refuse the region or report the loss, never hand out the memory as good, and the QEMU guest must
+#             not resume.
 #
 # WORKDIR (created if needed) receives the initramfs, the serial logs (logs/SCENARIO.serial.log), the guest's logs of
-# the daemon, luctl and the VMM (logs/), and summary.txt ("PASSED FAILED"). It is shared with the guest read-write over
-# virtio-9p; the host's root is shared read-only (the guest runs .NET and the build from it). Run as root: missing
-# Debian packages are installed with apt-get. Prints one "PASS|FAIL name: detail" line per check and the timings;
+# the daemon, luctl, the VMM, liveupdate-qemu and the inner guest (logs/), and summary.txt ("PASSED FAILED"). It is
+# shared with the guest read-write over virtio-9p; the host's root is shared read-only (the guest runs .NET, QEMU and
+# the build from it). Run as root: missing Debian packages are installed with apt-get, QEMU >= 10 from
+# bookworm-backports (deploy/require-qemu.sh). Prints one "PASS|FAIL name: detail" line per check and the timings;
 # exits 0 only when every check passed. Environment: LAB_TIMEOUT_SCALE (multiplies the QEMU time limits, default 1).
 set -uo pipefail
 
-usage() { echo "usage: run.sh WORKDIR [--scenario positive|negative|all]" >&2; exit 2; }
+usage() { echo "usage: run.sh WORKDIR [--scenario positive|qemu|negative|all]" >&2; exit 2; }
 (($# >= 1)) || usage
 work_arg=$1
 shift
-scenarios=(positive negative)
+scenarios=(positive qemu negative)
 while (($#)); do
   case "$1" in
     --scenario)
       (($# >= 2)) || usage
-      case "$2" in positive | negative) scenarios=("$2") ;; all) ;; *) usage ;; esac
+      case "$2" in positive | qemu | negative) scenarios=("$2") ;; all) ;; *) usage ;; esac
       shift 2 ;;
     *) usage ;;
   esac
@@ -40,9 +48,11 @@ mkdir -p "$work_arg" || exit 1
 work=$(cd "$work_arg" && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The reservation: 512 MiB at 1 GiB of the guest's 2 GiB. The guest memory of the test VM is 256 MiB.
+# The reservation: 512 MiB at 1 GiB of the guest's 2 GiB. The guest memory of the test VM is 256 MiB, the QEMU
+# guest's 64 MiB.
 readonly memmap='512M!1G'
-readonly vm=6b1f3c52-5d0e-4c5e-9a47-2f8e1c0d7a31   # as guest/lab.sh
+readonly vm=6b1f3c52-5d0e-4c5e-9a47-2f8e1c0d7a31        # as guest/lab.sh
+readonly qemu_vm=0c7d2e9a-3b41-4f6e-8d25-9a1b7c4e5f60   # as guest/lab.sh
 scale=${LAB_TIMEOUT_SCALE:-1}
 
 lab() { printf 'kexec-lab: %s\n' "$*"; }
@@ -56,7 +66,6 @@ done
 # --- packages ----------------------------------------------------------------------------------------------------------
 is_static() { [[ -x "$1" ]] && ! ldd "$1" >/dev/null 2>&1; }
 need=()
-command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 compgen -G '/boot/vmlinuz-*-amd64' >/dev/null && compgen -G '/lib/modules/*-amd64/modules.dep' >/dev/null || need+=(linux-image-amd64)
 PATH=$PATH:/sbin:/usr/sbin command -v kexec >/dev/null || need+=(kexec-tools)
 is_static "$(command -v busybox || echo /nonexistent)" || need+=(busybox-static)
@@ -66,6 +75,7 @@ command -v cpio >/dev/null || need+=(cpio)
 PATH=$PATH:/sbin:/usr/sbin command -v depmod >/dev/null || need+=(kmod)
 [[ -x /usr/bin/python3 ]] || need+=(python3)
 ldconfig -p | grep 'libvirt.so.0 ' >/dev/null || need+=(libvirt0)
+command -v gcc >/dev/null || need+=(gcc)
 if ((${#need[@]})); then
   [[ $(id -u) == 0 ]] || die "missing Debian packages ${need[*]}: run as root, or apt-get install ${need[*]}"
   lab "installing ${need[*]}"
@@ -74,17 +84,22 @@ if ((${#need[@]})); then
   fi
 fi
 [[ $(id -u) == 0 ]] || die "run as root (the guest's chroot of the host root runs the daemon as root)"
+# QEMU >= 10 from bookworm-backports, for the lab's own guest and for the QEMU guest inside it (the guest runs the
+# host's system install through its chroot: a QEMU under /tmp would be hidden there).
+"$repo/deploy/require-qemu.sh" --install >"$work/require-qemu.log" 2>&1 || die "$(tail -n 1 "$work/require-qemu.log")"
+lab "$(tail -n 1 "$work/require-qemu.log")"
 
 # --- the Release build -------------------------------------------------------------------------------------------------
 outputs=(
   service/LiveUpdate.Service/bin/Release/net10.0/liveupdated.dll
   client/LiveUpdate.Cli/bin/Release/net10.0/luctl.dll
   tests/LiveUpdate.TestVmm/bin/Release/net10.0/LiveUpdate.TestVmm.dll
+  client/LiveUpdate.Qemu/bin/Release/net10.0/liveupdate-qemu.dll
 )
 for output in "${outputs[@]}"; do
   if [[ ! -f "$repo/$output" ]]; then
     lab "building the Release outputs (dotnet build -c Release)"
-    for project in service/LiveUpdate.Service client/LiveUpdate.Cli tests/LiveUpdate.TestVmm; do
+    for project in service/LiveUpdate.Service client/LiveUpdate.Cli tests/LiveUpdate.TestVmm client/LiveUpdate.Qemu; do
       nice dotnet build "$repo/$project" -c Release -v quiet -nologo >"$work/build.log" 2>&1 || die "dotnet build $project failed (see $work/build.log)"
     done
     break
@@ -92,24 +107,26 @@ for output in "${outputs[@]}"; do
 done
 
 # --- the inventory and the guest ---------------------------------------------------------------------------------------
-# libvirt's in-process test driver in the guest (test:///WORK/node.xml): the test VM is a defined domain, marked for
-# live update (DESIGN §7), so RESUMABLE in the reconcile report means "its domain is defined", not "no inventory".
-cat >"$work/node.xml" <<EOF
-<node>
-  <domain type="test">
-    <name>kexec-lab-vm</name>
-    <uuid>$vm</uuid>
-    <memory unit="MiB">256</memory>
-    <os><type>hvm</type></os>
-    <metadata><lu:persistent xmlns:lu="urn:liveupdate:v1"/></metadata>
-  </domain>
-</node>
-EOF
+# libvirt's in-process test driver in the guest, one inventory per scenario (test:///WORK/node-SCENARIO.xml) with the
+# VMs that scenario runs (the test VMM's, the QEMU guest's): each is a defined domain, marked for live update
+# (DESIGN §7), so RESUMABLE in the reconcile report means "its domain is defined", not "no inventory".
+domain() {
+  printf '  <domain type="test">\n    <name>%s</name>\n    <uuid>%s</uuid>\n    <memory unit="MiB">%s</memory>\n' "$1" "$2" "$3"
+  printf '    <os><type>hvm</type></os>\n    <metadata><lu:persistent xmlns:lu="urn:liveupdate:v1"/></metadata>\n  </domain>\n'
+}
+{ echo "<node>"; domain kexec-lab-vm "$vm" 256; echo "</node>"; } >"$work/node-positive.xml"
+{ echo "<node>"; domain kexec-lab-qemu "$qemu_vm" 64; echo "</node>"; } >"$work/node-qemu.xml"
+{ echo "<node>"; domain kexec-lab-vm "$vm" 256; domain kexec-lab-qemu "$qemu_vm" 64; echo "</node>"; } >"$work/node-negative.xml"
 rm -rf "$work/logs"
 mkdir -p "$work/logs"
 t0=$(date +%s.%N)
 "$here/build-initramfs.sh" "$work" >"$work/logs/build-initramfs.log" 2>&1 || die "build-initramfs.sh failed: $(tail -n 3 "$work/logs/build-initramfs.log")"
 lab "$(tail -n 1 "$work/logs/build-initramfs.log") in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+# The QEMU guest's kernel: tickguest, a few KB (the guest's QEMU runs under emulation twice over: a Linux guest there
+# takes minutes to boot, this one seconds).
+"$repo/tests/guests/tickguest/build.sh" "$work/tickguest.elf" >"$work/logs/build-tickguest.log" 2>&1 ||
+  die "tests/guests/tickguest/build.sh failed: $(tail -n 3 "$work/logs/build-tickguest.log")"
+lab "tickguest built ($(stat -c %s "$work/tickguest.elf") bytes)"
 
 # --- one QEMU run --------------------------------------------------------------------------------------------------------
 # run_scenario NAME LIMIT_S: boots the guest and logs the serial console with the host's elapsed seconds on each line.
@@ -189,10 +206,18 @@ for scenario in "${scenarios[@]}"; do
         positive-boot1-state-saved-and-acked positive-devdax-came-back positive-boot2-daemon-ready positive-memory-pattern \
         positive-device-state positive-reclaimed positive-reconcile-report positive-check-clean \
         positive-boot2-physical-base-from-sysfs positive-plan-kexec ;;
+    qemu)
+      # Two starts of liveupdate-qemu (.NET) and a QEMU under emulation twice over: 9.5 min measured on a loaded host.
+      run_scenario qemu 1200
+      collect qemu qemu-boot1-daemon-ready qemu-boot1-physical-base-from-sysfs qemu-boot1-guest-ticking \
+        qemu-boot1-guest-frozen qemu-devdax-came-back qemu-boot2-daemon-ready qemu-guest-resumed qemu-guest-continues \
+        qemu-device-state-consumed qemu-reconcile-report qemu-check-clean qemu-boot2-physical-base-from-sysfs \
+        qemu-plan-kexec ;;
     negative)
-      run_scenario negative 900
-      collect negative negative-boot1-daemon-ready negative-boot1-vmm-ready negative-boot1-state-saved-and-acked \
-        negative-scrub-kernel negative-devdax-info-block negative-loss-detected negative-never-handed-out-as-good ;;
+      run_scenario negative 1200
+      collect negative negative-boot1-daemon-ready negative-boot1-vmm-ready negative-boot1-guest-ticking \
+        negative-boot1-state-saved-and-acked negative-boot1-guest-frozen negative-scrub-kernel \
+        negative-devdax-info-block negative-loss-detected negative-never-handed-out-as-good negative-guest-not-resumed ;;
   esac
 done
 

@@ -3,12 +3,13 @@
 # runs in a chroot of the host's root (read-only over virtio-9p) with the work folder (read-write, second 9p share).
 #
 # Kernel command line (set by run.sh, carried across each kexec by the next command line):
-#   lab.scenario=positive|negative   lab.phase=fresh|after|scrub|lost   lab.repo=DIR   lab.work=DIR   lab.memmap=SIZE!START
+#   lab.scenario=positive|qemu|negative   lab.phase=fresh|after|scrub|lost   lab.repo=DIR   lab.work=DIR
+#   lab.memmap=SIZE!START
 #
 #   fresh  (1st boot)        memmap= reserved RAM -> /dev/pmem0 -> devdax namespace /dev/dax0.0; lab.sh starts the daemon
-#                            with --format and a test VMM, freezes and kexecs (positive: with the reservation, phase
-#                            after; negative: without it and with memtest=1, phase scrub)
-#   after  (positive, 2nd)   /dev/dax0.0 must have come back by itself; lab.sh restarts the daemon and verifies
+#                            with --format and a test VMM and/or a QEMU guest, freezes and kexecs (positive, qemu: with
+#                            the reservation, phase after; negative: without it and with memtest=1, phase scrub)
+#   after  (positive, qemu)  /dev/dax0.0 must have come back by itself; lab.sh restarts the daemon and verifies
 #   scrub  (negative, 2nd)   a kernel that did not reserve the range and scrubbed free RAM (memtest=1): kexec straight
 #                            back into a kernel with the reservation, phase lost (this script, no chroot)
 #   lost   (negative, 3rd)   the range is reserved again but its contents are gone; lab.sh checks the daemon refuses it

@@ -2,12 +2,14 @@
 # The real-kexec lab, inside the guest: runs in a chroot of the host's root (read-only over 9p) that guest/init.sh
 # prepared, as root, with the project's Release build and .NET from the host and the work folder writable.
 # Environment from init.sh: LAB_SCENARIO, LAB_PHASE, LAB_REPO, LAB_WORK, LAB_MEMMAP, LAB_DAX_CAME_BACK, LAB_DAX_RECREATED.
+# The scenarios: positive (the test VMM), qemu (a real QEMU guest under liveupdate-qemu, guest/qemu-vm.sh), negative
+# (both, and a kexec that loses the region).
 #
 # It prints "LAB PASS|FAIL name: detail" per check and "LAB TIME name seconds" per timing on the console (run.sh
 # collects them from there), and keeps every log under $LAB_WORK/logs. Phases: see init.sh.
 set -uo pipefail
 
-readonly VM=6b1f3c52-5d0e-4c5e-9a47-2f8e1c0d7a31   # the test VM's UUID (run.sh's node.xml defines this domain)
+readonly VM=6b1f3c52-5d0e-4c5e-9a47-2f8e1c0d7a31   # the test VM's UUID (run.sh's node-SCENARIO.xml defines this domain)
 readonly MEMORY_MIB=256
 readonly DEVICE=/dev/dax0.0
 readonly SYSFS_DAX=/sys/bus/dax/devices/dax0.0
@@ -15,16 +17,20 @@ readonly DAEMON=$LAB_REPO/service/LiveUpdate.Service/bin/Release/net10.0/liveupd
 readonly LUCTL_DLL=$LAB_REPO/client/LiveUpdate.Cli/bin/Release/net10.0/luctl.dll
 readonly VMM=$LAB_REPO/tests/LiveUpdate.TestVmm/bin/Release/net10.0/LiveUpdate.TestVmm.dll
 readonly KEXEC_HELPER=$LAB_REPO/deploy/liveupdate-kexec
-readonly INVENTORY=test://$LAB_WORK/node.xml
+readonly INVENTORY=test://$LAB_WORK/node-$LAB_SCENARIO.xml
 readonly LOGS=$LAB_WORK/logs
 readonly PREFIX=$LAB_SCENARIO
 mkdir -p "$LOGS" /tmp/home /tmp/lab/bin
+# shellcheck source-path=SCRIPTDIR source=qemu-vm.sh
+source "$(dirname "${BASH_SOURCE[0]}")/qemu-vm.sh"
 
 # Wrappers first on PATH (what liveupdate-kexec runs too): luctl as one command word, and kexec. Both stamp the steps
 # of the update into the boot's kexec log, written through to the host before the next step starts (the work folder
 # is uncached 9p), and kexec -e prints the marker run.sh times the next boot from: output that is still in a pipe
-# when the kernel is replaced is lost.
+# when the kernel is replaced is lost. For the same reason kexec -e gives a running liveupdate-qemu up to 5 s to log
+# that it is frozen (it logs after its ack, while the freeze it acked completes).
 readonly KEXEC_LOG=$LOGS/$PREFIX-boot1-kexec.log
+QEMU_VM_BOOT1_LOG=$(qemu_vm_log boot1)
 real_kexec=$(PATH=${PATH#/tmp/lab/bin:} command -v kexec)
 cat >/tmp/lab/bin/luctl <<WRAPPER
 #!/bin/bash
@@ -40,6 +46,10 @@ WRAPPER
 cat >/tmp/lab/bin/kexec <<WRAPPER
 #!/bin/bash
 if [[ "\$1" == -e ]]; then
+  for _ in {1..50}; do
+    [[ -e $QEMU_VM_BOOT1_LOG ]] && ! grep -q 'frozen in' $QEMU_VM_BOOT1_LOG || break
+    sleep 0.1
+  done
   echo "\$(date +%T.%3N) WRAP kexec -e" >>$KEXEC_LOG
   echo "LAB-KEXEC-EXECUTE kexec -e" >/dev/console
   sync
@@ -190,6 +200,23 @@ dma_verify() {
   dma_walk_check after
 }
 
+# test_vmm_start: the test VMM maps its guest memory, writes the pattern and stays registered until the kexec (its stdin
+# a FIFO held open).
+test_vmm_start() {
+  local vmmlog=$LOGS/$PREFIX-boot1-vmm.log t0
+  mkfifo /tmp/lab/vmm.in
+  t0=$(now)
+  dotnet "$VMM" run --socket-dir /run/liveupdate --vm "$VM" --name kexec-lab-vm --memory-mib "$MEMORY_MIB" --timeout-s 300 \
+    </tmp/lab/vmm.in 2>&1 | while IFS= read -r line; do printf '%s %s\n' "$(date +%T.%3N)" "$line"; done >"$vmmlog" &
+  exec 7>/tmp/lab/vmm.in
+  if wait_for_line "$vmmlog" ' READY |ERROR|LOST' 300 && grep -q ' READY ' "$vmmlog"; then
+    check "$PREFIX-boot1-vmm-ready" yes "test VMM registered, created and mapped $MEMORY_MIB MiB of guest memory and wrote the pattern in $(since "$t0") s: $(grep -o 'READY.*' "$vmmlog")"
+  else
+    check "$PREFIX-boot1-vmm-ready" no "the test VMM did not get ready: $(tail -n 3 "$vmmlog" | tr '\n' ' ')"
+    return 1
+  fi
+}
+
 phase_fresh() {
   say "fresh boot: devdax $(cat $SYSFS_DAX/size) bytes at $(sysfs_base); starting the daemon with --format"
   if start_daemon "$LOGS/$PREFIX-boot1-daemon.log" --format; then
@@ -202,26 +229,19 @@ phase_fresh() {
   luctl --json region >"$LOGS/$PREFIX-boot1-region.json" 2>&1 &
   local region_pid=$!
 
-  # The VMM: stdin from a FIFO held open, so it runs until the kexec.
-  local vmmlog=$LOGS/$PREFIX-boot1-vmm.log t0
-  mkfifo /tmp/lab/vmm.in
-  t0=$(now)
-  dotnet "$VMM" run --socket-dir /run/liveupdate --vm "$VM" --name kexec-lab-vm --memory-mib "$MEMORY_MIB" --timeout-s 300 \
-    </tmp/lab/vmm.in 2>&1 | while IFS= read -r line; do printf '%s %s\n' "$(date +%T.%3N)" "$line"; done >"$vmmlog" &
-  exec 7>/tmp/lab/vmm.in
-  if wait_for_line "$vmmlog" ' READY |ERROR|LOST' 300 && grep -q ' READY ' "$vmmlog"; then
-    check "$PREFIX-boot1-vmm-ready" yes "test VMM registered, created and mapped $MEMORY_MIB MiB of guest memory and wrote the pattern in $(since "$t0") s: $(grep -o 'READY.*' "$vmmlog")"
-  else
-    check "$PREFIX-boot1-vmm-ready" no "the test VMM did not get ready: $(tail -n 3 "$vmmlog" | tr '\n' ' ')"
-    finish
+  if [[ "$LAB_SCENARIO" != qemu ]]; then
+    test_vmm_start || finish
+  fi
+  if [[ "$LAB_SCENARIO" != positive ]]; then
+    qemu_vm_start || finish
   fi
   wait "$region_pid"
   region_checks boot1
-  dma_setup
+  [[ "$LAB_SCENARIO" == qemu ]] || dma_setup
 
   local next base
   base=$(tr ' ' '\n' </proc/cmdline | grep -vE '^(lab\.phase=|memtest=)' | tr '\n' ' ')
-  if [[ "$LAB_SCENARIO" == positive ]]; then
+  if [[ "$LAB_SCENARIO" != negative ]]; then
     next="lab.phase=after"
     say "kexec with the deploy helper: liveupdate-kexec (load, freeze, kexec -e)"
     LUCTL=luctl "$KEXEC_HELPER" --no-systemd --kernel /tmp/lab/vmlinuz --initrd /tmp/lab/initrd.img \
@@ -257,9 +277,14 @@ span() {
 # Before the kexec, from the boot-1 logs (on the work folder, written before the kexec).
 boot1_report() {
   local daemon=$LOGS/$PREFIX-boot1-daemon.log vmm=$LOGS/$PREFIX-boot1-vmm.log
-  check "$PREFIX-boot1-state-saved-and-acked" \
-    "$(grep -q 'STATE_SAVED' "$vmm" && grep -q 'ACKED pending=0' "$vmm" && grep -q 'sealed FROZEN' "$daemon" && echo yes || echo no)" \
-    "VMM: $(grep -o 'STATE_SAVED.*' "$vmm" | head -n 1); $(grep -o 'ACKED.*' "$vmm" | head -n 1); daemon: $(grep -o 'sealed FROZEN.*' "$daemon" | head -n 1)"
+  if [[ "$LAB_SCENARIO" != qemu ]]; then
+    # ACKED pending=N: the VMs still to ack after this one (the negative scenario's QEMU guest may ack later); the
+    # daemon seals FROZEN only when every VM has acked.
+    check "$PREFIX-boot1-state-saved-and-acked" \
+      "$(grep -q 'STATE_SAVED' "$vmm" && grep -qE 'ACKED pending=[0-9]+' "$vmm" && grep -q 'sealed FROZEN.* 0 not acked' "$daemon" && echo yes || echo no)" \
+      "VMM: $(grep -o 'STATE_SAVED.*' "$vmm" | head -n 1); $(grep -o 'ACKED.*' "$vmm" | head -n 1); daemon: $(grep -o 'sealed FROZEN.*' "$daemon" | head -n 1)"
+  fi
+  [[ "$LAB_SCENARIO" == positive ]] || qemu_vm_frozen_report
   # The daemon measures it: "sealed FROZEN …; sealed N ms after the last ack".
   SEAL_S=$(grep -m1 -oE 'sealed [0-9.]+ ms after the last ack' "$daemon" | awk '{ printf "%.3f", $2 / 1000 }')
   SEAL_S=${SEAL_S:-?}
@@ -267,6 +292,26 @@ boot1_report() {
   timing "$PREFIX-kexec-load" "$(span ' WRAP kexec start .*-l ' ' WRAP kexec end ')"
   timing "$PREFIX-freeze-daemon" "$(grep -m1 -oE 'forced (True|False), [0-9.]+ ms' "$daemon" | awk '{ printf "%.3f", $3 / 1000 }')"
   timing "$PREFIX-freeze-command" "$(span ' WRAP luctl start .*freeze' ' WRAP luctl end ')"
+}
+
+# test_vmm_reclaim: the test VMM after the kexec: register, RECLAIM_READY, Reclaim, map, verify byte for byte; sets
+# RECLAIM_MS.
+test_vmm_reclaim() {
+  local vmmlog=$LOGS/$PREFIX-boot2-vmm.log t0 rc
+  t0=$(now)
+  dotnet "$VMM" reclaim --socket-dir /run/liveupdate --vm "$VM" --name kexec-lab-vm --memory-mib "$MEMORY_MIB" --timeout-s 300 >"$vmmlog" 2>&1
+  rc=$?
+  local wall
+  wall=$(since "$t0")
+  check "$PREFIX-memory-pattern" "$(grep -qE "^FILE path=/vm/$VM/memory .* ok$" "$vmmlog" && echo yes || echo no)" \
+    "$MEMORY_MIB MiB of guest memory byte for byte: $(grep -E "/vm/$VM/memory" "$vmmlog" | head -n 1)"
+  check "$PREFIX-device-state" "$(grep -qE "^FILE path=/vm/$VM/device-state .* ok$" "$vmmlog" && echo yes || echo no)" \
+    "device state byte for byte: $(grep -E "/vm/$VM/device-state" "$vmmlog" | head -n 1)"
+  check "$PREFIX-reclaimed" "$([[ $rc == 0 ]] && grep -q '^RECLAIMED ok verdict=Resumable' "$vmmlog" && echo yes || echo no)" \
+    "test VMM exit $rc: $(grep -E '^(RECLAIMED|MISMATCH|ERROR)' "$vmmlog" | tr '\n' ' ')"
+  RECLAIM_MS=$(grep -oE 'reclaim_ms=[0-9.]+' "$vmmlog" | cut -d= -f2)
+  timing "$PREFIX-reclaim" "$(awk -v ms="${RECLAIM_MS:-0}" 'BEGIN { printf "%.3f", ms / 1000 }')"
+  timing "$PREFIX-vmm-reclaim-and-verify-wall" "$wall"
 }
 
 phase_after() {
@@ -289,24 +334,14 @@ phase_after() {
   fi
   timing "$PREFIX-reconcile" "$(awk -v ms="$reconcile_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
 
-  # The VMM after the kexec: register, RECLAIM_READY, Reclaim, map, verify byte for byte.
-  local vmmlog=$LOGS/$PREFIX-boot2-vmm.log t0 rc
-  t0=$(now)
-  dotnet "$VMM" reclaim --socket-dir /run/liveupdate --vm "$VM" --name kexec-lab-vm --memory-mib "$MEMORY_MIB" --timeout-s 300 >"$vmmlog" 2>&1
-  rc=$?
-  local wall
-  wall=$(since "$t0")
-  check "$PREFIX-memory-pattern" "$(grep -qE "^FILE path=/vm/$VM/memory .* ok$" "$vmmlog" && echo yes || echo no)" \
-    "$MEMORY_MIB MiB of guest memory byte for byte: $(grep -E "/vm/$VM/memory" "$vmmlog" | head -n 1)"
-  check "$PREFIX-device-state" "$(grep -qE "^FILE path=/vm/$VM/device-state .* ok$" "$vmmlog" && echo yes || echo no)" \
-    "device state byte for byte: $(grep -E "/vm/$VM/device-state" "$vmmlog" | head -n 1)"
-  check "$PREFIX-reclaimed" "$([[ $rc == 0 ]] && grep -q '^RECLAIMED ok verdict=Resumable' "$vmmlog" && echo yes || echo no)" \
-    "test VMM exit $rc: $(grep -E '^(RECLAIMED|MISMATCH|ERROR)' "$vmmlog" | tr '\n' ' ')"
-  local reclaim_ms
-  reclaim_ms=$(grep -oE 'reclaim_ms=[0-9.]+' "$vmmlog" | cut -d= -f2)
-  timing "$PREFIX-reclaim" "$(awk -v ms="${reclaim_ms:-0}" 'BEGIN { printf "%.3f", ms / 1000 }')"
-  timing "$PREFIX-vmm-reclaim-and-verify-wall" "$wall"
-  dma_verify
+  local subject=$VM
+  if [[ "$LAB_SCENARIO" == qemu ]]; then
+    subject=$QEMU_VM
+    qemu_vm_resume
+  else
+    test_vmm_reclaim
+    dma_verify
+  fi
 
   # luctl's questions after the kexec, side by side (each is a .NET start, seconds under emulation).
   local status=$LOGS/$PREFIX-boot2-status.json checkfile=$LOGS/$PREFIX-boot2-check.json plan=$LOGS/$PREFIX-boot2-plan.json f
@@ -320,12 +355,16 @@ phase_after() {
   pids+=($!)
   luctl --json plan-kexec >"$plan" 2>&1 &
   pids+=($!)
+  if [[ "$LAB_SCENARIO" == qemu ]]; then
+    luctl --json stat "/vm/$QEMU_VM/device-state" >"$LOGS/$PREFIX-boot2-device-state.json" 2>&1 &
+    pids+=($!)
+  fi
   wait "${pids[@]}"
 
   mapfile -t f < <(fields "$status" 'd["state"]' 'd["kexec_detected"]' 'd["last_reconcile"]["cause"]' \
-    '[v["verdict"] for v in d["last_reconcile"]["vms"] if v["vm_uuid"] == "'"$VM"'"]' 'len(d["last_reconcile"]["problems"])' \
+    '[v["verdict"] for v in d["last_reconcile"]["vms"] if v["vm_uuid"] == "'"$subject"'"]' 'len(d["last_reconcile"]["problems"])' \
     'd["previous_boot_id"]' 'd["boot_id"]' \
-    '[v["verdict"] + " (" + v["message"] + ")" for v in d["last_reconcile"]["vms"] if v["vm_uuid"] == "'"$VM"'"]' \
+    '[v["verdict"] + " (" + v["message"] + ")" for v in d["last_reconcile"]["vms"] if v["vm_uuid"] == "'"$subject"'"]' \
     'd["last_reconcile"]["problems"]' 'd["last_reconcile"]["inventory"]' 'd["last_reconcile"]["inventory_duration_seconds"]')
   check "$PREFIX-reconcile-report" \
     "$([[ ${f[0]} == ACTIVE && ${f[1]} == True && ${f[2]} == PLANNED_UPDATE && ${f[3]} == "['RESUMABLE']" && ${f[4]} == 0 ]] && echo yes || echo no)" \
@@ -335,6 +374,12 @@ phase_after() {
   mapfile -t f < <(fields "$checkfile" 'd["clean"]' 'd["inodes"]' 'd["problems"]')
   check "$PREFIX-check-clean" "$([[ ${f[0]} == True ]] && echo yes || echo no)" "luctl check: clean ${f[0]}, ${f[1]} inodes, problems ${f[2]}"
   region_checks boot2
+  if [[ "$LAB_SCENARIO" == qemu ]]; then
+    # Once the resumed guest runs, its saved device state is consumed: a later start is a fresh one.
+    mapfile -t f < <(fields "$LOGS/$PREFIX-boot2-device-state.json" 'd["size_bytes"]' 'd["kind"]')
+    check "$PREFIX-device-state-consumed" "$([[ ${f[0]} == 0 ]] && echo yes || echo no)" \
+      "/vm/$QEMU_VM/device-state after the resume: ${f[1]}, ${f[0]} bytes"
+  fi
 
   # The reservation plan-kexec names must be the persistent-memory region (sysfs region0), not dax0.0's own range.
   local nd=/sys/bus/nd/devices/region0 ndstart ndsize
@@ -344,8 +389,8 @@ phase_after() {
   check "$PREFIX-plan-kexec" "$([[ ${f[0]} == "memmap=$LAB_MEMMAP" && ${f[2]} == "$ndstart" && ${f[3]} == "$ndsize" ]] && echo yes || echo no)" \
     "luctl plan-kexec names ${f[0]} (already on the command line ${f[1]}), the region ${f[2]} + ${f[3]} bytes (sysfs $nd: $ndstart + $ndsize); the lab reserved memmap=$LAB_MEMMAP"
 
-  if [[ "$SEAL_S" != "?" && "$reconcile_ms" != "?" && -n "$reclaim_ms" ]]; then
-    timing "$PREFIX-daemon-blackout-share" "$(awk -v s="$SEAL_S" -v r="$DAEMON_READY_S" -v c="$reconcile_ms" -v m="$reclaim_ms" \
+  if [[ "$SEAL_S" != "?" && "$reconcile_ms" != "?" && -n "${RECLAIM_MS:-}" ]]; then
+    timing "$PREFIX-daemon-blackout-share" "$(awk -v s="$SEAL_S" -v r="$DAEMON_READY_S" -v c="$reconcile_ms" -v m="$RECLAIM_MS" \
       'BEGIN { printf "%.2f", s + r + c / 1000 + m / 1000 }')"
   fi
   finish
@@ -356,6 +401,7 @@ phase_lost() {
   check "$PREFIX-devdax-info-block" yes "after the kexec through a kernel without memmap=: /dev/dax0.0 came back by itself: $LAB_DAX_CAME_BACK; namespace recreated by ndctl (its info block was scrubbed too): $LAB_DAX_RECREATED"
   if [[ ! -e "$DEVICE" ]]; then
     check "$PREFIX-loss-detected" yes "no $DEVICE at all: nothing to attach, nothing handed out"
+    qemu_vm_not_resumed
     finish
   fi
   local daemon=$LOGS/$PREFIX-boot3-daemon.log vmmlog=$LOGS/$PREFIX-boot3-vmm.log
@@ -378,6 +424,7 @@ phase_lost() {
   fi
   check "$PREFIX-never-handed-out-as-good" "$(grep -qE '^(RECLAIMED ok|FILE .* ok$)' "$vmmlog" 2>/dev/null && echo no || echo yes)" \
     "no reclaimed file verified as good: $(grep -E "^(RECLAIMED|MISMATCH|ERROR|daemon refused)" "$vmmlog" 2>/dev/null | head -n 3 | tr "\n" " ")"
+  qemu_vm_not_resumed
   finish
 }
 
