@@ -74,7 +74,7 @@ internal sealed partial class Supervisor : IAsyncDisposable
         }
         catch (Exception e) when (e is RefusedException or LiveUpdateException)
         {
-            _log.Line(e.Message + "; nothing started");
+            _log.Line(Explain(e) + "; nothing started");
             return ExitCodes.Refused;
         }
         catch (OperationCanceledException) when (_shutdown.Task.IsCompleted)
@@ -166,6 +166,16 @@ internal sealed partial class Supervisor : IAsyncDisposable
             _stopping.Cancel();
         }
     }
+
+    /// <summary>A refusal's one line; a daemon that cannot be reached says where it was looked for and what to check.</summary>
+    private string Explain(Exception e) => e switch
+    {
+        LiveUpdateException { StatusCode: Grpc.Core.StatusCode.Unavailable } when !File.Exists(_client.GrpcSocketPath) =>
+            $"cannot reach the daemon: no socket {_client.GrpcSocketPath}; is liveupdated running? (systemctl status liveupdate; or pass --socket-dir DIR)",
+        LiveUpdateException { StatusCode: Grpc.Core.StatusCode.Unavailable } =>
+            $"cannot reach the daemon at {_client.GrpcSocketPath} ({e.Message}); it may be starting or reconciling: try again in a moment",
+        _ => e.Message,
+    };
 
     private static void RequireExecutable(string binary)
     {

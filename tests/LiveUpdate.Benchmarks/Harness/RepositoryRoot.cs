@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace LiveUpdate.Benchmarks.Harness;
 
 /// <summary>The repository the benchmark was built in: the first directory above the build output holding LiveUpdate.sln.</summary>
@@ -8,10 +6,6 @@ internal static class RepositoryRoot
     private static readonly Lazy<string> s_path = new(Locate);
 
     public static string Path => s_path.Value;
-
-    /// <summary>The build configuration of this benchmark ("Release"): the other projects' outputs are taken from the same one.</summary>
-    public static string Configuration =>
-        typeof(RepositoryRoot).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 
     private static string Locate()
     {
