@@ -130,7 +130,7 @@ internal sealed class VmSuite : IBenchmarkSuite
         result.AddNote("a round: daemon on a fresh sparse region (tmpfs) → liveupdate-qemu per VM (--memory creates /vm/UUID/memory) → every guest ticking and every supervisor registered → Freeze → SIGKILL to every supervisor with its QEMU (one process group each) and to the daemon → new boot id → daemon restarted, ACTIVE after its reconcile → the supervisors again with the same arguments → each guest's next TICK with the same boot id and its count continuing (a guest that booted again fails the run)");
         result.AddNote($"1-VM rounds: {Warmups} warm-up (256 MiB) + {SingleRounds} of each size, 256 MiB and 1 GiB alternately; {ManyVms}-VM rounds: {ManyRounds} of {ManyVms} x 256 MiB; per-VM figures count every VM of every round");
         result.AddNote("every tickguest keeps one emulated CPU busy (it polls the RTC), so with 8 VMs on this machine's cores the QEMUs, the supervisors and the daemon share the CPUs; the 8-VM figures include that contention");
-        result.AddNote("the daemon measured is the one deploy/install.sh installs (self-contained, composite ReadyToRun), unless LU_BENCH_DAEMON names another build; liveupdate-qemu is the build made with the benchmark (client/LiveUpdate.Qemu), unless LU_BENCH_SUPERVISOR names another");
+        result.AddNote("the daemon measured is the one deploy/install.sh installs (self-contained, composite ReadyToRun), unless LU_BENCH_DAEMON names another build; liveupdate-qemu is the one it installs too (framework-dependent ReadyToRun), unless LU_BENCH_SUPERVISOR names another");
     }
 
     private static Samples PerVm(List<VmUpdateRound> rounds, Func<VmTimeline, double> value) => new(rounds.SelectMany(r => r.Vms).Select(value));
