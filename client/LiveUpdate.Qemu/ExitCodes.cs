@@ -1,6 +1,6 @@
 namespace LiveUpdate.Qemu;
 
-/// <summary>liveupdate-qemu's exit codes besides QEMU's own (DESIGN §12; documented in --help and README.md).</summary>
+/// <summary>liveupdate-qemu's exit codes besides QEMU's own (docs/design.md §12; documented in --help and README.md).</summary>
 internal static class ExitCodes
 {
     /// <summary>--help, or QEMU exited 0.</summary>

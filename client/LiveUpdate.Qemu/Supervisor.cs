@@ -10,7 +10,7 @@ using LiveUpdate.Qemu.Qmp;
 namespace LiveUpdate.Qemu;
 
 /// <summary>
-/// One VM's supervisor (DESIGN §12): registers as its VMM, prepares its files, runs QEMU on them (fresh, or resuming
+/// One VM's supervisor (docs/design.md §12): registers as its VMM, prepares its files, runs QEMU on them (fresh, or resuming
 /// the saved device state), answers the daemon's freeze and thaw, and shuts QEMU down on SIGTERM/SIGINT. Its exit
 /// status is QEMU's.
 /// </summary>

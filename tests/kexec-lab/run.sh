@@ -109,7 +109,7 @@ done
 # --- the inventory and the guest ---------------------------------------------------------------------------------------
 # libvirt's in-process test driver in the guest, one inventory per scenario (test:///WORK/node-SCENARIO.xml) with the
 # VMs that scenario runs (the test VMM's, the QEMU guest's): each is a defined domain, marked for live update
-# (DESIGN §7), so RESUMABLE in the reconcile report means "its domain is defined", not "no inventory".
+# (docs/design.md §7), so RESUMABLE in the reconcile report means "its domain is defined", not "no inventory".
 domain() {
   printf '  <domain type="test">\n    <name>%s</name>\n    <uuid>%s</uuid>\n    <memory unit="MiB">%s</memory>\n' "$1" "$2" "$3"
   printf '    <os><type>hvm</type></os>\n    <metadata><lu:persistent xmlns:lu="urn:liveupdate:v1"/></metadata>\n  </domain>\n'

@@ -7,7 +7,7 @@ namespace LiveUpdate.Qemu.Memory;
 
 /// <summary>
 /// Where QEMU maps the guest memory from: a path QEMU opens itself (it re-opens mem-path, so a descriptor would not do
-/// for a non-root QEMU: DESIGN §12) and the offset of the VM's memory in it. The one place that knows the backends: the
+/// for a non-root QEMU: docs/design.md §12) and the offset of the VM's memory in it. The one place that knows the backends: the
 /// file and devdax backends give the region file or device and the file's offset in the region; a backend with a
 /// device per VM would give that device at offset 0.
 /// </summary>

@@ -4,7 +4,7 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 
 /// <summary>
-/// WriteContents under the freeze gate (DESIGN §7): while FREEZING only the VM's registered VMM that has not acked yet may
+/// WriteContents under the freeze gate (docs/design.md §7): while FREEZING only the VM's registered VMM that has not acked yet may
 /// write its VM's DEVICE_STATE files; FROZEN refuses every write; reads go on in every state. And AckFreeze with a
 /// failure (<see cref="LiveUpdateClient.FailFreezeAsync"/>) aborts the freeze at once: back to ACTIVE, THAWED to every
 /// VMM, the final message naming the VM and the reason. The VMMs are registrations of the test process (same uid).
