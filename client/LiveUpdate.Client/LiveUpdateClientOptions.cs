@@ -1,5 +1,4 @@
 using System.Text;
-using LiveUpdate.Client.Internal;
 
 namespace LiveUpdate.Client;
 
@@ -10,10 +9,10 @@ namespace LiveUpdate.Client;
 public sealed class LiveUpdateClientOptions
 {
     /// <summary>The gRPC socket's file name inside <see cref="SocketDirectory"/>.</summary>
-    public const string DefaultGrpcSocketName = "liveupdate.sock";
+    public const string DefaultGrpcSocketName = Protocol.SocketDirectory.GrpcSocketName;
 
     /// <summary>The environment variable that overrides the default <see cref="SocketDirectory"/>.</summary>
-    public const string SocketDirectoryVariable = SocketDirectoryResolver.OverrideVariable;
+    public const string SocketDirectoryVariable = Protocol.SocketDirectory.EnvironmentVariable;
 
     /// <summary>
     /// The daemon's socket directory. Default, as the daemon resolves it: <c>$LIVEUPDATE_SOCKET_DIR</c> when set;
@@ -70,7 +69,7 @@ public sealed class LiveUpdateClientOptions
     public Action<RetryAttempt>? OnRetry { get; set; }
 
     /// <summary>The socket directory this process would use by default (see <see cref="SocketDirectory"/>).</summary>
-    public static string DefaultSocketDirectory() => SocketDirectoryResolver.Resolve();
+    public static string DefaultSocketDirectory() => Protocol.SocketDirectory.Resolve(Interop.Libc.Geteuid());
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is not acceptable.</summary>
     public void Validate()

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using LiveUpdate.Protocol;
 
 namespace LiveUpdate.Client;
 

@@ -1,4 +1,5 @@
 using LiveUpdate.Client.Tests.Support;
+using LiveUpdate.Protocol;
 using LiveUpdate.Protocol.V1;
 using FileInfo = LiveUpdate.Protocol.V1.FileInfo;
 

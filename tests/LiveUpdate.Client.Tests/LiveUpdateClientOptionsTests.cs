@@ -1,5 +1,3 @@
-using LiveUpdate.Client.Internal;
-
 namespace LiveUpdate.Client.Tests;
 
 public sealed class LiveUpdateClientOptionsTests
@@ -73,42 +71,4 @@ public sealed class LiveUpdateClientOptionsTests
 
         Assert.Throws<ArgumentException>(() => new LiveUpdateClient(options));
     }
-
-    [Fact]
-    public void Resolve_EnvironmentOverride_WinsEvenForRoot()
-    {
-        string directory = SocketDirectoryResolver.Resolve(Env(("LIVEUPDATE_SOCKET_DIR", "/srv/lu"), ("XDG_RUNTIME_DIR", "/run/user/0")), 0);
-
-        Assert.Equal("/srv/lu", directory);
-    }
-
-    [Fact]
-    public void Resolve_Root_UsesRunLiveupdate()
-    {
-        Assert.Equal("/run/liveupdate", SocketDirectoryResolver.Resolve(Env(("XDG_RUNTIME_DIR", "/run/user/0")), 0));
-    }
-
-    [Fact]
-    public void Resolve_User_UsesXdgRuntimeDir()
-    {
-        Assert.Equal("/run/user/1000/liveupdate", SocketDirectoryResolver.Resolve(Env(("XDG_RUNTIME_DIR", "/run/user/1000")), 1000));
-    }
-
-    [Theory]
-    [InlineData(null)]
-    [InlineData("")]
-    [InlineData("relative/runtime")]
-    public void Resolve_UserWithoutUsableXdgRuntimeDir_UsesTmpWithUid(string? runtime)
-    {
-        Assert.Equal("/tmp/liveupdate-1000", SocketDirectoryResolver.Resolve(Env(("XDG_RUNTIME_DIR", runtime)), 1000));
-    }
-
-    [Fact]
-    public void Resolve_EmptyOverride_IsIgnored()
-    {
-        Assert.Equal("/run/liveupdate", SocketDirectoryResolver.Resolve(Env(("LIVEUPDATE_SOCKET_DIR", "")), 0));
-    }
-
-    private static Func<string, string?> Env(params (string Name, string? Value)[] variables) =>
-        name => variables.FirstOrDefault(v => v.Name == name).Value;
 }

@@ -1,9 +1,8 @@
-extern alias daemon;
-using daemon::LiveUpdate.Service.Api;
-using daemon::LiveUpdate.Service.Configuration;
-using daemon::LiveUpdate.Service.Security;
 using Grpc.Core;
 using LiveUpdate.Region;
+using LiveUpdate.Service.Api;
+using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Security;
 
 namespace LiveUpdate.Service.Tests;
 

@@ -1,5 +1,5 @@
-extern alias daemon;
-using daemon::LiveUpdate.Service.Handout;
+using LiveUpdate.Protocol;
+using LiveUpdate.Service.Handout;
 
 namespace LiveUpdate.Service.Tests;
 
@@ -38,7 +38,7 @@ public sealed class HandoutTokensTests
     {
         var tokens = new HandoutTokens(new ManualClock());
         var (token, _) = tokens.TryIssue(Grant(uid: 1000))!.Value;
-        Assert.Equal(HandoutStatus.UidMismatch, tokens.Redeem(token, 0, out _));
+        Assert.Equal(HandoutStatus.PeerUidMismatch, tokens.Redeem(token, 0, out _));
         Assert.Equal(HandoutStatus.UnknownToken, tokens.Redeem(token, 1000, out _));
     }
 
@@ -46,7 +46,7 @@ public sealed class HandoutTokensTests
     public void Redeem_WrongLengthOrRandomBytes_IsRefused()
     {
         var tokens = new HandoutTokens(new ManualClock());
-        Assert.Equal(HandoutStatus.Malformed, tokens.Redeem(new byte[15], 0, out _));
+        Assert.Equal(HandoutStatus.MalformedRequest, tokens.Redeem(new byte[15], 0, out _));
         Assert.Equal(HandoutStatus.UnknownToken, tokens.Redeem(Guid.NewGuid().ToByteArray(), 0, out _));
     }
 

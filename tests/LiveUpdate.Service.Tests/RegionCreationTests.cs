@@ -1,8 +1,7 @@
-extern alias daemon;
 using System.Diagnostics;
 using System.Globalization;
-using daemon::LiveUpdate.Service.Configuration;
 using LiveUpdate.Protocol.V1;
+using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Tests.EndToEnd;
 
 namespace LiveUpdate.Service.Tests;

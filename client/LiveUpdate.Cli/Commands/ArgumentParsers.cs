@@ -2,6 +2,7 @@ using System.Globalization;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using LiveUpdate.Cli.Sizes;
+using LiveUpdate.Protocol;
 using LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Cli.Commands;
@@ -12,11 +13,11 @@ namespace LiveUpdate.Cli.Commands;
 /// </summary>
 internal static partial class ArgumentParsers
 {
-    /// <summary>A size: <c>4096</c>, <c>512M</c>, <c>16GiB</c> (see <see cref="SizeParser"/>).</summary>
+    /// <summary>A size: <c>4096</c>, <c>512M</c>, <c>16GiB</c> (see <see cref="ByteSize"/>).</summary>
     public static ulong Size(ArgumentResult result)
     {
         string text = Single(result);
-        if (!SizeParser.TryParse(text, out ulong bytes, out string? error))
+        if (!ByteSize.TryParse(text, out ulong bytes, out string? error))
         {
             result.AddError($"{NameOf(result)}: {error}");
         }
@@ -131,7 +132,7 @@ internal static partial class ArgumentParsers
         return text;
     }
 
-    /// <summary>An offset or length: <c>0x200000</c> (hex) or a size (<c>2M</c>, <c>4096</c>; see <see cref="SizeParser"/>).</summary>
+    /// <summary>An offset or length: <c>0x200000</c> (hex) or a size (<c>2M</c>, <c>4096</c>; see <see cref="ByteSize"/>).</summary>
     public static ulong AddressOrSize(ArgumentResult result)
     {
         string text = Single(result);
@@ -140,7 +141,7 @@ internal static partial class ArgumentParsers
             return Address(result);
         }
 
-        if (!SizeParser.TryParse(text, out ulong bytes, out string? error))
+        if (!ByteSize.TryParse(text, out ulong bytes, out string? error))
         {
             result.AddError($"{NameOf(result)}: {error}, or 0x hex");
         }

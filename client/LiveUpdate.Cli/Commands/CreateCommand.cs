@@ -1,6 +1,6 @@
 using System.CommandLine;
 using LiveUpdate.Cli.Output;
-using LiveUpdate.Cli.Sizes;
+using LiveUpdate.Protocol;
 using LiveUpdate.Protocol.V1;
 using FileInfo = LiveUpdate.Protocol.V1.FileInfo;
 
@@ -15,7 +15,7 @@ internal static class CreateCommand
         var path = new Argument<string>("PATH") { Description = "The new file's path, e.g. /vm/web-01/ram" }.RegionPath();
         var size = new Option<ulong>("--size")
         {
-            Description = $"Its size ({SizeParser.Examples}); guest memory takes a positive multiple of 2 MiB",
+            Description = $"Its size ({ByteSize.Examples}); guest memory takes a positive multiple of 2 MiB",
             HelpName = "SIZE",
             Required = true,
             CustomParser = ArgumentParsers.Size,

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using LiveUpdate.Cli.Output;
-using LiveUpdate.Cli.Sizes;
+using LiveUpdate.Protocol;
 using LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Cli.Commands;
@@ -123,7 +123,7 @@ internal static partial class DmaCommand
         };
         var length = new Option<ulong?>("--length")
         {
-            Description = $"How many bytes to map (0x hex or a size, {SizeParser.Examples}) [default: the rest of the file]",
+            Description = $"How many bytes to map (0x hex or a size, {ByteSize.Examples}) [default: the rest of the file]",
             HelpName = "SIZE",
             CustomParser = result => ArgumentParsers.AddressOrSize(result),
         };

@@ -1,4 +1,5 @@
 using LiveUpdate.Cli.Sizes;
+using LiveUpdate.Protocol;
 
 namespace LiveUpdate.Qemu.CommandLine;
 
@@ -85,7 +86,7 @@ internal static class SupervisorCommandLine
         ulong? memory = null;
         if (values.TryGetValue("memory", out string? memoryText))
         {
-            if (!SizeParser.TryParse(memoryText, out ulong bytes, out string? error))
+            if (!ByteSize.TryParse(memoryText, out ulong bytes, out string? error))
             {
                 throw new UsageException($"--memory {error}");
             }

@@ -29,12 +29,6 @@ internal sealed class DaemonOptions
     /// <summary>Where the running kernel's boot id is read.</summary>
     public const string DefaultBootIdFile = "/proc/sys/kernel/random/boot_id";
 
-    /// <summary>File name of the gRPC socket inside <see cref="SocketDirectory"/>.</summary>
-    public const string GrpcSocketName = "liveupdate.sock";
-
-    /// <summary>File name of the descriptor hand-out socket inside <see cref="SocketDirectory"/>.</summary>
-    public const string FdSocketName = "fd.sock";
-
     /// <summary><c>--region PATH</c>: the region device (<c>/dev/daxN.M</c>) or file.</summary>
     public string Region { get; set; } = DefaultRegionPath;
 
@@ -47,8 +41,11 @@ internal sealed class DaemonOptions
     /// <summary><c>--format</c>: format a region holding data the daemon does not recognise (never implied for one that holds data).</summary>
     public bool Format { get; set; }
 
-    /// <summary><c>--socket-dir DIR</c>: where <see cref="GrpcSocketName"/> and <see cref="FdSocketName"/> are created.</summary>
-    public string SocketDirectory { get; set; } = DefaultSocketDirectory(Interop.Libc.GetEuid());
+    /// <summary>
+    /// <c>--socket-dir DIR</c>: where <see cref="Protocol.SocketDirectory.GrpcSocketName"/> and
+    /// <see cref="Protocol.SocketDirectory.FdSocketName"/> are created; by default the directory every client resolves too.
+    /// </summary>
+    public string SocketDirectory { get; set; } = Protocol.SocketDirectory.Resolve(Interop.Libc.GetEuid());
 
     /// <summary><c>--phys-base ADDR</c>: the simulated physical base address of a file region (2 MiB aligned).</summary>
     public ulong PhysicalBase { get; set; } = DefaultPhysicalBase;
@@ -69,28 +66,11 @@ internal sealed class DaemonOptions
     public long MaxContentsSize { get; set; } = DefaultMaxContentsSize;
 
     /// <summary>The gRPC socket's path.</summary>
-    public string GrpcSocketPath => Path.Combine(SocketDirectory, GrpcSocketName);
+    public string GrpcSocketPath => Path.Combine(SocketDirectory, Protocol.SocketDirectory.GrpcSocketName);
 
     /// <summary>The descriptor socket's path.</summary>
-    public string FdSocketPath => Path.Combine(SocketDirectory, FdSocketName);
+    public string FdSocketPath => Path.Combine(SocketDirectory, Protocol.SocketDirectory.FdSocketName);
 
     /// <summary>True when the region is the embedded default, which the daemon creates when it is missing.</summary>
     public bool IsDefaultRegion => Region == DefaultRegionPath;
-
-    /// <summary>
-    /// <c>/run/liveupdate</c> for root; otherwise <c>$XDG_RUNTIME_DIR/liveupdate</c>, or <c>/tmp/liveupdate-UID</c>
-    /// when XDG_RUNTIME_DIR is unset.
-    /// </summary>
-    public static string DefaultSocketDirectory(uint euid)
-    {
-        if (euid == 0)
-        {
-            return "/run/liveupdate";
-        }
-
-        var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        return !string.IsNullOrEmpty(runtime) && Path.IsPathRooted(runtime)
-            ? Path.Combine(runtime, "liveupdate")
-            : $"/tmp/liveupdate-{euid}";
-    }
 }

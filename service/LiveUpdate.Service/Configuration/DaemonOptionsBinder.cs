@@ -1,4 +1,5 @@
 using System.Globalization;
+using LiveUpdate.Protocol;
 using Microsoft.Extensions.Options;
 
 namespace LiveUpdate.Service.Configuration;
@@ -47,7 +48,7 @@ internal sealed class DaemonOptionsBinder(IConfiguration configuration) : IConfi
                 options.Region = value.Length == 0 ? value : Path.GetFullPath(value);
                 break;
             case DaemonOptionNames.RegionSize:
-                options.RegionSize = SizeParser.Parse(value);
+                options.RegionSize = ParseSize(value);
                 options.RegionSizeGiven = true;
                 break;
             case DaemonOptionNames.Format:
@@ -74,11 +75,17 @@ internal sealed class DaemonOptionsBinder(IConfiguration configuration) : IConfi
                 options.LibvirtUri = value.Length == 0 ? null : value;
                 break;
             case DaemonOptionNames.MaxContentsSize:
-                options.MaxContentsSize = SizeParser.Parse(value);
+                options.MaxContentsSize = ParseSize(value);
                 break;
             default:
                 throw new FormatException($"'{name}' is not handled");
         }
+    }
+
+    private static long ParseSize(string value)
+    {
+        var bytes = ByteSize.Parse(value);
+        return bytes <= long.MaxValue ? (long)bytes : throw new FormatException($"'{value}' is too large (at most {long.MaxValue} bytes)");
     }
 
     private static bool ParseFlag(string value) => value.Trim().ToUpperInvariant() switch

@@ -1,8 +1,10 @@
 using System.Text;
+using LiveUpdate.Protocol;
 using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Hosting;
 using LiveUpdate.Service.Observability;
 using Microsoft.Extensions.Options;
+using SocketDirectory = LiveUpdate.Service.Hosting.SocketDirectory;
 
 namespace LiveUpdate.Service.Handout;
 
@@ -302,9 +304,9 @@ internal sealed class FdHandoutSocket(
         }
 
         connection.LastActivity = now;
-        if ((messageFlags & (Interop.Libc.MSG_TRUNC | Interop.Libc.MSG_CTRUNC)) != 0 || received != HandoutTokens.TokenBytes)
+        if ((messageFlags & (Interop.Libc.MSG_TRUNC | Interop.Libc.MSG_CTRUNC)) != 0 || received != HandoutToken.Size)
         {
-            if ((messageFlags & Interop.Libc.MSG_TRUNC) == 0 && received == HandoutTokens.TokenBytes)
+            if ((messageFlags & Interop.Libc.MSG_TRUNC) == 0 && received == HandoutToken.Size)
             {
                 // A token was presented (with descriptors attached): it is consumed by this first attempt whatever
                 // the outcome, as files.proto promises, so a refused presentation can never be replayed.
@@ -314,7 +316,7 @@ internal sealed class FdHandoutSocket(
             var what = (messageFlags & Interop.Libc.MSG_CTRUNC) != 0
                 ? "a message carrying descriptors (they were discarded)"
                 : (messageFlags & Interop.Libc.MSG_TRUNC) != 0 ? $"a message longer than {ReceiveBytes} bytes" : $"{received} bytes";
-            return Refuse(connection, HandoutStatus.Malformed, $"expected one message of the {HandoutTokens.TokenBytes}-byte token, got {what}", null);
+            return Refuse(connection, HandoutStatus.MalformedRequest, $"expected one message of the {HandoutToken.Size}-byte token, got {what}", null);
         }
 
         var status = tokens.Redeem(request[..received], connection.Peer.Uid, out var grant);
@@ -323,9 +325,9 @@ internal sealed class FdHandoutSocket(
             HandoutStatus.Ok => HandOut(connection, grant!),
             HandoutStatus.UnknownToken => Refuse(connection, status, "unknown or already used token", null),
             HandoutStatus.Expired => Refuse(connection, status, $"the token expired at {grant!.ExpiresAt:O}; call Open again", grant),
-            HandoutStatus.UidMismatch => Refuse(connection, status,
+            HandoutStatus.PeerUidMismatch => Refuse(connection, status,
                 $"the token was issued to uid {grant!.Uid}, and this connection is uid {connection.Peer.Uid}", grant),
-            _ => Refuse(connection, HandoutStatus.Malformed, "malformed request", null),
+            _ => Refuse(connection, HandoutStatus.MalformedRequest, "malformed request", null),
         };
     }
 

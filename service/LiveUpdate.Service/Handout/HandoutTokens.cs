@@ -1,20 +1,18 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using LiveUpdate.Protocol;
 
 namespace LiveUpdate.Service.Handout;
 
 /// <summary>
-/// One-time tokens for the descriptor socket: 16 bytes from <see cref="RandomNumberGenerator"/>, valid once, for
-/// <see cref="Lifetime"/> on <see cref="TimeProvider"/>'s clock, bound to the uid that called Open. Presenting a token
+/// One-time tokens for the descriptor socket: <see cref="HandoutToken.Size"/> bytes from <see cref="RandomNumberGenerator"/>,
+/// valid once, for <see cref="Lifetime"/> on <see cref="TimeProvider"/>'s clock, bound to the uid that called Open. Presenting a token
 /// consumes it whatever the outcome. Expired tokens are remembered for <see cref="ExpiredMemory"/> (so a late client hears
 /// "expired" rather than "unknown"), and at most <see cref="Capacity"/> tokens are held: when full, expired ones are
 /// dropped first and then Open is refused (RESOURCE_EXHAUSTED) until tokens are used or expire. Thread-safe.
 /// </summary>
 internal sealed class HandoutTokens(TimeProvider time)
 {
-    /// <summary>Token length in bytes (128 bits).</summary>
-    public const int TokenBytes = 16;
-
     /// <summary>Most tokens held at once.</summary>
     public const int Capacity = 65_536;
 
@@ -48,7 +46,7 @@ internal sealed class HandoutTokens(TimeProvider time)
     /// </summary>
     public (byte[] Token, HandoutGrant Grant)? TryIssue(HandoutGrant grant)
     {
-        var token = new byte[TokenBytes];
+        var token = new byte[HandoutToken.Size];
         var now = time.GetUtcNow();
         var issued = grant with { ExpiresAt = now + Lifetime };
         lock (_lock)
@@ -87,9 +85,9 @@ internal sealed class HandoutTokens(TimeProvider time)
     public HandoutStatus Redeem(ReadOnlySpan<byte> token, uint peerUid, out HandoutGrant? grant)
     {
         grant = null;
-        if (token.Length != TokenBytes)
+        if (token.Length != HandoutToken.Size)
         {
-            return HandoutStatus.Malformed;
+            return HandoutStatus.MalformedRequest;
         }
 
         var key = BinaryPrimitives.ReadUInt128LittleEndian(token);
@@ -108,7 +106,7 @@ internal sealed class HandoutTokens(TimeProvider time)
             return HandoutStatus.Expired;
         }
 
-        return peerUid == found.Uid ? HandoutStatus.Ok : HandoutStatus.UidMismatch;
+        return peerUid == found.Uid ? HandoutStatus.Ok : HandoutStatus.PeerUidMismatch;
     }
 
     /// <summary>

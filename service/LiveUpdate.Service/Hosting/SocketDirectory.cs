@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Observability;
 using Microsoft.Extensions.Options;
+using SocketRules = LiveUpdate.Protocol.SocketDirectory;
 
 namespace LiveUpdate.Service.Hosting;
 
@@ -22,13 +23,6 @@ namespace LiveUpdate.Service.Hosting;
 /// </summary>
 internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<SocketDirectory> logger) : IHostedLifecycleService, IDisposable
 {
-    /// <summary>rwxr-x---.</summary>
-    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
-
-    /// <summary>rw-rw----: connecting needs write permission on the socket file.</summary>
-    private const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
-
     private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();
@@ -72,7 +66,7 @@ internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<S
             DaemonLog.SocketGroupNotSet(logger, path, _groupId, ex.Message);
         }
 
-        File.SetUnixFileMode(path, SocketMode);
+        File.SetUnixFileMode(path, SocketRules.SocketMode);
     }
 
     /// <summary>Removes the socket files this daemon created (Kestrel may have removed its own already). Idempotent.</summary>
@@ -152,8 +146,8 @@ internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<S
 
             try
             {
-                Directory.CreateDirectory(path, DirectoryMode);
-                File.SetUnixFileMode(path, DirectoryMode);
+                Directory.CreateDirectory(path, SocketRules.DirectoryMode);
+                File.SetUnixFileMode(path, SocketRules.DirectoryMode);
                 if (settings.AdminGroup is { } group && Interop.Libc.GetGroup(group) is { } admin)
                 {
                     TrySetGroup(path, admin.Gid);
@@ -183,9 +177,9 @@ internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<S
                     $"socket directory {path} belongs to uid {status.Uid}, not to the daemon's uid {euid}: refusing to serve from a directory someone else controls");
             }
 
-            if (status.Permissions != (uint)DirectoryMode)
+            if (status.Permissions != (uint)SocketRules.DirectoryMode)
             {
-                File.SetUnixFileMode(path, DirectoryMode);
+                File.SetUnixFileMode(path, SocketRules.DirectoryMode);
                 DaemonLog.SocketDirectoryModeFixed(logger, path, Convert.ToString(status.Permissions, 8));
             }
         }

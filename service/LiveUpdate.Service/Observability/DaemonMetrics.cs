@@ -1,6 +1,6 @@
 using Grpc.Core;
+using LiveUpdate.Protocol;
 using LiveUpdate.Service.Configuration;
-using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Hosting;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -116,8 +116,8 @@ internal sealed class DaemonMetrics
         HandoutStatus.Ok => "ok",
         HandoutStatus.UnknownToken => "unknown_token",
         HandoutStatus.Expired => "expired",
-        HandoutStatus.UidMismatch => "uid_mismatch",
-        HandoutStatus.Malformed => "malformed",
+        HandoutStatus.PeerUidMismatch => "uid_mismatch",
+        HandoutStatus.MalformedRequest => "malformed",
         _ => "open_failed",
     }).Inc();
 

@@ -1,4 +1,4 @@
-using LiveUpdate.Service.Handout;
+using LiveUpdate.Protocol;
 
 namespace LiveUpdate.Service.Observability;
 

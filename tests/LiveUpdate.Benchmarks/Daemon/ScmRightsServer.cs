@@ -1,3 +1,5 @@
+using LiveUpdate.Protocol;
+
 namespace LiveUpdate.Benchmarks.Daemon;
 
 /// <summary>
@@ -8,8 +10,6 @@ namespace LiveUpdate.Benchmarks.Daemon;
 /// </summary>
 internal sealed unsafe class ScmRightsServer : IDisposable
 {
-    public const int TokenBytes = 16;
-
     private readonly int _listener;
     private readonly string _filePath;
     private readonly Thread _thread;
@@ -115,9 +115,9 @@ internal sealed unsafe class ScmRightsServer : IDisposable
         var iov = new Interop.Libc.IoVec { Base = request, Length = 64 };
         var message = new Interop.Libc.MsgHdr { Iov = &iov, IovLength = 1 };
         var received = Interop.Libc.RecvMsg(connection, &message, 0);
-        if (received != TokenBytes)
+        if (received != HandoutToken.Size)
         {
-            throw new InvalidOperationException($"expected a {TokenBytes}-byte token, got {received} bytes");
+            throw new InvalidOperationException($"expected a {HandoutToken.Size}-byte token, got {received} bytes");
         }
 
         var descriptor = Interop.Libc.Open(_filePath, Interop.Libc.O_RDWR | Interop.Libc.O_CLOEXEC);

@@ -2,6 +2,7 @@ using System.IO.Pipes;
 using System.Net.Sockets;
 using LiveUpdate.Client.Internal;
 using LiveUpdate.Client.Tests.Support;
+using LiveUpdate.Protocol;
 using Microsoft.Win32.SafeHandles;
 
 namespace LiveUpdate.Client.Tests.Internal;

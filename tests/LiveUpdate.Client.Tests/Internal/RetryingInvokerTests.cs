@@ -1,5 +1,6 @@
 using Grpc.Core;
 using LiveUpdate.Client.Internal;
+using LiveUpdate.Protocol;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LiveUpdate.Client.Tests.Internal;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
+using LiveUpdate.Protocol;
 using LiveUpdate.Protocol.V1;
 using Microsoft.Win32.SafeHandles;
 using FileInfo = LiveUpdate.Protocol.V1.FileInfo;
@@ -110,7 +111,7 @@ internal sealed class FakeFilesService : Files.FilesBase, IDisposable
     {
         Gate();
         FileInfo info = Find(request.Path);
-        byte[] token = RandomNumberGenerator.GetBytes(16);
+        byte[] token = RandomNumberGenerator.GetBytes(HandoutToken.Size);
         _tokens[Convert.ToHexString(token)] = request.Access;
         IssuedTokens.Enqueue(token);
         var response = new OpenResponse

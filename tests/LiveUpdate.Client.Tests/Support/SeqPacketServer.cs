@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using LiveUpdate.Protocol;
 
 namespace LiveUpdate.Client.Tests.Support;
 

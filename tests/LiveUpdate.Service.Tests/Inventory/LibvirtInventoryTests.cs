@@ -1,7 +1,5 @@
-extern alias daemon;
 using System.Collections.Concurrent;
-using daemon::LiveUpdate.Service;
-using daemon::LiveUpdate.Service.Inventory;
+using LiveUpdate.Service.Inventory;
 
 namespace LiveUpdate.Service.Tests.Inventory;
 
@@ -210,7 +208,7 @@ public sealed class LibvirtInventoryTests
         public SafeLibvirtConnectionHandle Open(string uri)
         {
             Interlocked.Increment(ref _opens);
-            var handle = daemon::LiveUpdate.Service.Interop.Libvirt.OpenReadOnly(Redirect ?? uri);
+            var handle = LiveUpdate.Service.Interop.Libvirt.OpenReadOnly(Redirect ?? uri);
             lock (Handles)
             {
                 Handles.Add(handle);

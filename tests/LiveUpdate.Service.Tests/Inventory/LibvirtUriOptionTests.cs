@@ -1,5 +1,4 @@
-extern alias daemon;
-using daemon::LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace LiveUpdate.Service.Tests.Inventory;

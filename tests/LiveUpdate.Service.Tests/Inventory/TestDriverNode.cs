@@ -1,6 +1,5 @@
-extern alias daemon;
 using System.Xml.Linq;
-using daemon::LiveUpdate.Service.Inventory;
+using LiveUpdate.Service.Inventory;
 
 namespace LiveUpdate.Service.Tests.Inventory;
 

@@ -1,7 +1,6 @@
-extern alias daemon;
-using daemon::LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Region;
 using LiveUpdate.Region.Devices;
+using LiveUpdate.Service.Lifecycle;
 
 namespace LiveUpdate.Service.Tests.Lifecycle;
 

@@ -1,7 +1,6 @@
-extern alias daemon;
-using daemon::LiveUpdate.Service.Hosting;
 using LiveUpdate.Region;
 using LiveUpdate.Region.Devices;
+using LiveUpdate.Service.Hosting;
 
 namespace LiveUpdate.Service.Tests.Lifecycle;
 

@@ -1,7 +1,6 @@
-extern alias daemon;
-using daemon::LiveUpdate.Service.Inventory;
 using LiveUpdate.Client;
 using LiveUpdate.Protocol.V1;
+using LiveUpdate.Service.Inventory;
 using LiveUpdate.Service.Tests.Inventory;
 
 namespace LiveUpdate.Service.Tests.EndToEnd.Reconcile;

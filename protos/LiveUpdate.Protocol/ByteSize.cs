@@ -1,19 +1,27 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
-namespace LiveUpdate.Cli.Sizes;
+namespace LiveUpdate.Protocol;
 
 /// <summary>
-/// Reads sizes as operators write them: <c>4096</c>, <c>512M</c>, <c>16GiB</c>, <c>2MiB</c>, <c>1.5G</c>, <c>64 KiB</c>.
-/// Every unit is binary, as in the daemon's own options: K = KB = KiB = 2^10, M = 2^20, G = 2^30, T = 2^40, P = 2^50;
-/// <c>B</c> or no unit means bytes; case does not matter. A fraction must come out to whole bytes.
+/// Sizes as operators write them, for the daemon's options (<c>--region-size</c>, <c>--max-contents-size</c>), luctl and
+/// liveupdate-qemu alike: <c>4096</c>, <c>512M</c>, <c>16GiB</c>, <c>2MiB</c>, <c>1.5G</c>, <c>64 KiB</c>.
+/// <list type="bullet">
+/// <item>A number of decimal digits, optionally with one decimal point between digits (<c>1.5</c>; not <c>.5</c> or
+/// <c>5.</c>). No sign, exponent, digit separator or hexadecimal.</item>
+/// <item>Then, optionally after spaces, a unit; case does not matter. Every unit is binary: <c>K</c> = <c>KB</c> =
+/// <c>KiB</c> = 2^10, <c>M</c> = 2^20, <c>G</c> = 2^30, <c>T</c> = 2^40, <c>P</c> = 2^50; <c>B</c> or no unit means
+/// bytes.</item>
+/// <item>Spaces around the whole text are ignored. The size must come out to a whole number of bytes (<c>0.5K</c> is
+/// 512, <c>0.3</c> is refused) and fit in 64 bits.</item>
+/// </list>
 /// </summary>
-internal static class SizeParser
+public static class ByteSize
 {
-    /// <summary>What a size looks like, for error messages.</summary>
+    /// <summary>What a size looks like, for error messages and help texts.</summary>
     public const string Examples = "e.g. 4096, 512M, 16GiB, 2MiB, 1.5G; units are binary";
 
-    /// <summary>Parses <paramref name="text"/>; on failure, <paramref name="error"/> says why in one line.</summary>
+    /// <summary>Parses <paramref name="text"/>; on failure, <paramref name="error"/> says why in one line, quoting the text.</summary>
     public static bool TryParse(string? text, out ulong bytes, [NotNullWhen(false)] out string? error)
     {
         bytes = 0;
@@ -64,6 +72,10 @@ internal static class SizeParser
         error = null;
         return true;
     }
+
+    /// <summary>Parses <paramref name="text"/>; throws <see cref="FormatException"/> with the reason of <see cref="TryParse"/>.</summary>
+    public static ulong Parse(string text) =>
+        TryParse(text, out ulong bytes, out string? error) ? bytes : throw new FormatException(error);
 
     /// <summary>The power of two a unit stands for, or null for an unknown unit.</summary>
     private static int? ShiftOf(string unit) => unit.ToUpperInvariant() switch
