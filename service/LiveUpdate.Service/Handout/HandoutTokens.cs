@@ -5,11 +5,12 @@ using LiveUpdate.Protocol;
 namespace LiveUpdate.Service.Handout;
 
 /// <summary>
-/// One-time tokens for the descriptor socket: <see cref="HandoutToken.Size"/> bytes from <see cref="RandomNumberGenerator"/>,
-/// valid once, for <see cref="Lifetime"/> on <see cref="TimeProvider"/>'s clock, bound to the uid that called Open. Presenting a token
-/// consumes it whatever the outcome. Expired tokens are remembered for <see cref="ExpiredMemory"/> (so a late client hears
-/// "expired" rather than "unknown"), and at most <see cref="Capacity"/> tokens are held: when full, expired ones are
-/// dropped first and then Open is refused (RESOURCE_EXHAUSTED) until tokens are used or expire. Thread-safe.
+/// One-time tokens for the descriptor socket: <see cref="HandoutToken.Size"/> bytes from
+/// <see cref="RandomNumberGenerator"/>, valid once, for <see cref="Lifetime"/> on <see cref="TimeProvider"/>'s clock, bound
+/// to the uid that called Open. Presenting a token consumes it whatever the outcome. Expired tokens are remembered for
+/// <see cref="ExpiredMemory"/> (so a late client hears "expired" rather than "unknown"), and at most
+/// <see cref="Capacity"/> tokens are held: when full, expired ones are dropped first and then Open is refused
+/// (RESOURCE_EXHAUSTED) until tokens are used or expire. Thread-safe.
 /// </summary>
 internal sealed class HandoutTokens(TimeProvider time)
 {
