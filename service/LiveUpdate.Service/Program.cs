@@ -1,6 +1,7 @@
 using System.Net;
 using LiveUpdate.Service.Api;
 using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Hosting;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;

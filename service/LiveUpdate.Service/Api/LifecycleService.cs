@@ -1,7 +1,6 @@
 using Grpc.Core;
 using LiveUpdate.Region;
-using LiveUpdate.Service.Handout;
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;

@@ -1,7 +1,8 @@
 using System.Text;
 using LiveUpdate.Service.Configuration;
-using LiveUpdate.Service.Hosting;
 using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Regions;
+using LiveUpdate.Service.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace LiveUpdate.Service.Handout;

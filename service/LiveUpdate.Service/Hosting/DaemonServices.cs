@@ -3,7 +3,9 @@ using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Security;
+using LiveUpdate.Service.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -41,6 +43,7 @@ internal static class DaemonServices
         services.AddSingleton<SystemdNotifier>();
         services.AddSingleton<SystemdIntegration>();
         services.AddSingleton<DaemonMetrics>();
+        services.AddSingleton<DaemonGauges>();
         services.AddHostedService(provider => provider.GetRequiredService<RegionHost>());
         services.AddHostedService(provider => provider.GetRequiredService<LifecycleHost>());
         services.AddHostedService(provider => provider.GetRequiredService<SocketDirectory>());

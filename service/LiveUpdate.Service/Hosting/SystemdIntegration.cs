@@ -2,6 +2,7 @@ using System.Globalization;
 using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Regions;
 using Microsoft.Extensions.Options;
 
 namespace LiveUpdate.Service.Hosting;

@@ -1,7 +1,7 @@
-using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Service.Handout;
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Errors;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Observability;
 using Proto = LiveUpdate.Protocol.V1;
 
@@ -40,14 +40,14 @@ internal sealed class FreezeCoordinator(
         {
             if (_running is not null)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition, "a freeze is already running"));
+                throw new DaemonException(DaemonError.WrongState, "a freeze is already running");
             }
 
             gate.DemandNotReconciling();
             if (gate.State != LifecycleState.Active)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"the host is {gate.StateName}: only an ACTIVE host can freeze (luctl thaw abandons a freeze or a sealed update)"));
+                throw new DaemonException(DaemonError.WrongState,
+                    $"the host is {gate.StateName}: only an ACTIVE host can freeze (luctl thaw abandons a freeze or a sealed update)");
             }
 
             _running = run;
@@ -90,7 +90,7 @@ internal sealed class FreezeCoordinator(
 
         if (running is null)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, "no freeze is running"));
+            throw new DaemonException(DaemonError.WrongState, "no freeze is running");
         }
 
         LifecycleLog.FailedByVmm(logger, registration.VmUuid, registration.Name, reason);
@@ -131,8 +131,8 @@ internal sealed class FreezeCoordinator(
                     gate.State = LifecycleState.Active;
                     break;
                 default:
-                    throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                        $"the host is {found.ToString().ToUpperInvariant()}: nothing to thaw (a reconcile ends by itself; see luctl status)"));
+                    throw new DaemonException(DaemonError.WrongState,
+                        $"the host is {found.ToString().ToUpperInvariant()}: nothing to thaw (a reconcile ends by itself; see luctl status)");
             }
         }
 
@@ -214,7 +214,7 @@ internal sealed class FreezeCoordinator(
                 }
             }
         }
-        catch (Exception ex) when (ex is not RpcException)
+        catch (Exception ex) when (ex is not DaemonException)
         {
             last = Abort(region, run, [], [], $"the freeze failed: {ex.Message}");
             LifecycleLog.FreezeFailed(logger, ex);

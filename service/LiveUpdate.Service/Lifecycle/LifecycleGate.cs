@@ -1,12 +1,12 @@
-using Grpc.Core;
 using LiveUpdate.Region;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Security;
 
 namespace LiveUpdate.Service.Lifecycle;
 
 /// <summary>
 /// Decides whether a Files call may go ahead in the current lifecycle state (DESIGN §7). Every mutation asks while it
-/// holds <see cref="Hosting.RegionHost.Mutations"/>, and every state change that closes the gate is made under that same
+/// holds <see cref="Regions.RegionHost.Mutations"/>, and every state change that closes the gate is made under that same
 /// lock, so when a freeze has the lock and has set FREEZING, no mutation is half done and none can start.
 /// </summary>
 internal sealed class LifecycleGate(VmmRegistry vmms)
@@ -31,7 +31,7 @@ internal sealed class LifecycleGate(VmmRegistry vmms)
     {
         if (_reconcileRunning)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, "the daemon is reconciling the region after a boot; retry in a moment"));
+            throw new DaemonException(DaemonError.NotReady, "the daemon is reconciling the region after a boot; retry in a moment");
         }
     }
 
@@ -50,12 +50,12 @@ internal sealed class LifecycleGate(VmmRegistry vmms)
             case LifecycleState.Freezing when deviceStateOf is { } vm && vm != Guid.Empty && vmms.IsSavingDeviceState(caller, vm):
                 return;
             case LifecycleState.Freezing or LifecycleState.Frozen:
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                throw new DaemonException(DaemonError.WrongState,
                     $"cannot {action} '{path}': the host is {(State == LifecycleState.Frozen ? "frozen" : "freezing")} for an update " +
-                    "(only reads are allowed until it thaws; a VMM saving its device state may write its VM's DEVICE_STATE files until it acks)"));
+                    "(only reads are allowed until it thaws; a VMM saving its device state may write its VM's DEVICE_STATE files until it acks)");
             default:
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"cannot {action} '{path}': the region awaits a reconcile after a boot (see luctl status; run luctl check --repair and luctl reconcile)"));
+                throw new DaemonException(DaemonError.WrongState,
+                    $"cannot {action} '{path}': the region awaits a reconcile after a boot (see luctl status; run luctl check --repair and luctl reconcile)");
         }
     }
 }

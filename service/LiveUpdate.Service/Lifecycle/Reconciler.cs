@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Region.Checking;
 using LiveUpdate.Service.Api;
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Inventory;
 using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Regions;
 using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Lifecycle;
@@ -44,8 +44,8 @@ internal sealed class Reconciler(
             var state = gate.State;
             if (state is LifecycleState.Freezing or LifecycleState.Frozen)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"the host is {state.ToString().ToUpperInvariant()}: reconcile runs after the kexec (or after luctl thaw)"));
+                throw new DaemonException(DaemonError.WrongState,
+                    $"the host is {state.ToString().ToUpperInvariant()}: reconcile runs after the kexec (or after luctl thaw)");
             }
 
             var started = time.GetTimestamp();

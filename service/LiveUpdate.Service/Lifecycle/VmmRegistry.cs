@@ -1,4 +1,4 @@
-using Grpc.Core;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Security;
 using Proto = LiveUpdate.Protocol.V1;
 
@@ -40,8 +40,8 @@ internal sealed class VmmRegistry(TimeProvider time)
         {
             if (_byVm.TryGetValue(vmUuid, out replaced) && replaced.Connected && replaced.Caller.Uid != caller.Uid && !caller.IsAdmin)
             {
-                throw new RpcException(new Status(StatusCode.PermissionDenied,
-                    $"VM {vmUuid} is registered by uid {replaced.Caller.Uid} (pid {replaced.Caller.Pid}); uid {caller.Uid} may not replace it"));
+                throw new DaemonException(DaemonError.Denied,
+                    $"VM {vmUuid} is registered by uid {replaced.Caller.Uid} (pid {replaced.Caller.Pid}); uid {caller.Uid} may not replace it");
             }
 
             _byVm[vmUuid] = registration;

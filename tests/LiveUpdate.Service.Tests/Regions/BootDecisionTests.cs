@@ -1,9 +1,9 @@
 extern alias daemon;
-using daemon::LiveUpdate.Service.Lifecycle;
+using daemon::LiveUpdate.Service.Regions;
 using LiveUpdate.Region;
 using LiveUpdate.Region.Devices;
 
-namespace LiveUpdate.Service.Tests.Lifecycle;
+namespace LiveUpdate.Service.Tests.Regions;
 
 /// <summary>
 /// <see cref="BootDecision.Decide"/> for every lifecycle state against the three kinds of boot id attach can find in the

@@ -1,6 +1,5 @@
-using LiveUpdate.Service.Handout;
 
-namespace LiveUpdate.Service.Observability;
+namespace LiveUpdate.Service.Handout;
 
 /// <summary>Log messages of Open's tokens and the descriptor socket. Every hand-out and every refusal is logged.</summary>
 internal static partial class HandoutLog

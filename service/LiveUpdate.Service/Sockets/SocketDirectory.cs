@@ -1,9 +1,10 @@
 using System.Net.Sockets;
 using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Observability;
 using Microsoft.Extensions.Options;
 
-namespace LiveUpdate.Service.Hosting;
+namespace LiveUpdate.Service.Sockets;
 
 /// <summary>
 /// The socket directory and the two socket files in it.
