@@ -87,6 +87,7 @@ await using var disposeApp = app;
 
 if (app.Services.GetRequiredService<DaemonMetrics>().Registry is { } registry)
 {
+    app.Services.GetRequiredService<DaemonGauges>().Register();
     // The loopback TCP listener serves /metrics and nothing else; the Unix socket serves everything but /metrics.
     app.Use((context, next) =>
     {
