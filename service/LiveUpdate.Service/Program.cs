@@ -11,7 +11,7 @@ using Prometheus;
 
 // liveupdated: attaches the persistent region and serves liveupdate.v1 on {socket-dir}/liveupdate.sock (gRPC, HTTP/2)
 // and descriptors on {socket-dir}/fd.sock. Exit codes: 0 stopped cleanly (SIGTERM, Ctrl+C), 1 start-up failed,
-// 2 bad option. Start-up order: options → attach → socket directory → sockets listen → READY=1 (see DaemonServices).
+// 2 bad option. Start-up order: options → attach → reconcile → sockets listen → READY=1 (see Hosting/DaemonStartup).
 CommandLine commandLine;
 try
 {
@@ -87,7 +87,6 @@ await using var disposeApp = app;
 
 if (app.Services.GetRequiredService<DaemonMetrics>().Registry is { } registry)
 {
-    app.Services.GetRequiredService<DaemonGauges>().Register();
     // The loopback TCP listener serves /metrics and nothing else; the Unix socket serves everything but /metrics.
     app.Use((context, next) =>
     {

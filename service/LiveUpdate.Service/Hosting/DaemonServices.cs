@@ -7,6 +7,7 @@ using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Security;
 using LiveUpdate.Service.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
 
 namespace LiveUpdate.Service.Hosting;
@@ -15,11 +16,9 @@ namespace LiveUpdate.Service.Hosting;
 internal static class DaemonServices
 {
     /// <summary>
-    /// Adds the options, the region host, the socket directory, the descriptor socket, systemd integration, metrics and
-    /// the gRPC services. Hosted services run in this order: region (attach in StartingAsync), lifecycle (gate state in StartingAsync, the reconcile after a boot in StartedAsync), socket directory (prepare in
-    /// StartingAsync, secure the gRPC socket in StartedAsync), descriptor socket (StartAsync), systemd (READY=1 in
-    /// StartedAsync), then the start-up heap trim (in the background, once the daemon has settled); at stop the sockets
-    /// close first and StoppedAsync detaches and removes the socket files.
+    /// Adds the options, the domain components, systemd integration, metrics and the gRPC services. One hosted service,
+    /// <see cref="DaemonStartup"/>, runs the start-up and the stop in their order; the start-up heap trim runs in the
+    /// background once the daemon has settled.
     /// </summary>
     public static IServiceCollection AddLiveUpdateDaemon(this IServiceCollection services)
     {
@@ -40,15 +39,12 @@ internal static class DaemonServices
         services.AddSingleton<VmInventorySource>();
         services.AddSingleton<Reconciler>();
         services.AddSingleton<LifecycleHost>();
-        services.AddSingleton<SystemdNotifier>();
+        services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         services.AddSingleton<SystemdIntegration>();
         services.AddSingleton<DaemonMetrics>();
         services.AddSingleton<DaemonGauges>();
-        services.AddHostedService(provider => provider.GetRequiredService<RegionHost>());
-        services.AddHostedService(provider => provider.GetRequiredService<LifecycleHost>());
-        services.AddHostedService(provider => provider.GetRequiredService<SocketDirectory>());
-        services.AddHostedService(provider => provider.GetRequiredService<FdHandoutSocket>());
-        services.AddHostedService(provider => provider.GetRequiredService<SystemdIntegration>());
+        services.AddSingleton<DaemonStartup>();
+        services.AddHostedService(provider => provider.GetRequiredService<DaemonStartup>());
         services.AddHostedService<StartupHeapTrim>();
 
         services.AddSingleton<MetricsInterceptor>();

@@ -126,8 +126,7 @@ internal sealed class FreezeCoordinator(
                 case LifecycleState.Active:
                     return found;
                 case LifecycleState.Frozen:
-                    region.TransitionTo(LifecycleState.Active);
-                    gate.State = LifecycleState.Active;
+                    gate.TransitionTo(region, LifecycleState.Active);
                     break;
                 default:
                     throw new DaemonException(DaemonError.WrongState,
@@ -155,8 +154,7 @@ internal sealed class FreezeCoordinator(
             // Taking the mutation lock waits for every in-flight mutation; under it the gate closes for the next ones.
             lock (regionHost.Mutations)
             {
-                region.TransitionTo(LifecycleState.Freezing);
-                gate.State = LifecycleState.Freezing;
+                gate.TransitionTo(region, LifecycleState.Freezing);
                 vmms.ResetAcks(); // first: it forgets VMMs whose stream dropped before this freeze
                 vmms.Freezing = true;
                 tokens.RevokeWritable();
@@ -238,8 +236,7 @@ internal sealed class FreezeCoordinator(
     {
         lock (regionHost.Mutations)
         {
-            region.TransitionTo(LifecycleState.Frozen);
-            gate.State = LifecycleState.Frozen;
+            gate.TransitionTo(region, LifecycleState.Frozen);
             vmms.Freezing = false;
             tokens.RevokeWritable();
         }
@@ -262,8 +259,7 @@ internal sealed class FreezeCoordinator(
         {
             if (gate.State == LifecycleState.Freezing)
             {
-                region.TransitionTo(LifecycleState.Active);
-                gate.State = LifecycleState.Active;
+                gate.TransitionTo(region, LifecycleState.Active);
             }
 
             vmms.Freezing = false;

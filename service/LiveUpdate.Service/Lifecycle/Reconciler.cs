@@ -265,8 +265,7 @@ internal sealed class Reconciler(
         var next = info.State;
         if (!dryRun && info.State == LifecycleState.Reconciling && !damaged)
         {
-            next = region.TransitionTo(LifecycleState.Active).State;
-            gate.State = next;
+            next = gate.TransitionTo(region, LifecycleState.Active);
         }
 
         report.State = next;

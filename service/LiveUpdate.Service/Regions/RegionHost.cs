@@ -14,7 +14,7 @@ namespace LiveUpdate.Service.Regions;
 /// data it does not recognise, attach (journal replay, full metadata scan), record the boot id. Detach runs last, after
 /// both sockets have stopped and in-flight calls have finished.
 /// </summary>
-internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider time, ILogger<RegionHost> logger) : IHostedLifecycleService, IDisposable
+internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider time, ILogger<RegionHost> logger) : IDisposable
 {
     private readonly Lock _lock = new();
     private RegionDevice? _device;
@@ -147,32 +147,6 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
             _device = null;
             RegionLog.Detached(logger, RegionPath);
         }
-    }
-
-    /// <inheritdoc/>
-    public Task StartingAsync(CancellationToken cancellationToken)
-    {
-        Attach();
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StoppedAsync(CancellationToken cancellationToken)
-    {
-        Detach();
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
