@@ -21,7 +21,7 @@ namespace LiveUpdate.Service.Sockets;
 /// <item>At stop, after both sockets stopped listening, the files this daemon created are removed.</item>
 /// </list>
 /// </summary>
-internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<SocketDirectory> logger) : IHostedLifecycleService, IDisposable
+internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<SocketDirectory> logger) : IDisposable
 {
     /// <summary>rwxr-x---.</summary>
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
@@ -98,37 +98,6 @@ internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<S
 
             DaemonLog.SocketsRemoved(logger, settings.SocketDirectory);
         }
-    }
-
-    /// <inheritdoc/>
-    public Task StartingAsync(CancellationToken cancellationToken)
-    {
-        Prepare();
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StartedAsync(CancellationToken cancellationToken)
-    {
-        // Kestrel has bound the gRPC socket by now (its StartAsync ran); READY=1 comes after this.
-        SecureSocket(options.Value.GrpcSocketPath);
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StoppedAsync(CancellationToken cancellationToken)
-    {
-        RemoveSockets();
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
