@@ -1,6 +1,7 @@
 using System.Net;
 using LiveUpdate.Service.Api;
 using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Hosting;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;
@@ -10,7 +11,7 @@ using Prometheus;
 
 // liveupdated: attaches the persistent region and serves liveupdate.v1 on {socket-dir}/liveupdate.sock (gRPC, HTTP/2)
 // and descriptors on {socket-dir}/fd.sock. Exit codes: 0 stopped cleanly (SIGTERM, Ctrl+C), 1 start-up failed,
-// 2 bad option. Start-up order: options → attach → socket directory → sockets listen → READY=1 (see DaemonServices).
+// 2 bad option. Start-up order: options → attach → reconcile → sockets listen → READY=1 (see Hosting/DaemonStartup).
 CommandLine commandLine;
 try
 {

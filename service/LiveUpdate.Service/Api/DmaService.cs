@@ -1,7 +1,7 @@
 using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Region.Dma;
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;

@@ -1,12 +1,13 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using LiveUpdate.Region;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Observability;
 
 namespace LiveUpdate.Service.Api;
 
 /// <summary>
-/// Turns what a handler throws into a status: <see cref="RegionException"/> through <see cref="RegionErrorMapping"/>;
+/// Turns what a handler throws into a status: <see cref="DaemonException"/> through <see cref="DaemonErrorMapping"/>, <see cref="RegionException"/> through <see cref="RegionErrorMapping"/>;
 /// an <see cref="ObjectDisposedException"/> (the region was detached under the call, at shutdown) into UNAVAILABLE; anything
 /// unexpected into INTERNAL with a generic text (detailed errors stay in the log, not on the wire). Unary and streaming
 /// handlers alike.
@@ -60,6 +61,8 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
     {
         switch (exception)
         {
+            case DaemonException daemon:
+                return new RpcException(DaemonErrorMapping.ToStatus(daemon));
             case RegionException region:
                 return new RpcException(RegionErrorMapping.ToStatus(region));
             case ObjectDisposedException:

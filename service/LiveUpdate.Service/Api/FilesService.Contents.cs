@@ -4,7 +4,6 @@ using Google.Protobuf;
 using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Service.Observability;
-using LiveUpdate.Service.Security;
 using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Api;

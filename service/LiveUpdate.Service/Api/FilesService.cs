@@ -1,9 +1,8 @@
 using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Service.Configuration;
-using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Lifecycle;
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,6 @@
 using Grpc.Core;
 using LiveUpdate.Region;
-using LiveUpdate.Service.Handout;
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;
@@ -32,7 +31,7 @@ internal sealed class LifecycleService(
         var region = Attached();
         RegionInfo info;
         LifecycleState state;
-        Proto.ReconcileReport? last;
+        ReconcileReport? last;
         lock (regionHost.Mutations)
         {
             // One consistent view: state, generation and the last report change together under this lock.
@@ -56,10 +55,10 @@ internal sealed class LifecycleService(
             status.StateChangedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(changed);
         }
 
-        status.Vmms.AddRange(vmms.Snapshot().OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => v.ToProto()));
+        status.Vmms.AddRange(vmms.Snapshot().OrderBy(v => v.Name, StringComparer.Ordinal).Select(LifecycleMapping.ToProto));
         if (last is not null)
         {
-            status.LastReconcile = last;
+            status.LastReconcile = LifecycleMapping.ToProto(last);
         }
 
         return Task.FromResult(status);
@@ -74,26 +73,15 @@ internal sealed class LifecycleService(
         var region = Attached();
         // REGISTERED goes into the stream inside Register: a freeze woken by the registration may send PREPARE_FOR_UPDATE
         // to it at once, and the contract says REGISTERED comes first.
-        var registration = vmms.Register(vm, name, caller, FreezeCoordinator.Event(Proto.VmmEventKind.Registered, region, $"registered as the VMM of {vm}"));
+        var registration = vmms.Register(vm, name, caller, VmmEvent.Of(VmmEventKind.Registered, region, $"registered as the VMM of {vm}"));
         LifecycleLog.VmmRegistered(logger, vm, name, caller.Uid, caller.Pid);
         try
         {
-            if (gate.State == LifecycleState.Active && regionHost.Boot is { KexecDetected: true } && reconciler.Last is { } report
-                && report.Vms.Any(v => v.VmUuid == vm.ToString()))
-            {
-                // Registered after the reconcile ended: it is time to reclaim now. ACTIVE after a new boot means the
-                // reconcile has moved the region out of RECONCILING, so a later report (a dry run, an operator's
-                // reconcile still running) does not make it any less time to reclaim. A VMM registered before the
-                // reconcile stored its report is in the reconcile's broadcast instead (it may get both: harmless). A VM
-                // the report does not name (started since) has nothing to reclaim.
-                var verdict = report.Vms.FirstOrDefault(v => v.VmUuid == vm.ToString())?.Verdict ?? Proto.VmVerdictKind.Resumable;
-                registration.Send(Reconciler.ReclaimReady(region, verdict));
-            }
-
+            reconciler.OnRegistered(region, registration);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, registration.Ended);
             await foreach (var e in registration.Events.ReadAllAsync(linked.Token).ConfigureAwait(false))
             {
-                await responseStream.WriteAsync(e, linked.Token).ConfigureAwait(false);
+                await responseStream.WriteAsync(LifecycleMapping.ToProto(e), linked.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -160,7 +148,7 @@ internal sealed class LifecycleService(
         Callers.DemandAdmin(caller, "freeze the host");
         var timeout = RequestValidation.Duration(request.Timeout, "timeout", FreezeCoordinator.DefaultTimeout, FreezeCoordinator.MaxTimeout);
         Attached();
-        await freezes.FreezeAsync(timeout, request.Force, p => responseStream.WriteAsync(p), context.CancellationToken).ConfigureAwait(false);
+        await freezes.FreezeAsync(timeout, request.Force, p => responseStream.WriteAsync(LifecycleMapping.ToProto(p)), context.CancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -174,7 +162,7 @@ internal sealed class LifecycleService(
     }
 
     /// <inheritdoc/>
-    public override Task<Proto.ReconcileReport> Reconcile(Proto.ReconcileRequest request, ServerCallContext context)
+    public override async Task<Proto.ReconcileReport> Reconcile(Proto.ReconcileRequest request, ServerCallContext context)
     {
         var caller = Callers.Of(context);
         if (!request.DryRun)
@@ -184,7 +172,7 @@ internal sealed class LifecycleService(
 
         Attached();
         gate.DemandNotReconciling();
-        return reconciler.RunAsync(request.DryRun, context.CancellationToken);
+        return LifecycleMapping.ToProto(await reconciler.RunAsync(request.DryRun, context.CancellationToken).ConfigureAwait(false));
     }
 
     /// <inheritdoc/>
@@ -209,7 +197,7 @@ internal sealed class LifecycleService(
         var response = new Proto.ReclaimResponse
         {
             VmUuid = vm.ToString(),
-            Verdict = reconciler.Last?.Vms.FirstOrDefault(v => v.VmUuid == vm.ToString())?.Verdict ?? Proto.VmVerdictKind.Resumable,
+            Verdict = LifecycleMapping.ToProto(reconciler.Last?.Vms.Find(v => v.VmUuid == vm.ToString())?.Verdict ?? VerdictKind.Resumable),
         };
         lock (regionHost.Mutations)
         {
@@ -274,7 +262,7 @@ internal sealed class LifecycleService(
         Callers.DemandAdmin(caller, "delete quarantined files");
         var olderThan = RequestValidation.Duration(request.OlderThan, "older_than", TimeSpan.Zero, TimeSpan.FromDays(36_500));
         var region = Attached();
-        Proto.CollectGarbageResponse response;
+        GarbageCollection collected;
         lock (regionHost.Mutations)
         {
             if (!request.DryRun)
@@ -282,11 +270,11 @@ internal sealed class LifecycleService(
                 gate.DemandMutable(caller, "delete quarantined files in", Quarantine.Root);
             }
 
-            response = Quarantine.Collect(region, olderThan, time.GetUtcNow(), request.DryRun);
+            collected = Quarantine.Collect(region, olderThan, time.GetUtcNow(), request.DryRun);
         }
 
-        LifecycleLog.GarbageCollected(logger, olderThan, request.DryRun, caller.Uid, response.Removed.Count, response.BytesFreed, response.Kept);
-        return Task.FromResult(response);
+        LifecycleLog.GarbageCollected(logger, olderThan, request.DryRun, caller.Uid, collected.Removed.Count, collected.BytesFreed, collected.Kept);
+        return Task.FromResult(LifecycleMapping.ToProto(collected));
     }
 
     private PersistentRegion Attached() => regionHost.RequireAttached();

@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using LiveUpdate.Region;
 using LiveUpdate.Region.Devices;
 using LiveUpdate.Region.Dma;
+using LiveUpdate.Service.Lifecycle;
 using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Api;
@@ -31,7 +32,7 @@ internal static class ProtoMapping
     };
 
     /// <summary>Canonical UUID text (lower case), or empty for none.</summary>
-    public static string UuidText(Guid uuid) => uuid == Guid.Empty ? string.Empty : uuid.ToString("D");
+    public static string UuidText(Guid uuid) => CanonicalUuid.Format(uuid);
 
     /// <summary>A file's description.</summary>
     public static Proto.FileInfo ToProto(RegionFileInfo file)

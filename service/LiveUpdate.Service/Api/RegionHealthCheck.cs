@@ -1,4 +1,4 @@
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Lifecycle;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

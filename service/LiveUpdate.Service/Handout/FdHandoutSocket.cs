@@ -1,10 +1,10 @@
 using System.Text;
 using LiveUpdate.Protocol;
 using LiveUpdate.Service.Configuration;
-using LiveUpdate.Service.Hosting;
 using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Regions;
 using Microsoft.Extensions.Options;
-using SocketDirectory = LiveUpdate.Service.Hosting.SocketDirectory;
+using SocketDirectory = LiveUpdate.Service.Sockets.SocketDirectory;
 
 namespace LiveUpdate.Service.Handout;
 

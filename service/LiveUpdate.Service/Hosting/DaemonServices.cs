@@ -3,8 +3,11 @@ using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Security;
+using LiveUpdate.Service.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
 
 namespace LiveUpdate.Service.Hosting;
@@ -13,11 +16,9 @@ namespace LiveUpdate.Service.Hosting;
 internal static class DaemonServices
 {
     /// <summary>
-    /// Adds the options, the region host, the socket directory, the descriptor socket, systemd integration, metrics and
-    /// the gRPC services. Hosted services run in this order: region (attach in StartingAsync), lifecycle (gate state in StartingAsync, the reconcile after a boot in StartedAsync), socket directory (prepare in
-    /// StartingAsync, secure the gRPC socket in StartedAsync), descriptor socket (StartAsync), systemd (READY=1 in
-    /// StartedAsync), then the start-up heap trim (in the background, once the daemon has settled); at stop the sockets
-    /// close first and StoppedAsync detaches and removes the socket files.
+    /// Adds the options, the domain components, systemd integration, metrics and the gRPC services. One hosted service,
+    /// <see cref="DaemonStartup"/>, runs the start-up and the stop in their order; the start-up heap trim runs in the
+    /// background once the daemon has settled.
     /// </summary>
     public static IServiceCollection AddLiveUpdateDaemon(this IServiceCollection services)
     {
@@ -38,14 +39,12 @@ internal static class DaemonServices
         services.AddSingleton<VmInventorySource>();
         services.AddSingleton<Reconciler>();
         services.AddSingleton<LifecycleHost>();
-        services.AddSingleton<SystemdNotifier>();
+        services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         services.AddSingleton<SystemdIntegration>();
         services.AddSingleton<DaemonMetrics>();
-        services.AddHostedService(provider => provider.GetRequiredService<RegionHost>());
-        services.AddHostedService(provider => provider.GetRequiredService<LifecycleHost>());
-        services.AddHostedService(provider => provider.GetRequiredService<SocketDirectory>());
-        services.AddHostedService(provider => provider.GetRequiredService<FdHandoutSocket>());
-        services.AddHostedService(provider => provider.GetRequiredService<SystemdIntegration>());
+        services.AddSingleton<DaemonGauges>();
+        services.AddSingleton<DaemonStartup>();
+        services.AddHostedService(provider => provider.GetRequiredService<DaemonStartup>());
         services.AddHostedService<StartupHeapTrim>();
 
         services.AddSingleton<MetricsInterceptor>();

@@ -1,28 +1,33 @@
 using System.Globalization;
+using System.Net.Sockets;
 using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Regions;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
 
 namespace LiveUpdate.Service.Hosting;
 
 /// <summary>
-/// Tells systemd (Type=notify) where the daemon is: READY=1 once the region is attached and both sockets listen (this
-/// service's StartedAsync runs after every hosted service started, Kestrel included), STOPPING=1 when a stop begins, and
-/// WATCHDOG=1 every half WATCHDOG_USEC while the region is attached and the descriptor socket serves.
+/// Tells systemd (Type=notify) where the daemon is, through Microsoft.Extensions.Hosting.Systemd's notifier: READY=1 once
+/// <see cref="DaemonStartup"/> has attached the region and both sockets listen, STOPPING=1 when a stop begins, and
+/// WATCHDOG=1 every half WATCHDOG_USEC while the region is attached and the descriptor socket serves. The package's own
+/// lifetime (UseSystemd) is not used: it sends a bare READY=1 at ApplicationStarted and knows no watchdog, while the
+/// daemon also reports MAINPID and a STATUS line and withholds the watchdog ping when it cannot serve.
 /// </summary>
 internal sealed class SystemdIntegration(
-    SystemdNotifier notifier,
+    ISystemdNotifier notifier,
     RegionHost regionHost,
     FdHandoutSocket fdSocket,
     IOptions<DaemonOptions> options,
     TimeProvider time,
-    ILogger<SystemdIntegration> logger) : IHostedLifecycleService, IDisposable
+    ILogger<SystemdIntegration> logger) : IDisposable
 {
     private ITimer? _watchdog;
 
-    /// <inheritdoc/>
-    public Task StartedAsync(CancellationToken cancellationToken)
+    /// <summary>The start-up sequence is done: logs it, sends READY=1 and starts the watchdog when systemd asked for one.</summary>
+    public void Ready()
     {
         var settings = options.Value;
         using (var process = System.Diagnostics.Process.GetCurrentProcess())
@@ -32,41 +37,19 @@ internal sealed class SystemdIntegration(
 
         if (!notifier.IsEnabled)
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        notifier.Notify($"READY=1\nMAINPID={Environment.ProcessId}\nSTATUS=serving {settings.GrpcSocketPath}, region {regionHost.RegionPath}");
+        Notify($"READY=1\nMAINPID={Environment.ProcessId}\nSTATUS=serving {settings.GrpcSocketPath}, region {regionHost.RegionPath}");
         if (WatchdogInterval() is { } interval)
         {
             DaemonLog.WatchdogEnabled(logger, interval.TotalMilliseconds);
             _watchdog = time.CreateTimer(_ => Ping(), null, interval, interval);
         }
-
-        return Task.CompletedTask;
     }
 
-    /// <inheritdoc/>
-    public Task StoppingAsync(CancellationToken cancellationToken)
-    {
-        notifier.Notify("STOPPING=1\nSTATUS=stopping");
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StoppedAsync(CancellationToken cancellationToken)
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
+    /// <summary>A stop begins: STOPPING=1.</summary>
+    public void Stopping() => Notify("STOPPING=1\nSTATUS=stopping");
 
     /// <inheritdoc/>
     public void Dispose()
@@ -89,11 +72,23 @@ internal sealed class SystemdIntegration(
             : null;
     }
 
+    /// <summary>Sends <paramref name="state"/>; a service manager that went away is not the daemon's failure.</summary>
+    private void Notify(string state)
+    {
+        try
+        {
+            notifier.Notify(new ServiceState(state));
+        }
+        catch (SocketException)
+        {
+        }
+    }
+
     private void Ping()
     {
         if (regionHost.Region is not null && fdSocket.IsServing)
         {
-            notifier.Notify("WATCHDOG=1");
+            Notify("WATCHDOG=1");
         }
         else
         {

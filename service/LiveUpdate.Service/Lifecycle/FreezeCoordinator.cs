@@ -1,9 +1,8 @@
-using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Service.Handout;
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Errors;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Observability;
-using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Lifecycle;
 
@@ -32,7 +31,7 @@ internal sealed class FreezeCoordinator(
     private FreezeRun? _running;
 
     /// <summary>Runs a freeze, writing progress to <paramref name="progress"/>; returns its last message.</summary>
-    public async Task<Proto.FreezeProgress> FreezeAsync(TimeSpan timeout, bool force, Func<Proto.FreezeProgress, Task> progress, CancellationToken cancellationToken)
+    public async Task<FreezeProgress> FreezeAsync(TimeSpan timeout, bool force, Func<FreezeProgress, Task> progress, CancellationToken cancellationToken)
     {
         var region = regionHost.RequireAttached();
         using var run = new FreezeRun(time.GetTimestamp());
@@ -40,14 +39,14 @@ internal sealed class FreezeCoordinator(
         {
             if (_running is not null)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition, "a freeze is already running"));
+                throw new DaemonException(DaemonError.WrongState, "a freeze is already running");
             }
 
             gate.DemandNotReconciling();
             if (gate.State != LifecycleState.Active)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"the host is {gate.StateName}: only an ACTIVE host can freeze (luctl thaw abandons a freeze or a sealed update)"));
+                throw new DaemonException(DaemonError.WrongState,
+                    $"the host is {gate.StateName}: only an ACTIVE host can freeze (luctl thaw abandons a freeze or a sealed update)");
             }
 
             _running = run;
@@ -90,7 +89,7 @@ internal sealed class FreezeCoordinator(
 
         if (running is null)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, "no freeze is running"));
+            throw new DaemonException(DaemonError.WrongState, "no freeze is running");
         }
 
         LifecycleLog.FailedByVmm(logger, registration.VmUuid, registration.Name, reason);
@@ -127,37 +126,35 @@ internal sealed class FreezeCoordinator(
                 case LifecycleState.Active:
                     return found;
                 case LifecycleState.Frozen:
-                    region.TransitionTo(LifecycleState.Active);
-                    gate.State = LifecycleState.Active;
+                    gate.TransitionTo(region, LifecycleState.Active);
                     break;
                 default:
-                    throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                        $"the host is {found.ToString().ToUpperInvariant()}: nothing to thaw (a reconcile ends by itself; see luctl status)"));
+                    throw new DaemonException(DaemonError.WrongState,
+                        $"the host is {found.ToString().ToUpperInvariant()}: nothing to thaw (a reconcile ends by itself; see luctl status)");
             }
         }
 
         LifecycleLog.Thawed(logger, found);
         vmms.ResetAcks();
-        vmms.Broadcast(_ => Event(Proto.VmmEventKind.Thawed, region, "the update was abandoned: resume the VM"));
+        vmms.Broadcast(_ => VmmEvent.Of(VmmEventKind.Thawed, region, "the update was abandoned: resume the VM"));
         return found;
     }
 
-    private async Task<Proto.FreezeProgress> RunAsync(
-        PersistentRegion region, FreezeRun run, TimeSpan timeout, bool force, Func<Proto.FreezeProgress, Task> progress, CancellationToken cancellationToken)
+    private async Task<FreezeProgress> RunAsync(
+        PersistentRegion region, FreezeRun run, TimeSpan timeout, bool force, Func<FreezeProgress, Task> progress, CancellationToken cancellationToken)
     {
-        Proto.FreezeProgress last;
+        FreezeProgress last;
         void OnChanged() => run.Signal();
         vmms.Changed += OnChanged;
         try
         {
-            await Report(progress, last = Progress(run, Proto.FreezePhase.Draining, "closing the gate: new mutations are refused; waiting for in-flight ones",
+            await Report(progress, last = Progress(run, FreezePhase.Draining, "closing the gate: new mutations are refused; waiting for in-flight ones",
                 region, pending: vmms.Snapshot().Where(v => v.Connected))).ConfigureAwait(false);
 
             // Taking the mutation lock waits for every in-flight mutation; under it the gate closes for the next ones.
             lock (regionHost.Mutations)
             {
-                region.TransitionTo(LifecycleState.Freezing);
-                gate.State = LifecycleState.Freezing;
+                gate.TransitionTo(region, LifecycleState.Freezing);
                 vmms.ResetAcks(); // first: it forgets VMMs whose stream dropped before this freeze
                 vmms.Freezing = true;
                 tokens.RevokeWritable();
@@ -165,7 +162,7 @@ internal sealed class FreezeCoordinator(
 
             var deadline = time.GetUtcNow() + timeout;
             LifecycleLog.FreezeStarted(logger, timeout.TotalSeconds, force, vmms.Snapshot().Count);
-            vmms.Broadcast(_ => Event(Proto.VmmEventKind.PrepareForUpdate, region,
+            vmms.Broadcast(_ => VmmEvent.Of(VmmEventKind.PrepareForUpdate, region,
                 "pause the VM, save its device state to a DEVICE_STATE file of the VM, then call AckFreeze", deadline));
 
             using var timer = new CancellationTokenSource(timeout, time);
@@ -178,7 +175,7 @@ internal sealed class FreezeCoordinator(
                 {
                     if (registration.Connected && notified.Add(registration))
                     {
-                        registration.Send(Event(Proto.VmmEventKind.PrepareForUpdate, region, "a freeze is running: save the device state and ack", deadline));
+                        registration.Send(VmmEvent.Of(VmmEventKind.PrepareForUpdate, region, "a freeze is running: save the device state and ack", deadline));
                     }
                 }
 
@@ -189,7 +186,7 @@ internal sealed class FreezeCoordinator(
                     break;
                 }
 
-                last = Progress(run, Proto.FreezePhase.WaitingForAcks, $"waiting for {pending.Count} of {acked.Count + pending.Count} VMMs to ack", region, acked, pending);
+                last = Progress(run, FreezePhase.WaitingForAcks, $"waiting for {pending.Count} of {acked.Count + pending.Count} VMMs to ack", region, acked, pending);
                 await Report(progress, last).ConfigureAwait(false);
                 if (!await run.WaitForChangeAsync(linked.Token).ConfigureAwait(false))
                 {
@@ -214,7 +211,7 @@ internal sealed class FreezeCoordinator(
                 }
             }
         }
-        catch (Exception ex) when (ex is not RpcException)
+        catch (Exception ex) when (ex is not DaemonException)
         {
             last = Abort(region, run, [], [], $"the freeze failed: {ex.Message}");
             LifecycleLog.FreezeFailed(logger, ex);
@@ -235,12 +232,11 @@ internal sealed class FreezeCoordinator(
         return (all.Where(v => v.Acked).ToList(), all.Where(v => !v.Acked).ToList());
     }
 
-    private Proto.FreezeProgress Seal(PersistentRegion region, FreezeRun run, List<VmmRegistration> acked, List<VmmRegistration> pending, bool forced)
+    private FreezeProgress Seal(PersistentRegion region, FreezeRun run, List<VmmRegistration> acked, List<VmmRegistration> pending, bool forced)
     {
         lock (regionHost.Mutations)
         {
-            region.TransitionTo(LifecycleState.Frozen);
-            gate.State = LifecycleState.Frozen;
+            gate.TransitionTo(region, LifecycleState.Frozen);
             vmms.Freezing = false;
             tokens.RevokeWritable();
         }
@@ -252,31 +248,30 @@ internal sealed class FreezeCoordinator(
         long lastAck = acked.Count == 0 ? run.StartedAt : acked.Max(v => v.AckedAt);
         LifecycleLog.Frozen(logger, region.Info.Generation, acked.Count, pending.Count, forced, time.GetElapsedTime(run.StartedAt).TotalMilliseconds,
             time.GetElapsedTime(lastAck).TotalMilliseconds);
-        var sealedProgress = Progress(run, Proto.FreezePhase.Frozen, message, region, acked, pending);
+        var sealedProgress = Progress(run, FreezePhase.Frozen, message, region, acked, pending);
         sealedProgress.Forced = forced;
         return sealedProgress;
     }
 
-    private Proto.FreezeProgress Abort(PersistentRegion region, FreezeRun run, List<VmmRegistration> acked, List<VmmRegistration> pending, string why)
+    private FreezeProgress Abort(PersistentRegion region, FreezeRun run, List<VmmRegistration> acked, List<VmmRegistration> pending, string why)
     {
         lock (regionHost.Mutations)
         {
             if (gate.State == LifecycleState.Freezing)
             {
-                region.TransitionTo(LifecycleState.Active);
-                gate.State = LifecycleState.Active;
+                gate.TransitionTo(region, LifecycleState.Active);
             }
 
             vmms.Freezing = false;
         }
 
         vmms.ResetAcks();
-        vmms.Broadcast(_ => Event(Proto.VmmEventKind.Thawed, region, $"the freeze was abandoned ({why}): resume the VM"));
+        vmms.Broadcast(_ => VmmEvent.Of(VmmEventKind.Thawed, region, $"the freeze was abandoned ({why}): resume the VM"));
         LifecycleLog.FreezeAborted(logger, why);
-        return Progress(run, Proto.FreezePhase.Aborted, $"aborted, back to ACTIVE: {why}", region, acked, pending);
+        return Progress(run, FreezePhase.Aborted, $"aborted, back to ACTIVE: {why}", region, acked, pending);
     }
 
-    private static async Task Report(Func<Proto.FreezeProgress, Task> progress, Proto.FreezeProgress message)
+    private static async Task Report(Func<FreezeProgress, Task> progress, FreezeProgress message)
     {
         try
         {
@@ -288,36 +283,23 @@ internal sealed class FreezeCoordinator(
         }
     }
 
-    private Proto.FreezeProgress Progress(
-        FreezeRun run, Proto.FreezePhase phase, string message, PersistentRegion region,
+    private FreezeProgress Progress(
+        FreezeRun run, FreezePhase phase, string message, PersistentRegion region,
         IEnumerable<VmmRegistration>? acked = null, IEnumerable<VmmRegistration>? pending = null)
     {
-        var p = new Proto.FreezeProgress
+        var p = new FreezeProgress
         {
             Phase = phase,
             Message = message,
-            Elapsed = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(time.GetElapsedTime(run.StartedAt)),
-            Generation = (ulong)region.Info.Generation,
+            Elapsed = time.GetElapsedTime(run.StartedAt),
+            Generation = region.Info.Generation,
         };
         p.Acked.AddRange((acked ?? []).Select(Ref));
         p.Pending.AddRange((pending ?? []).Select(Ref));
         return p;
     }
 
-    private static Proto.VmmRef Ref(VmmRegistration v) => new() { VmUuid = v.VmUuid.ToString(), Name = v.Name, Connected = v.Connected };
+    private static VmmRef Ref(VmmRegistration v) => new(v.VmUuid, v.Name, v.Connected);
 
     private static string Describe(VmmRegistration v) => $"{v.Name} ({v.VmUuid}{(v.Connected ? string.Empty : ", stream dropped")})";
-
-    /// <summary>An event for a VMM's stream, stamped with the region's state and generation.</summary>
-    internal static Proto.VmmEvent Event(Proto.VmmEventKind kind, PersistentRegion region, string message, DateTimeOffset? deadline = null)
-    {
-        var info = region.Info;
-        var e = new Proto.VmmEvent { Kind = kind, State = (Proto.LifecycleState)info.State, Generation = (ulong)info.Generation, Message = message };
-        if (deadline is { } d)
-        {
-            e.Deadline = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(d);
-        }
-
-        return e;
-    }
 }

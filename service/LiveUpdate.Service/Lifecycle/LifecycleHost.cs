@@ -1,4 +1,4 @@
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Observability;
 
 namespace LiveUpdate.Service.Lifecycle;
@@ -15,7 +15,7 @@ internal sealed class LifecycleHost(
     FreezeCoordinator freezes,
     Reconciler reconciler,
     VmInventorySource inventory,
-    ILogger<LifecycleHost> logger) : IHostedLifecycleService, IDisposable
+    ILogger<LifecycleHost> logger) : IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _reconcile = Task.CompletedTask;
@@ -23,11 +23,11 @@ internal sealed class LifecycleHost(
     /// <summary>The reconcile started at start-up (completed when there was none).</summary>
     public Task StartupReconcile => _reconcile;
 
-    /// <inheritdoc/>
-    public Task StartingAsync(CancellationToken cancellationToken)
+    /// <summary>Loads the gate's state and, after a boot, starts the reconcile (in the background).</summary>
+    public void Start()
     {
         var region = regionHost.Region ?? throw new InvalidOperationException("the region host has not attached");
-        gate.State = region.Info.State;
+        gate.Load(region);
         if (regionHost.Boot?.ReconcileNeeded ?? false)
         {
             // Reconcile now, in parallel with the sockets' start-up: calls that arrive meanwhile get UNAVAILABLE, and
@@ -40,30 +40,18 @@ internal sealed class LifecycleHost(
             // Open the libvirt connection off the critical path of the first reconcile an operator asks for.
             _ = Task.Run(() => WarmInventory(vms), CancellationToken.None);
         }
-
-        return Task.CompletedTask;
     }
 
-    /// <inheritdoc/>
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StoppingAsync(CancellationToken cancellationToken)
+    /// <summary>A stop begins: the running freeze aborts, every VMM stream ends, the start-up reconcile is cancelled.</summary>
+    public void BeginStop()
     {
         _stopping.Cancel();
         freezes.AbortRunning("the daemon is stopping");
         vmms.EndAll();
-        return Task.CompletedTask;
     }
 
-    /// <inheritdoc/>
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public async Task StoppedAsync(CancellationToken cancellationToken)
+    /// <summary>Waits for the start-up reconcile to end (it stops at its next cancellation point).</summary>
+    public async Task WaitStoppedAsync(CancellationToken cancellationToken)
     {
         try
         {

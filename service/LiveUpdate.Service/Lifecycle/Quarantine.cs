@@ -1,6 +1,5 @@
 using System.Globalization;
 using LiveUpdate.Region;
-using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Lifecycle;
 
@@ -54,9 +53,9 @@ internal static class Quarantine
     }
 
     /// <summary>Deletes the batches quarantined at least <paramref name="olderThan"/> before <paramref name="now"/>.</summary>
-    public static Proto.CollectGarbageResponse Collect(PersistentRegion region, TimeSpan olderThan, DateTimeOffset now, bool dryRun)
+    public static GarbageCollection Collect(PersistentRegion region, TimeSpan olderThan, DateTimeOffset now, bool dryRun)
     {
-        var response = new Proto.CollectGarbageResponse();
+        var response = new GarbageCollection();
         if (!region.Exists(Root))
         {
             return response;

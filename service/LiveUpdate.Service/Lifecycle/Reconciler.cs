@@ -1,13 +1,10 @@
 using System.Diagnostics;
-using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Region.Checking;
-using LiveUpdate.Service.Api;
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Inventory;
 using LiveUpdate.Service.Observability;
-using Proto = LiveUpdate.Protocol.V1;
+using LiveUpdate.Service.Regions;
 
 namespace LiveUpdate.Service.Lifecycle;
 
@@ -26,16 +23,16 @@ internal sealed class Reconciler(
     ILogger<Reconciler> logger) : IDisposable
 {
     private readonly SemaphoreSlim _one = new(1, 1);
-    private volatile Proto.ReconcileReport? _last;
+    private volatile ReconcileReport? _last;
 
     /// <summary>The last report of this daemon's run (dry runs included), or null.</summary>
-    public Proto.ReconcileReport? Last => _last;
+    public ReconcileReport? Last => _last;
 
     /// <summary>
     /// Runs a reconcile; FAILED_PRECONDITION while FREEZING or FROZEN. <paramref name="atStartup"/>: the reconcile the
     /// daemon runs right after attach, which takes the check attach made (see <see cref="CheckOf"/>).
     /// </summary>
-    public async Task<Proto.ReconcileReport> RunAsync(bool dryRun, CancellationToken cancellationToken, bool atStartup = false)
+    public async Task<ReconcileReport> RunAsync(bool dryRun, CancellationToken cancellationToken, bool atStartup = false)
     {
         await _one.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -44,8 +41,8 @@ internal sealed class Reconciler(
             var state = gate.State;
             if (state is LifecycleState.Freezing or LifecycleState.Frozen)
             {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"the host is {state.ToString().ToUpperInvariant()}: reconcile runs after the kexec (or after luctl thaw)"));
+                throw new DaemonException(DaemonError.WrongState,
+                    $"the host is {state.ToString().ToUpperInvariant()}: reconcile runs after the kexec (or after luctl thaw)");
             }
 
             var started = time.GetTimestamp();
@@ -57,16 +54,16 @@ internal sealed class Reconciler(
             try
             {
                 var (domains, inventoryElapsed, inventoryWarning) = await ListDomainsAsync(cancellationToken).ConfigureAwait(false);
-                Proto.ReconcileReport report;
+                ReconcileReport report;
                 lock (regionHost.Mutations)
                 {
                     // The report is published with the state change, under the lock GetStatus reads both under.
                     report = Reconcile(region, dryRun, atStartup, domains, inventoryWarning);
-                    report.InventoryDuration = Duration.FromTimeSpan(inventoryElapsed);
+                    report.InventoryDuration = inventoryElapsed;
                     // A check made at attach was part of this reconcile's work, though it ran before it: its time counts.
-                    var elapsed = time.GetElapsedTime(started) + (report.CheckedAtAttach ? report.CheckDuration.ToTimeSpan() : TimeSpan.Zero);
-                    report.Duration = Duration.FromTimeSpan(elapsed);
-                    report.FinishedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow());
+                    var elapsed = time.GetElapsedTime(started) + (report.CheckedAtAttach ? report.CheckDuration : TimeSpan.Zero);
+                    report.Duration = elapsed;
+                    report.FinishedAt = time.GetUtcNow();
                     _last = report;
                 }
 
@@ -74,18 +71,24 @@ internal sealed class Reconciler(
                 // reconcile over and gets RECLAIM_READY at registration instead.
                 gate.ReconcileRunning = false;
                 LifecycleLog.Reconciled(logger, dryRun, report.Cause, report.Resumable, report.Orphaned, report.Missing, report.Problems.Count,
-                    report.Duration.ToTimeSpan().TotalMilliseconds, report.State);
+                    report.Duration.TotalMilliseconds, report.State);
                 // Only the reconcile that ends RECONCILING (after a boot) releases the VMMs; an operator's rerun does not.
-                if (!dryRun && report.Cause != Proto.ReconcileCause.Operator && report.State == Proto.LifecycleState.Active && report.Problems.Count == 0)
+                if (!dryRun && report.Cause != ReconcileCause.Operator && report.State == LifecycleState.Active && report.Problems.Count == 0)
                 {
-                    var verdicts = new Dictionary<string, Proto.VmVerdict>(report.Vms.Count, StringComparer.Ordinal);
+                    var verdicts = new Dictionary<string, VmVerdict>(report.Vms.Count, StringComparer.Ordinal);
                     foreach (var vm in report.Vms)
                     {
                         verdicts[vm.VmUuid] = vm;
                     }
 
-                    vmms.Broadcast(v => ReclaimReady(region,
-                        verdicts.TryGetValue(ProtoMapping.UuidText(v.VmUuid), out var verdict) ? verdict.Verdict : Proto.VmVerdictKind.Resumable));
+                    foreach (var registration in vmms.Snapshot())
+                    {
+                        if (registration.Connected)
+                        {
+                            SendReclaimReady(region, registration,
+                                verdicts.TryGetValue(CanonicalUuid.Format(registration.VmUuid), out var verdict) ? verdict.Verdict : VerdictKind.Resumable);
+                        }
+                    }
                 }
 
                 return report;
@@ -104,13 +107,25 @@ internal sealed class Reconciler(
     /// <inheritdoc/>
     public void Dispose() => _one.Dispose();
 
-    /// <summary>The RECLAIM_READY event for a VMM whose VM got <paramref name="verdict"/>.</summary>
-    public static Proto.VmmEvent ReclaimReady(PersistentRegion region, Proto.VmVerdictKind verdict)
+    /// <summary>
+    /// A VMM has just registered: when it is time to reclaim, RECLAIM_READY. ACTIVE after a new boot means the reconcile
+    /// has moved the region out of RECONCILING, so a later report (a dry run, an operator's reconcile still running) does
+    /// not make it any less time to reclaim. A VMM registered before the reconcile stored its report is in the reconcile's
+    /// broadcast instead (it may get both: harmless). A VM the report does not name (started since) has nothing to reclaim.
+    /// </summary>
+    public void OnRegistered(PersistentRegion region, VmmRegistration registration)
     {
-        var e = FreezeCoordinator.Event(Proto.VmmEventKind.ReclaimReady, region, "the reconcile has ended: call Reclaim for your VM's files");
-        e.Verdict = verdict;
-        return e;
+        var vm = registration.VmUuid.ToString();
+        if (gate.State == LifecycleState.Active && regionHost.Boot is { KexecDetected: true } && _last is { } report
+            && report.Vms.Find(v => v.VmUuid == vm) is { } verdict)
+        {
+            SendReclaimReady(region, registration, verdict.Verdict);
+        }
     }
+
+    /// <summary>The one place RECLAIM_READY is sent: at the end of the reconcile after a boot, and to a VMM registering later.</summary>
+    private static void SendReclaimReady(PersistentRegion region, VmmRegistration registration, VerdictKind verdict) =>
+        registration.Send(VmmEvent.Of(VmmEventKind.ReclaimReady, region, "the reconcile has ended: call Reclaim for your VM's files", verdict: verdict));
 
     private async Task<(IReadOnlyList<DomainRecord>? Domains, TimeSpan Elapsed, string? Warning)> ListDomainsAsync(CancellationToken cancellationToken)
     {
@@ -134,19 +149,19 @@ internal sealed class Reconciler(
         }
     }
 
-    private Proto.ReconcileReport Reconcile(PersistentRegion region, bool dryRun, bool atStartup, IReadOnlyList<DomainRecord>? domains, string? inventoryWarning)
+    private ReconcileReport Reconcile(PersistentRegion region, bool dryRun, bool atStartup, IReadOnlyList<DomainRecord>? domains, string? inventoryWarning)
     {
         var info = region.Info;
         var boot = regionHost.Boot;
         var cause = info.State == LifecycleState.Reconciling ? info.ReconcileCause : ReconcileCause.Operator;
-        var report = new Proto.ReconcileReport
+        var report = new ReconcileReport
         {
             DryRun = dryRun,
             KexecDetected = cause != ReconcileCause.Operator && (boot?.KexecDetected ?? false),
-            Cause = ProtoMapping.ToProto(cause),
-            PreviousBootId = ProtoMapping.UuidText(info.PreviousBootId),
-            CurrentBootId = ProtoMapping.UuidText(info.BootId),
-            JournalTransactionsReplayed = (uint)region.AttachReport.JournalTransactionsReplayed,
+            Cause = cause,
+            PreviousBootId = info.PreviousBootId,
+            CurrentBootId = info.BootId,
+            JournalTransactionsReplayed = region.AttachReport.JournalTransactionsReplayed,
             Inventory = inventory.Description,
         };
         report.Warnings.AddRange(boot?.Warnings ?? []);
@@ -180,7 +195,7 @@ internal sealed class Reconciler(
             known = new Dictionary<string, DomainRecord>(domains.Count, StringComparer.Ordinal);
             foreach (var domain in domains)
             {
-                known[ProtoMapping.UuidText(domain.Uuid)] = domain;
+                known[CanonicalUuid.Format(domain.Uuid)] = domain;
             }
         }
 
@@ -190,35 +205,35 @@ internal sealed class Reconciler(
         foreach (var vm in vms)
         {
             var files = byVm[vm];
-            var verdict = new Proto.VmVerdict { VmUuid = vm };
+            var verdict = new VmVerdict { VmUuid = vm };
             if (known is null)
             {
-                verdict.Verdict = Proto.VmVerdictKind.Resumable;
+                verdict.Verdict = VerdictKind.Resumable;
                 verdict.Message = inventoryWarning is null ? "no inventory configured: judged on its files alone" : "inventory unavailable: judged on its files alone";
             }
             else if (known.TryGetValue(vm, out var domain))
             {
-                verdict.Verdict = Proto.VmVerdictKind.Resumable;
+                verdict.Verdict = VerdictKind.Resumable;
                 verdict.Name = domain.Name;
                 verdict.Message = $"domain '{domain.Name}' is defined ({domain.State})";
             }
             else
             {
-                verdict.Verdict = Proto.VmVerdictKind.Orphaned;
+                verdict.Verdict = VerdictKind.Orphaned;
                 verdict.Message = dryRun ? "no such domain: would be quarantined"
                     : damaged ? "no such domain: left in place because the region check found problems"
                     : "no such domain: quarantined";
             }
 
-            if (verdict.Verdict == Proto.VmVerdictKind.Resumable && !HasGuestMemory(files))
+            if (verdict.Verdict == VerdictKind.Resumable && !HasGuestMemory(files))
             {
                 verdict.Message += "; it has no guest-memory file";
             }
 
             foreach (var file in files)
             {
-                var entry = new Proto.VerdictFile { Path = file.Path, Kind = ProtoMapping.ToProto(file.Kind), SizeBytes = (ulong)file.Size };
-                if (verdict.Verdict == Proto.VmVerdictKind.Orphaned && !dryRun && !damaged)
+                var entry = new VerdictFile { Path = file.Path, Kind = file.Kind, Size = file.Size };
+                if (verdict.Verdict == VerdictKind.Orphaned && !dryRun && !damaged)
                 {
                     batch ??= Quarantine.NewBatch(region, time.GetUtcNow());
                     entry.QuarantinePath = Quarantine.Move(region, batch, file.Path);
@@ -235,13 +250,13 @@ internal sealed class Reconciler(
         {
             switch (vm.Verdict)
             {
-                case Proto.VmVerdictKind.Resumable:
+                case VerdictKind.Resumable:
                     report.Resumable++;
                     break;
-                case Proto.VmVerdictKind.Orphaned:
+                case VerdictKind.Orphaned:
                     report.Orphaned++;
                     break;
-                case Proto.VmVerdictKind.Missing:
+                case VerdictKind.Missing:
                     report.Missing++;
                     break;
             }
@@ -250,11 +265,10 @@ internal sealed class Reconciler(
         var next = info.State;
         if (!dryRun && info.State == LifecycleState.Reconciling && !damaged)
         {
-            next = region.TransitionTo(LifecycleState.Active).State;
-            gate.State = next;
+            next = gate.TransitionTo(region, LifecycleState.Active);
         }
 
-        report.State = ProtoMapping.ToProto(next);
+        report.State = next;
         return report;
     }
 
@@ -265,18 +279,18 @@ internal sealed class Reconciler(
     /// table page again in a process that has just started would double that cost inside the blackout. Every other
     /// reconcile, dry runs included, checks afresh.
     /// </summary>
-    private static CheckReport CheckOf(PersistentRegion region, bool dryRun, bool atStartup, Proto.ReconcileReport report)
+    private static CheckReport CheckOf(PersistentRegion region, bool dryRun, bool atStartup, ReconcileReport report)
     {
         if (atStartup && !dryRun && region.AttachCheckIfCurrent is { } atAttach)
         {
             report.CheckedAtAttach = true;
-            report.CheckDuration = Duration.FromTimeSpan(region.AttachReport.CheckDuration);
+            report.CheckDuration = region.AttachReport.CheckDuration;
             return atAttach;
         }
 
         var started = Stopwatch.GetTimestamp();
         var check = region.Check(repair: false);
-        report.CheckDuration = Duration.FromTimeSpan(Stopwatch.GetElapsedTime(started));
+        report.CheckDuration = Stopwatch.GetElapsedTime(started);
         return check;
     }
 
@@ -296,7 +310,7 @@ internal sealed class Reconciler(
             // A VM's files are mostly neighbours in path order: skip the UUID's formatting and lookup for those.
             if (last is null || file.VmUuid != lastVm)
             {
-                var key = ProtoMapping.UuidText(file.VmUuid);
+                var key = CanonicalUuid.Format(file.VmUuid);
                 if (!byVm.TryGetValue(key, out last))
                 {
                     last = [];
@@ -326,7 +340,7 @@ internal sealed class Reconciler(
     }
 
     /// <summary>MISSING: each domain marked persistent whose guest memory the region does not hold (after the other verdicts).</summary>
-    private static void AddMissing(Proto.ReconcileReport report, IReadOnlyList<DomainRecord>? domains, Dictionary<string, List<RegionFileInfo>> byVm)
+    private static void AddMissing(ReconcileReport report, IReadOnlyList<DomainRecord>? domains, Dictionary<string, List<RegionFileInfo>> byVm)
     {
         if (domains is null)
         {
@@ -345,17 +359,17 @@ internal sealed class Reconciler(
         marked.Sort(static (a, b) => a.Uuid.CompareTo(b.Uuid));
         foreach (var domain in marked)
         {
-            var uuid = ProtoMapping.UuidText(domain.Uuid);
+            var uuid = CanonicalUuid.Format(domain.Uuid);
             if (byVm.TryGetValue(uuid, out var files) && HasGuestMemory(files))
             {
                 continue;
             }
 
-            var missing = new Proto.VmVerdict
+            var missing = new VmVerdict
             {
                 VmUuid = uuid,
                 Name = domain.Name,
-                Verdict = Proto.VmVerdictKind.Missing,
+                Verdict = VerdictKind.Missing,
                 Message = $"domain '{domain.Name}' is marked persistent but the region holds no guest memory for it: it cannot resume; boot it afresh",
             };
             for (var i = 0; i < report.Vms.Count; i++)

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using LiveUpdate.Service.Security;
-using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Lifecycle;
 
@@ -12,7 +11,7 @@ internal sealed class VmmRegistration(Guid vmUuid, string name, Caller caller, D
 {
     private readonly Lock _lock = new();
     private bool _disposed;
-    private readonly Channel<Proto.VmmEvent> _events = Channel.CreateUnbounded<Proto.VmmEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<VmmEvent> _events = Channel.CreateUnbounded<VmmEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _ended = new();
 
     /// <summary>The VM this VMM runs.</summary>
@@ -40,13 +39,13 @@ internal sealed class VmmRegistration(Guid vmUuid, string name, Caller caller, D
     public string DeviceStatePath { get; set; } = string.Empty;
 
     /// <summary>The events for the stream, in order.</summary>
-    public ChannelReader<Proto.VmmEvent> Events => _events.Reader;
+    public ChannelReader<VmmEvent> Events => _events.Reader;
 
     /// <summary>Cancelled when a newer registration of the same VM replaces this one.</summary>
     public CancellationToken Ended => _ended.Token;
 
     /// <summary>Queues an event for the stream (dropped when the stream is gone).</summary>
-    public void Send(Proto.VmmEvent e) => _events.Writer.TryWrite(e);
+    public void Send(VmmEvent e) => _events.Writer.TryWrite(e);
 
     /// <summary>Ends the stream: a newer registration replaced this one, or the daemon stops.</summary>
     public void End()
@@ -70,17 +69,4 @@ internal sealed class VmmRegistration(Guid vmUuid, string name, Caller caller, D
             _ended.Dispose();
         }
     }
-
-    /// <summary>The registration as GetStatus shows it.</summary>
-    public Proto.RegisteredVmm ToProto() => new()
-    {
-        VmUuid = VmUuid.ToString(),
-        Name = Name,
-        Pid = (uint)Math.Max(0, Caller.Pid),
-        Uid = Caller.Uid,
-        Acked = Acked,
-        Connected = Connected,
-        DeviceStatePath = DeviceStatePath,
-        RegisteredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(RegisteredAt),
-    };
 }

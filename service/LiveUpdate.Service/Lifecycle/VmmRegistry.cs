@@ -1,6 +1,5 @@
-using Grpc.Core;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Security;
-using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Lifecycle;
 
@@ -31,7 +30,7 @@ internal sealed class VmmRegistry(TimeProvider time)
     /// <paramref name="registered"/> is queued on the new stream before the registration becomes visible, so it is the
     /// stream's first event whatever a running freeze or reconcile broadcasts at the same moment.
     /// </summary>
-    public VmmRegistration Register(Guid vmUuid, string name, Caller caller, Proto.VmmEvent registered)
+    public VmmRegistration Register(Guid vmUuid, string name, Caller caller, VmmEvent registered)
     {
         var registration = new VmmRegistration(vmUuid, name, caller, time.GetUtcNow());
         registration.Send(registered);
@@ -40,8 +39,8 @@ internal sealed class VmmRegistry(TimeProvider time)
         {
             if (_byVm.TryGetValue(vmUuid, out replaced) && replaced.Connected && replaced.Caller.Uid != caller.Uid && !caller.IsAdmin)
             {
-                throw new RpcException(new Status(StatusCode.PermissionDenied,
-                    $"VM {vmUuid} is registered by uid {replaced.Caller.Uid} (pid {replaced.Caller.Pid}); uid {caller.Uid} may not replace it"));
+                throw new DaemonException(DaemonError.Denied,
+                    $"VM {vmUuid} is registered by uid {replaced.Caller.Uid} (pid {replaced.Caller.Pid}); uid {caller.Uid} may not replace it");
             }
 
             _byVm[vmUuid] = registration;
@@ -112,7 +111,7 @@ internal sealed class VmmRegistry(TimeProvider time)
     }
 
     /// <summary>Sends <paramref name="e"/> to every connected VMM.</summary>
-    public void Broadcast(Func<VmmRegistration, Proto.VmmEvent> e)
+    public void Broadcast(Func<VmmRegistration, VmmEvent> e)
     {
         foreach (var registration in Snapshot())
         {

@@ -1,5 +1,4 @@
 using LiveUpdate.Region;
-using Proto = LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Observability;
 
@@ -40,8 +39,8 @@ internal static partial class LifecycleLog
 
     [LoggerMessage(EventId = 408, EventName = "Reconciled", Level = LogLevel.Warning,
         Message = "reconcile (dry run {DryRun}, {Cause}): {Resumable} resumable, {Orphaned} orphaned, {Missing} missing, {Problems} problems, {DurationMs} ms; state {State}")]
-    public static partial void Reconciled(ILogger logger, bool dryRun, Proto.ReconcileCause cause, uint resumable, uint orphaned, uint missing, int problems,
-        double durationMs, Proto.LifecycleState state);
+    public static partial void Reconciled(ILogger logger, bool dryRun, ReconcileCause cause, uint resumable, uint orphaned, uint missing, int problems,
+        double durationMs, LifecycleState state);
 
     [LoggerMessage(EventId = 409, EventName = "ReconcileFailed", Level = LogLevel.Error, Message = "the reconcile after attach failed; the region stays RECONCILING")]
     public static partial void ReconcileFailed(ILogger logger, Exception exception);

@@ -3,7 +3,7 @@ using LiveUpdate.Region.Devices;
 
 namespace LiveUpdate.Service.Observability;
 
-/// <summary>Log messages of the region's attach and detach (<see cref="Hosting.RegionHost"/>).</summary>
+/// <summary>Log messages of the region's attach and detach (RegionHost).</summary>
 internal static partial class RegionLog
 {
     [LoggerMessage(EventId = 100, EventName = "RegionOpened", Level = LogLevel.Information,

@@ -1,5 +1,5 @@
 using LiveUpdate.Service.Configuration;
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Errors;
 using Microsoft.Extensions.Options;
 
 namespace LiveUpdate.Service.Security;

@@ -1,6 +1,6 @@
 using LiveUpdate.Region;
 
-namespace LiveUpdate.Service.Lifecycle;
+namespace LiveUpdate.Service.Regions;
 
 /// <summary>
 /// What attach makes of the region's state and boot id against the running kernel's (DESIGN §7): a planned update

@@ -1,6 +1,8 @@
 using Grpc.Core;
+using LiveUpdate.Service.Errors;
+using LiveUpdate.Service.Security;
 
-namespace LiveUpdate.Service.Security;
+namespace LiveUpdate.Service.Api;
 
 /// <summary>The caller of a gRPC call, and the admin-only check.</summary>
 internal static class Callers
@@ -15,8 +17,7 @@ internal static class Callers
     {
         if (!caller.IsAdmin)
         {
-            throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"uid {caller.Uid} may not {action}: only root and the admin group (--admin-group) may"));
+            throw new DaemonException(DaemonError.Denied, $"uid {caller.Uid} may not {action}: only root and the admin group (--admin-group) may");
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace LiveUpdate.Service.Hosting;
+namespace LiveUpdate.Service.Errors;
 
 /// <summary>
 /// A start-up failure the operator can act on (region busy, foreign or corrupt; socket in use): Program prints the message

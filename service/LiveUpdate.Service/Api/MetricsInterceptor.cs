@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using LiveUpdate.Service.Observability;
 
-namespace LiveUpdate.Service.Observability;
+namespace LiveUpdate.Service.Api;
 
 /// <summary>
 /// The outermost interceptor: counts every unary and client-streaming call (WriteContents) and its latency by method and
@@ -38,7 +39,26 @@ internal sealed class MetricsInterceptor(DaemonMetrics metrics) : Interceptor
         }
         finally
         {
-            metrics.Call(context.Method, code, Stopwatch.GetElapsedTime(started));
+            metrics.Call(context.Method, CodeName(code), Stopwatch.GetElapsedTime(started));
         }
     }
+
+    /// <summary>The status code's name as the proto spells it (the metrics' label).</summary>
+    private static string CodeName(StatusCode code) => code switch
+    {
+        StatusCode.OK => "OK",
+        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
+        StatusCode.NotFound => "NOT_FOUND",
+        StatusCode.AlreadyExists => "ALREADY_EXISTS",
+        StatusCode.PermissionDenied => "PERMISSION_DENIED",
+        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
+        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
+        StatusCode.Unavailable => "UNAVAILABLE",
+        StatusCode.DataLoss => "DATA_LOSS",
+        StatusCode.Internal => "INTERNAL",
+        StatusCode.Unauthenticated => "UNAUTHENTICATED",
+        StatusCode.Cancelled => "CANCELLED",
+        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
+        _ => code.ToString().ToUpperInvariant(),
+    };
 }

@@ -1,7 +1,8 @@
 using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Observability;
 
-namespace LiveUpdate.Service.Hosting;
+namespace LiveUpdate.Service.Regions;
 
 /// <summary>
 /// Whether the daemon creates the region file, and how large. It creates a missing file (sparse: tmpfs gives it pages

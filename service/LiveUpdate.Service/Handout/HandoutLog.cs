@@ -1,6 +1,6 @@
 using LiveUpdate.Protocol;
 
-namespace LiveUpdate.Service.Observability;
+namespace LiveUpdate.Service.Handout;
 
 /// <summary>Log messages of Open's tokens and the descriptor socket. Every hand-out and every refusal is logged.</summary>
 internal static partial class HandoutLog

@@ -1,11 +1,11 @@
 using LiveUpdate.Region;
 using LiveUpdate.Region.Devices;
 using LiveUpdate.Service.Configuration;
-using LiveUpdate.Service.Lifecycle;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Observability;
 using Microsoft.Extensions.Options;
 
-namespace LiveUpdate.Service.Hosting;
+namespace LiveUpdate.Service.Regions;
 
 /// <summary>
 /// Owns the attached region. Attach runs first of all start-up work (before either socket exists, so a second daemon on
@@ -14,7 +14,7 @@ namespace LiveUpdate.Service.Hosting;
 /// data it does not recognise, attach (journal replay, full metadata scan), record the boot id. Detach runs last, after
 /// both sockets have stopped and in-flight calls have finished.
 /// </summary>
-internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider time, ILogger<RegionHost> logger) : IHostedLifecycleService, IDisposable
+internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider time, ILogger<RegionHost> logger) : IDisposable
 {
     private readonly Lock _lock = new();
     private RegionDevice? _device;
@@ -28,8 +28,7 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
 
     /// <summary>The attached region; for an RPC, UNAVAILABLE (retry) while the daemon is starting or stopping.</summary>
     public PersistentRegion RequireAttached() =>
-        _region ?? throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable,
-            "the region is not attached (the daemon is starting or stopping); retry"));
+        _region ?? throw new DaemonException(DaemonError.NotReady, "the region is not attached (the daemon is starting or stopping); retry");
 
     /// <summary>The region device's path (what descriptors are opened on); set by attach.</summary>
     public string RegionPath { get; private set; } = string.Empty;
@@ -61,14 +60,14 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
                 RegionLog.Opened(logger, device.Path, device.Backend, device.Size, device.PhysicalBase, device.PhysicalBaseSimulated ? "simulated" : "from sysfs");
                 var regionOptions = new RegionOptions { TimeProvider = time };
                 var content = RegionProbe.Inspect(device);
-                var (action, reason) = FormatDecision.Decide(content, device.Backend, settings.Format, device.Path);
+                var (action, reason) = FormatPolicy.Decide(content, device.Backend, settings.Format, device.Path);
                 switch (action)
                 {
-                    case FormatDecision.Action.Format:
+                    case FormatPolicy.Action.Format:
                         RegionLog.Formatting(logger, device.Path, reason);
                         region = PersistentRegion.Format(device, regionOptions);
                         break;
-                    case FormatDecision.Action.Refuse:
+                    case FormatPolicy.Action.Refuse:
                         throw new DaemonStartupException(reason);
                     default:
                         // Region, NewerRegion, CorruptRegion: attach says precisely what it found (a newer format, a damaged
@@ -148,32 +147,6 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
             _device = null;
             RegionLog.Detached(logger, RegionPath);
         }
-    }
-
-    /// <inheritdoc/>
-    public Task StartingAsync(CancellationToken cancellationToken)
-    {
-        Attach();
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StoppedAsync(CancellationToken cancellationToken)
-    {
-        Detach();
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>

@@ -1,7 +1,7 @@
 using LiveUpdate.Region;
 using LiveUpdate.Region.Devices;
 
-namespace LiveUpdate.Service.Hosting;
+namespace LiveUpdate.Service.Regions;
 
 /// <summary>
 /// Whether the daemon formats, attaches or refuses a region at start-up, from what the device holds. Formatting is
@@ -11,7 +11,7 @@ namespace LiveUpdate.Service.Hosting;
 /// cannot tell which. Formatting the second silently would make the loss look like a fresh start: the real-kexec lab's
 /// negative control came up ACTIVE with no reconcile at all before this rule.
 /// </summary>
-internal static class FormatDecision
+internal static class FormatPolicy
 {
     /// <summary>What to do with the device.</summary>
     internal enum Action

@@ -2,13 +2,14 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Service.Configuration;
-using LiveUpdate.Service.Hosting;
+using LiveUpdate.Service.Handout;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;
 using Microsoft.Extensions.Options;
 using Proto = LiveUpdate.Protocol.V1;
 
-namespace LiveUpdate.Service.Handout;
+namespace LiveUpdate.Service.Api;
 
 /// <summary>Issues Open's answer for a file the caller may open: a one-time token and where to redeem it (Files.Open, Lifecycle.Reclaim).</summary>
 internal sealed class OpenGrants(

@@ -1,8 +1,8 @@
-using LiveUpdate.Region;
 using LiveUpdate.Region.Devices;
-using LiveUpdate.Service.Lifecycle;
+using LiveUpdate.Region;
+using LiveUpdate.Service.Regions;
 
-namespace LiveUpdate.Service.Tests.Lifecycle;
+namespace LiveUpdate.Service.Tests.Regions;
 
 /// <summary>
 /// <see cref="BootDecision.Decide"/> for every lifecycle state against the three kinds of boot id attach can find in the

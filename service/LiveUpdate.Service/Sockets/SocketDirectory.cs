@@ -1,10 +1,11 @@
 using System.Net.Sockets;
 using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Observability;
 using Microsoft.Extensions.Options;
 using SocketRules = LiveUpdate.Protocol.SocketDirectory;
 
-namespace LiveUpdate.Service.Hosting;
+namespace LiveUpdate.Service.Sockets;
 
 /// <summary>
 /// The socket directory and the two socket files in it.
@@ -21,7 +22,7 @@ namespace LiveUpdate.Service.Hosting;
 /// <item>At stop, after both sockets stopped listening, the files this daemon created are removed.</item>
 /// </list>
 /// </summary>
-internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<SocketDirectory> logger) : IHostedLifecycleService, IDisposable
+internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<SocketDirectory> logger) : IDisposable
 {
     private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(1);
 
@@ -91,37 +92,6 @@ internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<S
 
             DaemonLog.SocketsRemoved(logger, settings.SocketDirectory);
         }
-    }
-
-    /// <inheritdoc/>
-    public Task StartingAsync(CancellationToken cancellationToken)
-    {
-        Prepare();
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StartedAsync(CancellationToken cancellationToken)
-    {
-        // Kestrel has bound the gRPC socket by now (its StartAsync ran); READY=1 comes after this.
-        SecureSocket(options.Value.GrpcSocketPath);
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public Task StoppedAsync(CancellationToken cancellationToken)
-    {
-        RemoveSockets();
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
