@@ -9,7 +9,7 @@ public sealed class RetryingInvokerTests
 {
     private static readonly TimeSpan s_testTimeout = TimeSpan.FromSeconds(30);
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_UnavailableTwiceThenSuccess_RetriesWithIncreasingDelays()
     {
         var clock = new FakeTimeProvider();
@@ -37,7 +37,7 @@ public sealed class RetryingInvokerTests
         Assert.True(retries[1].Delay > retries[0].Delay);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_WaitsOnTheInjectedClock()
     {
         var clock = new FakeTimeProvider();
@@ -62,7 +62,7 @@ public sealed class RetryingInvokerTests
         Assert.Equal(2, await call.WaitAsync(s_testTimeout));
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_PermissionDenied_IsNotRetried()
     {
         var clock = new FakeTimeProvider();
@@ -86,7 +86,7 @@ public sealed class RetryingInvokerTests
         Assert.IsType<RpcException>(e.InnerException);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_HandoutFailed_IsNotRetried_ButHandoutUnavailableIs()
     {
         var clock = new FakeTimeProvider();
@@ -108,7 +108,7 @@ public sealed class RetryingInvokerTests
         Assert.Equal(LiveUpdateError.HandoutFailed, e.Error);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_AlwaysUnavailable_StopsAfterMaxAttempts()
     {
         var clock = new FakeTimeProvider();
@@ -132,7 +132,7 @@ public sealed class RetryingInvokerTests
         Assert.Contains("daemon socket /run/liveupdate/liveupdate.sock", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_BackoffCapsAtMaxDelay()
     {
         var clock = new FakeTimeProvider();
@@ -150,7 +150,7 @@ public sealed class RetryingInvokerTests
         Assert.All(retries.Skip(2), r => Assert.True(r.Delay >= TimeSpan.FromMilliseconds(200)));
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_OverallTimeout_GivesUpWithDeadlineExceededAndTheLastFailure()
     {
         var clock = new FakeTimeProvider();
@@ -173,7 +173,7 @@ public sealed class RetryingInvokerTests
         Assert.InRange(calls, 2, 20);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_OneAttempt_DoesNotRetry()
     {
         var options = Options(new FakeTimeProvider(), []);
@@ -191,7 +191,7 @@ public sealed class RetryingInvokerTests
         Assert.Equal(LiveUpdateError.Unavailable, e.Error);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_CallerCancels_SurfacesOperationCanceled()
     {
         var clock = new FakeTimeProvider();
