@@ -1,10 +1,27 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: restore, Release build, every test project, then the real-kexec lab
-# (tests/kexec-lab/run.sh: a real kernel kexec'd under QEMU with the daemon on device DAX, a few minutes), and one
-# closing summary line "N passed, N failed, N skipped" counting both. Exits non-zero on any failure.
+# The test suite. Usage: tests/run-all.sh [--fast]
+#
+# With no argument, the whole suite, as CI runs it (.ci/run): restore, Release build, every test project, then the
+# real-kexec lab (tests/kexec-lab/run.sh: a real kernel kexec'd under QEMU with the daemon on device DAX, a few
+# minutes), and one closing summary line "N passed, N failed, N skipped" counting both.
+#
+# --fast, for development (a few minutes): the same build and every test project, but only the unit and engine tests:
+# a test class that starts a real daemon, luctl, QEMU, install.sh or a crash worker process carries
+# [Trait("Category", "EndToEnd")] and is left out (dotnet test --filter "Category!=EndToEnd"); no QEMU install and no
+# lab. Run one left-out class with dotnet test tests/PROJECT -c Release --filter "FullyQualifiedName~CLASS".
+#
+# The counts come from the TRX results each test project writes (tests/trx-counts.py), not from console text; a test
+# project that wrote none counts as a failure. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+fast=false
+case "${1-}" in
+  "") ;;
+  --fast) fast=true ;;
+  *) echo "usage: tests/run-all.sh [--fast]" >&2; exit 2 ;;
+esac
 
 # The daemon tests use Debian's python3 (socket.recv_fds, mmap) as a non-C# peer, setpriv to act as another uid,
 # and libvirt's client library (libvirt0) for the VM inventory through its in-process test:/// driver.
@@ -27,29 +44,42 @@ if ((${#need_apt[@]})); then
     exit 1
   fi
 fi
-# QEMU >= 10 from bookworm-backports (Debian 12's own 7.2 cannot run liveupdate-qemu): checked by version.
-if [ "$(id -u)" = 0 ]; then
-  deploy/require-qemu.sh --install
-else
-  deploy/require-qemu.sh
+# QEMU >= 10 from bookworm-backports (Debian 12's own 7.2 cannot run liveupdate-qemu): checked by version. Only the
+# end-to-end tests run QEMU.
+if ! $fast; then
+  if [ "$(id -u)" = 0 ]; then
+    deploy/require-qemu.sh --install
+  else
+    deploy/require-qemu.sh
+  fi
 fi
 
 dotnet restore LiveUpdate.sln -v quiet
 dotnet build LiveUpdate.sln -c Release --no-restore -v quiet -nologo
 
-log=$(mktemp)
+results=$(mktemp -d)
 lab_work=$(mktemp -d)
-trap 'rm -f "$log"; rm -rf "$lab_work"' EXIT
+trap 'rm -rf "$results" "$lab_work"' EXIT
+filter=()
+$fast && filter=(--filter "Category!=EndToEnd")
 status=0
-dotnet test LiveUpdate.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+# One TRX file per test project: LogFilePrefix adds the framework and a timestamp, and the logger picks another name
+# when two projects end in the same second (a LogFileName would be overwritten by each project in turn).
+dotnet test LiveUpdate.sln -c Release --no-build "${filter[@]}" --logger "console;verbosity=normal" \
+  --logger "trx;LogFilePrefix=liveupdate" --results-directory "$results" || status=$?
 
-# dotnet test prints, per test assembly, "Passed: n", "Failed: n" and "Skipped: n" lines under "Total tests: n"
-# (a count that is zero is left out); add them up.
-read -r passed failed skipped < <(awk '
-  /^ +Passed: +[0-9]+ *$/  { p += $2 }
-  /^ +Failed: +[0-9]+ *$/  { f += $2 }
-  /^ +Skipped: +[0-9]+ *$/ { s += $2 }
-  END { print p + 0, f + 0, s + 0 }' "$log")
+# Every test project must have written results; an assembly is named after its project.
+mapfile -t assemblies < <(grep -l '<IsTestProject>true</IsTestProject>' tests/*/*.csproj | xargs -n1 basename | sed 's/\.csproj$//')
+counts=$(python3 tests/trx-counts.py "$results" "${assemblies[@]}") || status=1
+read -r passed failed skipped <<<"$counts"
+
+if $fast; then
+  echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+  if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+    exit 1
+  fi
+  exit 0
+fi
 
 # The real-kexec lab (it installs the Debian packages it needs: QEMU, Debian's kernel, kexec-tools, busybox, ndctl).
 lab_status=0

@@ -14,7 +14,7 @@ public sealed class LiveUpdateClientEndToEndTests
     private const ulong MiB = 1 << 20;
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task OpenAsync_ReceivesTheDescriptor_AndMapShowsTheFileContiguously()
     {
         await using FakeDaemonFixture world = await FakeDaemonFixture.StartAsync();
@@ -36,7 +36,7 @@ public sealed class LiveUpdateClientEndToEndTests
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task MapAsync_ReadWrite_WritesReachTheRegion()
     {
         await using FakeDaemonFixture world = await FakeDaemonFixture.StartAsync();
@@ -56,7 +56,7 @@ public sealed class LiveUpdateClientEndToEndTests
         Assert.Equal([0x5A, 0x5A, 0x5A, 0x5A], bytes);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task OpenAsync_ReadOnlyHandout_CannotBeMappedWritable()
     {
         await using FakeDaemonFixture world = await FakeDaemonFixture.StartAsync();
@@ -69,7 +69,7 @@ public sealed class LiveUpdateClientEndToEndTests
         Assert.Equal(13, e.Errno);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task OpenAsync_FdSocketRefuses_ThrowsHandoutFailedWithoutRetrying()
     {
         await using FakeDaemonFixture world = await FakeDaemonFixture.StartAsync();
@@ -84,7 +84,7 @@ public sealed class LiveUpdateClientEndToEndTests
         Assert.Empty(world.Retries);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Calls_TranslateStatusCodes_AndRoundTripMessages()
     {
         await using FakeDaemonFixture world = await FakeDaemonFixture.StartAsync();
@@ -110,7 +110,7 @@ public sealed class LiveUpdateClientEndToEndTests
         Assert.Equal(Grpc.Core.StatusCode.Unimplemented, unimplemented.StatusCode);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Calls_DaemonReconciling_AreRetriedUntilItAnswers()
     {
         await using FakeDaemonFixture world = await FakeDaemonFixture.StartAsync();
@@ -125,7 +125,7 @@ public sealed class LiveUpdateClientEndToEndTests
         Assert.Equal([1, 2, 3], world.Retries.Select(r => r.AttemptNumber));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Calls_DaemonNotYetStarted_AreRetriedUntilItListens()
     {
         await using FakeDaemonFixture world = await FakeDaemonFixture.StartAsync(startDaemon: false);
@@ -141,7 +141,7 @@ public sealed class LiveUpdateClientEndToEndTests
         Assert.All(world.Retries, r => Assert.Equal(Grpc.Core.StatusCode.Unavailable, r.Failure.StatusCode));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Calls_DaemonRestarts_TheClientReconnects()
     {
         await using FakeDaemonFixture world = await FakeDaemonFixture.StartAsync();

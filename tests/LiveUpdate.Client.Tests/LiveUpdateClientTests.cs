@@ -6,7 +6,7 @@ namespace LiveUpdate.Client.Tests;
 /// <summary>The client over a real (missing) Unix socket: the connection failure path, argument checks and disposal.</summary>
 public sealed class LiveUpdateClientTests
 {
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Call_NoDaemon_IsRetriedThenFailsUnavailable()
     {
         var retries = new List<RetryAttempt>();
@@ -28,7 +28,7 @@ public sealed class LiveUpdateClientTests
         Assert.Equal(2, retries.Count);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Open_UnspecifiedAccess_IsRejectedBeforeAnyCall()
     {
         await using var client = new LiveUpdateClient(new LiveUpdateClientOptions { SocketDirectory = "/nonexistent" });
@@ -38,7 +38,7 @@ public sealed class LiveUpdateClientTests
         await Assert.ThrowsAsync<ArgumentNullException>(() => client.RenameAsync("/a", null!));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Call_AfterDispose_ThrowsObjectDisposed()
     {
         var client = new LiveUpdateClient(new LiveUpdateClientOptions { SocketDirectory = "/nonexistent" });
@@ -47,7 +47,7 @@ public sealed class LiveUpdateClientTests
         Assert.Throws<ObjectDisposedException>(() => { _ = client.GetRegionAsync(); });
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task GeneratedClients_AreExposedOnTheSameChannel()
     {
         await using var client = new LiveUpdateClient(new LiveUpdateClientOptions { SocketDirectory = "/nonexistent" });

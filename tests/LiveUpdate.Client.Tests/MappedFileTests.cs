@@ -209,7 +209,7 @@ public sealed class MappedFileTests
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task OpenedFile_InconsistentExtents_AreRefused_AndTheDescriptorClosed()
     {
         using var region = new ShmFile(4096);

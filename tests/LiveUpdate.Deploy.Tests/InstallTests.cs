@@ -5,6 +5,7 @@ namespace LiveUpdate.Deploy.Tests;
 
 /// <summary>deploy/install.sh --prefix into a staging root: what it installs, that it runs, and that a second run changes nothing.</summary>
 [Collection(InstallCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class InstallTests(InstallFixture install, ITestOutputHelper output)
 {
     private static readonly (string Path, string Mode)[] s_installed =
@@ -71,7 +72,7 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Installed_luctl_prints_its_help()
     {
         var result = await Command.RunAsync(install["usr/bin/luctl"], "--help");
@@ -83,7 +84,7 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Installed_daemon_prints_its_help_from_where_the_unit_starts_it()
     {
         var unit = await File.ReadAllTextAsync(install["usr/lib/systemd/system/liveupdate.service"]);
@@ -95,7 +96,7 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         Assert.Contains("--admin-group", result.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Installed_liveupdate_qemu_prints_its_help_from_where_the_vm_unit_starts_it()
     {
         var unit = await File.ReadAllTextAsync(install["usr/lib/systemd/system/liveupdate-vm@.service"]);
@@ -123,7 +124,7 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         Assert.NotEqual(0, reader.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Install_help_and_bad_usage()
     {
         var help = await Command.RunAsync(Repo.DeployFile("install.sh"), "--help");

@@ -21,7 +21,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
 
     private string Initrd => _dir["boot/initrd.img-6.1.0-99-amd64"];
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Dry_run_prints_load_freeze_and_kexec_and_runs_none_of_them()
     {
         var result = await RunAsync(["--dry-run", "--kernel", Kernel, "--initrd", Initrd], cmdline: "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=UUID=1234 ro quiet memmap=16G!4G initrd=/x");
@@ -36,7 +36,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["luctl plan-kexec --json"], RecordedCalls());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Dry_run_adds_the_plans_reservation_when_the_running_kernel_has_none()
     {
         var result = await RunAsync(["--dry-run", "--kernel", Kernel, "--no-initrd", "--timeout", "45s", "--force", "--append", "console=ttyS0"], cmdline: "root=/dev/vda1 ro");
@@ -48,7 +48,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["luctl plan-kexec --json"], RecordedCalls());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_replacement_command_line_still_repeats_every_memmap_of_the_running_kernel()
     {
         var result = await RunAsync(
@@ -59,7 +59,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.Equal($"kexec -s -l {Kernel} '--append=root=/dev/vda2 ro memmap=1G!8G memmap=16G!4G'", CommandLines(result)[0]);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_update_loads_first_then_freezes_then_kexecs()
     {
         var result = await RunAsync(["--kernel", Kernel, "--initrd", Initrd, "--socket-dir", "/run/lu-test"], cmdline: "root=/dev/vda1 memmap=16G!4G");
@@ -75,7 +75,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
             RecordedCalls());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Without_systemd_the_update_boots_with_kexec_e_after_the_freeze()
     {
         // The real-kexec lab's guest has no systemd: --no-systemd boots the loaded kernel with kexec -e.
@@ -97,7 +97,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
             RecordedCalls());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Without_systemd_a_kexec_e_that_returns_thaws_and_unloads()
     {
         var result = await RunAsync(["--no-systemd", "--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_KEXEC_E_EXIT"] = "1" });
@@ -107,7 +107,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["kexec -e", "luctl thaw", "kexec -u"], RecordedCalls()[^3..]);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_failed_freeze_unloads_the_kernel_and_exits_1_without_kexec()
     {
         var result = await RunAsync(["--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_FREEZE_EXIT"] = "1" });
@@ -119,7 +119,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain(calls, call => call.StartsWith("systemctl", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_refused_systemctl_kexec_thaws_and_unloads()
     {
         var result = await RunAsync(["--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_SYSTEMCTL_EXIT"] = "1" });
@@ -129,7 +129,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["systemctl kexec", "luctl thaw", "kexec -u"], calls[^3..]);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_failed_thaw_after_the_freeze_exits_3_and_says_the_host_is_frozen()
     {
         var result = await RunAsync(
@@ -140,7 +140,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("luctl thaw", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_failed_load_stops_before_the_freeze()
     {
         var result = await RunAsync(["--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_KEXEC_EXIT"] = "1" });
@@ -149,7 +149,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain(RecordedCalls(), call => call.Contains("freeze", StringComparison.Ordinal) || call.StartsWith("systemctl", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task A_file_region_is_refused_before_anything_runs()
     {
         var result = await RunAsync(["--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_PLAN_EXIT"] = "4" });
@@ -159,7 +159,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["luctl plan-kexec --json"], RecordedCalls());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task No_reservation_anywhere_is_refused_unless_asked_for()
     {
         var environment = new Dictionary<string, string?> { ["FAKE_PLAN_JSON"] = """{"device": "/dev/dax0.0", "memmap": ""}""" };
@@ -171,7 +171,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.True(allowed.ExitCode == 0, allowed.Output);
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [InlineData("--bogus")]
     [InlineData("--timeout", "soon")]
     [InlineData("--kernel")]
@@ -182,7 +182,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(RecordedCalls());
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Help_exits_0()
     {
         var result = await RunAsync(["--help"], cmdline: string.Empty);

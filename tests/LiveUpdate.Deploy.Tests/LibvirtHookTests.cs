@@ -9,7 +9,7 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
     private const string Uuid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
     private readonly TempDirectory _dir = CreateFakes();
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Starting_a_marked_domain_warns_that_it_will_not_survive_an_update_and_lets_it_start()
     {
         var result = await RunHookAsync("prepare", Domain(marked: true));
@@ -25,7 +25,7 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([$"-t liveupdate-hook -p daemon.warning -- {warning["liveupdate hook: ".Length..]}"], RecordedCalls("logger"));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Starting_a_marked_domain_creates_nothing_in_the_region()
     {
         // libvirt's QEMU would never map /vm/{uuid}/memory: the hook does not create it, nor ask the daemon anything.
@@ -35,7 +35,7 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(RecordedCalls("luctl"));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Prepare_of_an_unmarked_domain_does_nothing()
     {
         var result = await RunHookAsync("prepare", Domain(marked: false));
@@ -46,7 +46,7 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(result.Stdout + result.Stderr);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task An_element_named_persistent_in_another_namespace_is_not_a_mark()
     {
         var xml = Domain(marked: false)
@@ -57,7 +57,7 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(result.Stdout + result.Stderr);
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task The_mark_is_found_by_namespace_whatever_its_prefix()
     {
         var xml = Domain(marked: false)
@@ -68,7 +68,7 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("is marked for live update", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [Theory(Timeout = 60_000)]
     [InlineData("release", "end")]
     [InlineData("stopped", "end")]
     [InlineData("start", "begin")]
@@ -85,7 +85,7 @@ public sealed class LibvirtHookTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(RecordedCalls("logger"));
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Unreadable_xml_with_the_namespace_is_a_warning_and_never_stops_the_start()
     {
         var result = await RunHookAsync("prepare", "<domain><metadata><lu:persistent xmlns:lu='urn:liveupdate:v1'/></metadata>");

@@ -14,9 +14,10 @@ namespace LiveUpdate.Deploy.Tests;
 /// address families), must become ready, feed the watchdog, serve the installed luctl and the metrics, and stop cleanly.
 /// </summary>
 [Collection(InstallCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class RestrictedDaemonTests(InstallFixture install, ITestOutputHelper output)
 {
-    [Fact]
+    [Fact(Timeout = 180_000)]
     public async Task Sandbox_really_applies_the_restrictions()
     {
         // The negative control: the same sandbox around a shell shows the filter, the capabilities and the read-only root.
@@ -54,7 +55,7 @@ public sealed class RestrictedDaemonTests(InstallFixture install, ITestOutputHel
         Assert.Contains("setuid-refused", lines);
     }
 
-    [Fact]
+    [Fact(Timeout = 180_000)]
     public async Task Installed_daemon_starts_serves_and_stops_under_the_units_restrictions()
     {
         Assert.True(install.First.ExitCode == 0, install.First.Output);

@@ -12,11 +12,12 @@ namespace LiveUpdate.Deploy.Tests;
 /// systemctl stop sends it, KillMode=mixed) well within the unit's TimeoutStopSec.
 /// </summary>
 [Collection(InstallCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class RestrictedVmTests(InstallFixture install, ITestOutputHelper output)
 {
     private const string Uuid = "5d7c1e2a-9b34-4f0e-a1c2-7e6f5d4c3b2a";
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task Installed_liveupdate_qemu_runs_a_guest_and_stops_under_the_vm_units_restrictions()
     {
         Assert.True(install.First.ExitCode == 0, install.First.Output);

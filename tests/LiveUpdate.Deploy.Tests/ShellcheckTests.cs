@@ -47,7 +47,7 @@ public sealed class ShellcheckTests(ITestOutputHelper output)
         return data;
     }
 
-    [Theory]
+    [Theory(Timeout = 120_000)]
     [MemberData(nameof(Scripts))]
     public async Task Script_is_shellcheck_clean(string script)
     {

@@ -12,7 +12,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
     private const string VmUuid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
     private static readonly string s_unit = Repo.DeployFile("liveupdate.service");
 
-    [Theory]
+    [Theory(Timeout = 120_000)]
     [InlineData("liveupdate.service", "liveupdate.service")]
     [InlineData("liveupdate-vm@.service", $"liveupdate-vm@{VmUuid}.service")]
     public async Task Unit_passes_systemd_analyze_verify_without_a_single_warning(string file, string unitName)
@@ -45,7 +45,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
         Assert.True(result.ExitCode == 0 && result.Stdout.Trim().Length == 0 && result.Stderr.Trim().Length == 0, result.Output);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Verify_catches_a_broken_unit()
     {
         // The check above is only worth something if verify complains about a unit that is wrong.
@@ -57,7 +57,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
         Assert.Contains("notifyy", result.Stdout + result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [Theory(Timeout = 120_000)]
     [InlineData("liveupdate.service", 3.0)]
     // QEMU leaves more open (devices, the host's network, code generated at run time, capset for setpriv: see the unit's comment); measured 2.1.
     [InlineData("liveupdate-vm@.service", 2.5)]
@@ -74,7 +74,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
         Assert.InRange(exposure, 0.0, limit);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Unit_keeps_the_settings_the_daemon_relies_on()
     {
         var unit = await File.ReadAllTextAsync(s_unit);
@@ -94,7 +94,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
         Assert.DoesNotMatch(MemoryDenyWriteExecuteOn(), unit);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Sysusers_and_tmpfiles_create_the_groups_and_the_directories()
     {
         RequireTool("/usr/bin/systemd-sysusers");

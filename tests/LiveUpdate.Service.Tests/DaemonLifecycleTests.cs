@@ -6,9 +6,10 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Tests;
 
 /// <summary>Start-up, refusal and shutdown of real daemon processes.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class DaemonLifecycleTests
 {
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Sigterm_AfterServing_ExitsZeroRemovesSocketsAndKeepsFiles()
     {
         await using var daemon = DaemonProcess.Create();
@@ -33,7 +34,7 @@ public sealed class DaemonLifecycleTests
         Assert.Equal(0, await daemon.StopAsync());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task SecondDaemon_OnTheSameRegion_ExitsOneWithAClearMessageAndLeavesTheFirstAlone()
     {
         await using var first = DaemonProcess.Create();
@@ -49,7 +50,7 @@ public sealed class DaemonLifecycleTests
         Assert.Equal(0, await first.StopAsync());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task SecondDaemon_OnTheSameSocketDirectory_ExitsOneAndTheFirstKeepsServing()
     {
         await using var first = DaemonProcess.Create();
@@ -63,7 +64,7 @@ public sealed class DaemonLifecycleTests
         Assert.Equal(0, await first.StopAsync());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Start_AfterSigkill_ReplacesTheStaleSockets()
     {
         await using var daemon = DaemonProcess.Create();
@@ -78,7 +79,7 @@ public sealed class DaemonLifecycleTests
         Assert.Equal(0, await daemon.StopAsync());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Start_ForeignData_IsRefusedWithoutFormatAndFormattedWithIt()
     {
         await using var daemon = DaemonProcess.Create();
@@ -97,7 +98,7 @@ public sealed class DaemonLifecycleTests
         Assert.Equal(0, await daemon.StopAsync());
     }
 
-    [Theory]
+    [Theory(Timeout = 120_000)]
     [InlineData("--region-size", "3M")]
     [InlineData("--metrics-port", "70000")]
     [InlineData("--phys-base", "0x1234")]
@@ -111,7 +112,7 @@ public sealed class DaemonLifecycleTests
         Assert.StartsWith("liveupdated: ", Assert.Single(lines), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Metrics_OnLoopback_CountCallsAndServeNothingElse()
     {
         int port;
@@ -142,7 +143,7 @@ public sealed class DaemonLifecycleTests
         Assert.Equal(0, await daemon.StopAsync());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Stat_OfAMissingPath_IsNotFound()
     {
         await using var daemon = DaemonProcess.Create();

@@ -11,6 +11,7 @@ namespace LiveUpdate.Service.Tests;
 /// filesystem's size) and any --region path given with an explicit --region-size; a missing path without one, or a size
 /// larger than the filesystem, stops the daemon with exit code 1 and a line that says what to do.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class RegionCreationTests
 {
     private const long GiB = 1L << 30;

@@ -10,6 +10,7 @@ namespace LiveUpdate.Cli.Tests.Commands;
 /// of refusals.
 /// </summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class DmaCommandTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
 {
     private const string Vm = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";

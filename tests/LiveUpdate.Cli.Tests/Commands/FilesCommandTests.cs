@@ -6,6 +6,7 @@ namespace LiveUpdate.Cli.Tests.Commands;
 
 /// <summary>status, region, create, mkdir, ls, stat and rm against a real daemon: the facts in the tables, the JSON fields, the exit codes.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class FilesCommandTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
 {
     private const string Vm = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";

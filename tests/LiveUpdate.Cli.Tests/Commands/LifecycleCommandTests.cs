@@ -7,6 +7,7 @@ namespace LiveUpdate.Cli.Tests.Commands;
 
 /// <summary>freeze, status, thaw and the state-refused exit code against a real daemon with two registered test VMMs.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class LifecycleCommandTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
 {
     [Fact(Timeout = 60_000)]

@@ -6,6 +6,7 @@ namespace LiveUpdate.Cli.Tests.Commands;
 
 /// <summary>plan-kexec (refused on the file backend) and qemu-args (checked against hand-worked text) against a real daemon.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class PlanningCommandTests(DaemonFixture fixture) : IClassFixture<DaemonFixture>
 {
     private const ulong MiB = DaemonFixture.MiB;

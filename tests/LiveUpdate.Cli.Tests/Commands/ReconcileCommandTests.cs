@@ -8,6 +8,7 @@ namespace LiveUpdate.Cli.Tests.Commands;
 /// files) is RESUMABLE, a VM libvirt does not know is ORPHANED and quarantined, db-02 (marked, no files) is MISSING.
 /// </summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class ReconcileCommandTests(LibvirtDaemonFixture fixture) : IClassFixture<LibvirtDaemonFixture>
 {
     private static readonly Guid s_ghost = Guid.Parse("6f1e0c6a-8d2b-4c7e-9a51-0b7d3c2e1f99");

@@ -9,6 +9,7 @@ namespace LiveUpdate.Cli.Tests.Commands;
 /// missing daemon; the long tables of cases run luctl's entry point in-process (same code, no process start each).
 /// </summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class UsageTests
 {
     /// <summary>A socket directory where no daemon runs.</summary>
@@ -153,7 +154,7 @@ public sealed class UsageTests
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task DaemonDown_NoSocket_ExitsThreeWithinSeconds_NamingTheSocketAndWhatToDo()
+    public async Task DaemonDown_NoSocket_ExitsThree_NamingTheSocketAndWhatToDo()
     {
         var result = await LuctlProcess.RunAsync("status", "--socket-dir", s_nowhere);
 
@@ -164,9 +165,6 @@ public sealed class UsageTests
             $"luctl: status: UNAVAILABLE: cannot connect to {s_nowhere}/liveupdate.sock: no such socket; is liveupdated running? " +
             "(systemctl status liveupdate; or pass --socket-dir DIR)",
             line);
-
-        // Retries with backoff for about 1.5 s, not the client library's default 30 s (the rest is process start-up).
-        Assert.True(result.Elapsed < TimeSpan.FromSeconds(4), result.ToString());
     }
 
     [Fact(Timeout = 30_000)]

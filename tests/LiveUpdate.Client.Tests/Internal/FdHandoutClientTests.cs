@@ -168,7 +168,7 @@ public sealed class FdHandoutClientTests
         Assert.Null(e.StatusCode);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Redeem_ErrorStatusCarryingADescriptor_ClosesTheDescriptor()
     {
         // The descriptor passed is a pipe's write end: once every copy is closed, the read end sees end-of-file.
@@ -182,7 +182,7 @@ public sealed class FdHandoutClientTests
         Assert.Equal(0, await ReadWithTimeout(pipe));
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Redeem_TwoDescriptors_IsProtocolViolation_AndClosesBoth()
     {
         using var first = new AnonymousPipeServerStream(PipeDirection.In);
@@ -269,7 +269,7 @@ public sealed class FdHandoutClientTests
         Assert.Equal(LiveUpdateError.DeadlineExceeded, e.Error);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Redeem_Cancelled_WakesTheBlockedReceive()
     {
         using var server = new SeqPacketServer(_ => ServerReply.Silence);

@@ -10,7 +10,7 @@ public sealed class RetryingInvokerTests
 {
     private static readonly TimeSpan s_testTimeout = TimeSpan.FromSeconds(30);
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_UnavailableTwiceThenSuccess_RetriesWithIncreasingDelays()
     {
         var clock = new FakeTimeProvider();
@@ -38,7 +38,7 @@ public sealed class RetryingInvokerTests
         Assert.True(retries[1].Delay > retries[0].Delay);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_WaitsOnTheInjectedClock()
     {
         var clock = new FakeTimeProvider();
@@ -63,7 +63,7 @@ public sealed class RetryingInvokerTests
         Assert.Equal(2, await call.WaitAsync(s_testTimeout));
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_PermissionDenied_IsNotRetried()
     {
         var clock = new FakeTimeProvider();
@@ -87,7 +87,7 @@ public sealed class RetryingInvokerTests
         Assert.IsType<RpcException>(e.InnerException);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_HandoutFailed_IsNotRetried_ButHandoutUnavailableIs()
     {
         var clock = new FakeTimeProvider();
@@ -109,7 +109,7 @@ public sealed class RetryingInvokerTests
         Assert.Equal(LiveUpdateError.HandoutFailed, e.Error);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_AlwaysUnavailable_StopsAfterMaxAttempts()
     {
         var clock = new FakeTimeProvider();
@@ -133,7 +133,7 @@ public sealed class RetryingInvokerTests
         Assert.Contains("daemon socket /run/liveupdate/liveupdate.sock", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_BackoffCapsAtMaxDelay()
     {
         var clock = new FakeTimeProvider();
@@ -151,7 +151,7 @@ public sealed class RetryingInvokerTests
         Assert.All(retries.Skip(2), r => Assert.True(r.Delay >= TimeSpan.FromMilliseconds(200)));
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_OverallTimeout_GivesUpWithDeadlineExceededAndTheLastFailure()
     {
         var clock = new FakeTimeProvider();
@@ -174,7 +174,7 @@ public sealed class RetryingInvokerTests
         Assert.InRange(calls, 2, 20);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_OneAttempt_DoesNotRetry()
     {
         var options = Options(new FakeTimeProvider(), []);
@@ -192,7 +192,7 @@ public sealed class RetryingInvokerTests
         Assert.Equal(LiveUpdateError.Unavailable, e.Error);
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Invoke_CallerCancels_SurfacesOperationCanceled()
     {
         var clock = new FakeTimeProvider();

@@ -5,6 +5,7 @@ namespace LiveUpdate.Qemu.Tests.RealQemu;
 
 /// <summary>liveupdate-qemu as a process against a real daemon: bad usage creates nothing, and QEMU's own failure is its exit status.</summary>
 [Collection(RealQemuCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class BadArgumentsTests : IAsyncLifetime
 {
     private readonly DaemonProcess _daemon = DaemonProcess.Create(regionBytes: 256L << 20);

@@ -9,6 +9,7 @@ namespace LiveUpdate.Qemu.Tests.RealQemu;
 /// where it was.
 /// </summary>
 [Collection(RealQemuCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class PlannedUpdateTests
 {
     private const string FrozenLine = @"frozen in \d+\.\d ms \(stop \d+\.\d ms, save \d+\.\d ms, (\d+) bytes, ack \d+\.\d ms\)";

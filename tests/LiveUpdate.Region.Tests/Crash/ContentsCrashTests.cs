@@ -14,13 +14,14 @@ namespace LiveUpdate.Region.Tests.CrashLoop;
 /// number of kills (default 40).
 /// </summary>
 [Collection(CrashCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class ContentsCrashTests(ITestOutputHelper output)
 {
     private const long MiB = 1L << 20;
     private static readonly FaultPoint[] s_points =
         [FaultPoint.ContentsStaged, FaultPoint.JournalTorn, FaultPoint.JournalWritten, FaultPoint.ApplyPartial, FaultPoint.Applied];
 
-    [Fact]
+    [Fact(Timeout = 600_000)]
     public async Task KilledDuringReplacements_TheFileHoldsTheOldOrTheNewContents_NeverAMix()
     {
         var kills = int.TryParse(Environment.GetEnvironmentVariable("LU_CONTENTS_CRASH_KILLS"), CultureInfo.InvariantCulture, out var k) ? k : 40;

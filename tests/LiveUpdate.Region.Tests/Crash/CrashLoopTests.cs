@@ -21,6 +21,7 @@ namespace LiveUpdate.Region.Tests.CrashLoop;
 /// </para>
 /// </summary>
 [Collection(CrashCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class CrashLoopTests(ITestOutputHelper output)
 {
     private const int DefaultKills = 210;
@@ -29,9 +30,13 @@ public sealed class CrashLoopTests(ITestOutputHelper output)
     private const int FaultPointOperations = 4_000;
     private const int DeferOneIn = 5;
     private const int ProgressEvery = 100;
+
+    // The default run ends at its own deadline (120 s + 5 s a kill, below); this bounds the soak (tests/crash-soak.sh:
+    // 10,000 kills, one to two hours on a 2-core machine).
+    private const int CrashLoopTimeoutMs = 4 * 60 * 60 * 1000;
     private static readonly TimeSpan s_lifeTimeout = TimeSpan.FromSeconds(60);
 
-    [Fact]
+    [Fact(Timeout = CrashLoopTimeoutMs)]
     public async Task Workers_KilledAtRandomMomentsAndAtEveryFaultPoint_AttachIsCleanAndEveryDoneOperationSurvives()
     {
         var kills = FromEnvironment("LU_CRASH_KILLS", DefaultKills);

@@ -12,12 +12,13 @@ namespace LiveUpdate.Region.Tests.CrashLoop;
 /// <c>LU_DMA_CRASH_KILLS</c> sets the number of kills (default 110).
 /// </summary>
 [Collection(CrashCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class DmaCrashTests(ITestOutputHelper output)
 {
     private const long MiB = 1L << 20;
     private static readonly FaultPoint[] s_points = [FaultPoint.JournalTorn, FaultPoint.JournalWritten, FaultPoint.ApplyPartial, FaultPoint.Applied];
 
-    [Fact]
+    [Fact(Timeout = 600_000)]
     public async Task KilledDuringMapAndUnmap_CheckIsClean_AndEveryOperationIsAllOrNothing()
     {
         var kills = int.TryParse(Environment.GetEnvironmentVariable("LU_DMA_CRASH_KILLS"), CultureInfo.InvariantCulture, out var k) ? k : 110;

@@ -13,6 +13,7 @@ namespace LiveUpdate.Service.Tests.Dma;
 /// Each test uses domain ids and buses of its own; the seeded domains 13 and 14 (<see cref="SeededDaemon"/>) are only read.
 /// Persistence across daemon death and a kexec is <see cref="DmaPersistenceTests"/>.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class DmaApiTests(SeededDaemon fixture) : IClassFixture<SeededDaemon>
 {
     private const ulong MiB = 1UL << 20;

@@ -12,6 +12,7 @@ namespace LiveUpdate.Service.Tests.Dma;
 /// reach the same physical addresses, and the mapped files are still pinned. Runs with the lifecycle tests, one at a time.
 /// </summary>
 [Collection(LifecycleCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class DmaPersistenceTests
 {
     private const ulong MiB = 1UL << 20;

@@ -13,6 +13,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd;
 /// daemon keeps serving, and the whole tree and GetRegion (state and generation included) are unchanged (<see cref="RegionTree"/>), and so are every IOMMU domain and mapping (<see cref="DmaSnapshot"/>); Dma refusals on the engine's rules (overlap, alignment, width, pinning) are also Dma/DmaApiTests. CreateFile's kind, UUID, mode, owner and basic path cases are FilesApiTests.InvalidCreates; the fd socket's
 /// random 16 bytes and 5, 17 and 1000-byte messages are FilesApiTests.FdSocket_MalformedAndRandomRequests_….
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class BadInputTests(SeededDaemon fixture) : IClassFixture<SeededDaemon>
 {
     private const ulong TiB = 1UL << 40;

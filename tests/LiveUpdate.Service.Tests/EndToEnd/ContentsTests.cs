@@ -13,6 +13,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd;
 /// size cap, the wrong kind of file or a daemon killed mid-stream leave the previous contents. Owner checks with a real
 /// other uid are OtherUidTests; the freeze gate is Lifecycle/ContentsFreezeTests; malformed requests are BadInputTests.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class ContentsTests
 {
     private const int MiB = 1 << 20;

@@ -8,6 +8,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd;
 /// same region; the file, its extents and its bytes are still there, seen through a new mapping and through the mapping
 /// the client kept across the restart.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class DaemonRestartTests
 {
     private const ulong FileBytes = 64 * Clients.MiB;

@@ -7,6 +7,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd;
 /// gets past one the daemon closed under it (restart, idle), and the daemon makes room at its connection limit by closing
 /// the connection idle longest.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class FdConnectionReuseTests
 {
     [Fact(Timeout = 120_000)]

@@ -9,6 +9,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd;
 /// operations, and 10,000 descriptor hand-outs. Afterwards nothing is lost or duplicated, the space adds up, and the
 /// daemon holds exactly the descriptors it held before. Figures go to the test output; nothing asserts on time.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class LoadTests(ITestOutputHelper output)
 {
     private const int ClientCount = 32;

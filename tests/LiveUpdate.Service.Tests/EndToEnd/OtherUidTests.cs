@@ -13,6 +13,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd;
 /// expiry is HandoutTokensTests.Redeem_AtThirtySeconds_IsExpiredAndConsumed (the daemon has no hook to shorten the 30 s,
 /// so expiry is tested on HandoutTokens with a fake clock).
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class OtherUidTests(RunningDaemon fixture, ITestOutputHelper output) : IClassFixture<RunningDaemon>
 {
     private readonly Files.FilesClient _files = fixture.Files;

@@ -8,6 +8,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd;
 /// DESIGN §6 interop: a peer that is not C# (EndToEnd/peer.py on Debian's python3: socket.recv_fds and mmap, no gRPC)
 /// redeems tokens the C# side got from Open and sees, at each extent's region offset, the bytes LiveUpdate.Client wrote.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class PythonPeerTests
 {
     private const ulong FileBytes = 16 * Clients.MiB;

@@ -10,6 +10,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 /// VMM, the final message naming the VM and the reason. The VMMs are registrations of the test process (same uid).
 /// </summary>
 [Collection(LifecycleCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class ContentsFreezeTests
 {
     [Fact(Timeout = 90_000)]

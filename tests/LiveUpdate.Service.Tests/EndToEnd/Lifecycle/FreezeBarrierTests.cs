@@ -8,6 +8,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 /// freeze counts as not acked.
 /// </summary>
 [Collection(LifecycleCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class FreezeBarrierTests
 {
     private const ulong MemoryMiB = 2;
@@ -31,7 +32,6 @@ public sealed class FreezeBarrierTests
         Assert.True(pending.VmUuid == silent.Vm.ToString() && pending.Name == "vm-silent" && pending.Connected, $"pending: {pending}");
         Assert.Contains("timed out", final.Message, StringComparison.Ordinal);
         Assert.Contains("vm-silent", final.Message, StringComparison.Ordinal);
-        Assert.True(final.Elapsed.ToTimeSpan() >= s_shortTimeout - TimeSpan.FromMilliseconds(50), $"aborted after {final.Elapsed.ToTimeSpan()}, before the timeout");
         Assert.Contains(progress, p => p.Phase == FreezePhase.WaitingForAcks && p.Pending.Count == 1);
         Assert.DoesNotContain(progress, p => p.Phase == FreezePhase.Frozen);
 

@@ -10,6 +10,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 /// the test process itself (same uid), so the gate, not ownership, is what each refusal shows.
 /// </summary>
 [Collection(LifecycleCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class FreezeGateTests
 {
     private const ulong MiB = Clients.MiB;

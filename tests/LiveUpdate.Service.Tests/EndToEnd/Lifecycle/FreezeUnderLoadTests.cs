@@ -12,6 +12,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 /// inodes, kinds and sizes, and nothing else; the tree does not move after FROZEN; Check finds the region clean.
 /// </summary>
 [Collection(LifecycleCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class FreezeUnderLoadTests(ITestOutputHelper output)
 {
     private const int ClientCount = 16;

@@ -27,6 +27,7 @@ public sealed class KillDuringLifecycleCollection
 /// LU_KILL_SEED fixes the random choices (the seed is printed), LU_KILL_COUNT raises the number of kills (default 50).
 /// </remarks>
 [Collection(KillDuringLifecycleCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class KillDuringLifecycleTests(ITestOutputHelper output)
 {
     private const long RegionBytes = 256L << 20;

@@ -9,6 +9,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 /// starts, finds a planned update, reconciles, and the VMMs, started afresh, reclaim and find every byte.
 /// </summary>
 [Collection(LifecycleCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class PlannedUpdateTests
 {
     private const ulong MemoryMiB = 64;

@@ -8,6 +8,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 /// ACTIVE without a reconcile, and FROZEN stays sealed until Thaw.
 /// </summary>
 [Collection(LifecycleCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class RestartAndRebootTests
 {
     private const ulong MemoryMiB = 8;

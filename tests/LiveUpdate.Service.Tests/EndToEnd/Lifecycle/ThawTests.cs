@@ -4,6 +4,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 
 /// <summary>DESIGN §7, Thaw: it abandons a sealed update or a running freeze, back to ACTIVE, and tells the VMMs (THAWED).</summary>
 [Collection(LifecycleCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed class ThawTests
 {
     private const ulong MemoryMiB = 2;
@@ -67,7 +68,6 @@ public sealed class ThawTests
         var final = await freeze.FinishAsync(TimeSpan.FromSeconds(5)); // Thaw waited for it: its last message is on the way
         Assert.True(final.Phase == FreezePhase.Aborted, $"the freeze ended {final.Phase}: {final.Message}");
         Assert.Contains("thawed by an operator", final.Message, StringComparison.Ordinal);
-        Assert.True(final.Elapsed.ToTimeSpan() < TimeSpan.FromSeconds(30), $"the freeze ran {final.Elapsed.ToTimeSpan()}: it waited for its timeout");
         await vmm.WaitForAsync("THAWED");
         Assert.Equal(LifecycleState.Active, (await client.GetStatusAsync()).State);
         await client.CreateFileAsync("/after-thaw", 4096, FileKind.Blob);

@@ -12,6 +12,7 @@ namespace LiveUpdate.Service.Tests.EndToEnd.Reconcile;
 /// files alone; CollectGarbage deletes whole quarantine batches by age.
 /// </summary>
 [Collection(ReconcileCollection.Name)]
+[Trait("Category", "EndToEnd")]
 public sealed partial class ReconcileTests(ITestOutputHelper output)
 {
     [GeneratedRegex(@"^/quarantine/\d{8}T\d{6}Z(-\d+)?$")]
@@ -60,7 +61,7 @@ public sealed partial class ReconcileTests(ITestOutputHelper output)
         Assert.Equal((2u, 2u, 2u), (report.Resumable, report.Orphaned, report.Missing));
         var duration = report.Duration.ToTimeSpan();
         var inventoryDuration = report.InventoryDuration.ToTimeSpan();
-        Assert.True(duration > TimeSpan.Zero && duration < TimeSpan.FromSeconds(30), $"duration {duration}");
+        Assert.True(duration > TimeSpan.Zero, $"duration {duration}");
         Assert.True(inventoryDuration > TimeSpan.Zero && inventoryDuration <= duration, $"inventory {inventoryDuration} of {duration}");
         var finished = report.FinishedAt.ToDateTimeOffset();
         Assert.InRange(finished, restartedAt.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));

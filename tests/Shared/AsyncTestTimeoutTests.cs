@@ -1,0 +1,38 @@
+using System.Reflection;
+
+namespace LiveUpdate.Tests.Shared;
+
+/// <summary>
+/// Every test that returns a task declares a timeout (<c>[Fact(Timeout = ...)]</c>, <c>[Theory(Timeout = ...)]</c>), so
+/// that a hang fails that one test instead of stalling the whole run. tests/Directory.Build.targets links this file
+/// into every test project; it checks the assembly it is compiled into.
+/// </summary>
+public sealed class AsyncTestTimeoutTests
+{
+    private const BindingFlags AllMethods =
+        BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+
+    [Fact]
+    public void EveryAsyncTest_DeclaresATimeout()
+    {
+        var asyncTests = typeof(AsyncTestTimeoutTests).Assembly.GetTypes()
+            .SelectMany(type => type.GetMethods(AllMethods))
+            .Where(method => IsAwaitable(method.ReturnType))
+            .Select(method => (Method: method, Test: method.GetCustomAttribute<FactAttribute>(inherit: true)))
+            .Where(found => found.Test is not null)
+            .ToList();
+
+        var missing = asyncTests
+            .Where(found => found.Test!.Timeout <= 0)
+            .Select(found => $"{found.Method.DeclaringType!.FullName}.{found.Method.Name}")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        Assert.NotEmpty(asyncTests);
+        Assert.True(missing.Count == 0, $"async tests without [Fact(Timeout = ...)] or [Theory(Timeout = ...)]:\n{string.Join('\n', missing)}");
+    }
+
+    private static bool IsAwaitable(Type type) =>
+        typeof(Task).IsAssignableFrom(type) || type == typeof(ValueTask) ||
+        (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ValueTask<>));
+}
