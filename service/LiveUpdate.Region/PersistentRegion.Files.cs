@@ -327,9 +327,6 @@ public sealed partial class PersistentRegion
         }
     }
 
-    /// <summary>Starts a mutation (see <see cref="RegionTransaction"/>); the caller holds the lock and ends it with <c>using</c>.</summary>
-    internal RegionTransaction BeginTransaction() => new(_transaction, _journal, _allocator, _inodes);
-
     /// <summary>Zero-on-allocate: space is scrubbed before its new owner can see it, and before the inode that grants it is committed.</summary>
     private void ZeroNewExtents(List<ExtentRecord> extents)
     {

@@ -20,7 +20,8 @@ public sealed partial class PersistentRegion : IDisposable
     private readonly RegionDevice _device;
     private readonly bool _ownsDevice;
     private readonly RegionOptions _options;
-    private readonly Transaction _transaction = new();
+    /// <summary>The journal write buffer, reused by every mutation (one at a time, under the lock).</summary>
+    private readonly Transaction _writes = new();
     private SuperblockStore _superblocks = null!;
     private MetadataJournal _journal = null!;
     private ExtentAllocator _allocator = null!;
@@ -203,6 +204,9 @@ public sealed partial class PersistentRegion : IDisposable
             _device.Dispose();
         }
     }
+
+    /// <summary>Starts a mutation (see <see cref="RegionTransaction"/>); the caller holds the lock and ends it with <c>using</c>.</summary>
+    internal RegionTransaction BeginTransaction() => new(_writes, _journal, _allocator, _inodes);
 
     /// <summary>The lock every member takes; the subsystems (<see cref="Dma"/>) take it too.</summary>
     internal Lock SyncRoot => _lock;
