@@ -22,6 +22,7 @@ public sealed partial class PersistentRegion : IDisposable
     private readonly RegionOptions _options;
     /// <summary>The journal write buffer, reused by every mutation (one at a time, under the lock).</summary>
     private readonly Transaction _writes = new();
+    private readonly RegionTransaction _transaction = new();
     private SuperblockStore _superblocks = null!;
     private MetadataJournal _journal = null!;
     private ExtentAllocator _allocator = null!;
@@ -206,7 +207,7 @@ public sealed partial class PersistentRegion : IDisposable
     }
 
     /// <summary>Starts a mutation (see <see cref="RegionTransaction"/>); the caller holds the lock and ends it with <c>using</c>.</summary>
-    internal RegionTransaction BeginTransaction() => new(_writes, _journal, _allocator, _inodes);
+    internal RegionTransaction BeginTransaction() => _transaction.Begin(_writes, _journal, _allocator, _inodes);
 
     /// <summary>The lock every member takes; the subsystems (<see cref="Dma"/>) take it too.</summary>
     internal Lock SyncRoot => _lock;

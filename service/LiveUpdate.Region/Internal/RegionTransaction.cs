@@ -11,7 +11,7 @@ namespace LiveUpdate.Region.Internal;
 /// newest first, and the region is as it was. What the mutation releases is released only once the journal holds the
 /// commit: metadata space after a checkpoint too, because an older journal record could still write it.
 /// <code>
-/// using var transaction = BeginTransaction();   // nothing taken yet
+/// using var transaction = BeginTransaction();   // the region's one instance, reset; nothing taken yet
 /// ... transaction.Allocate / TakeInode / Save(node), then change the node ...
 /// transaction.WriteInode(node);                 // journal writes
 /// transaction.Commit();                         // durable; releases run; the rollback is forgotten
@@ -19,23 +19,32 @@ namespace LiveUpdate.Region.Internal;
 /// </summary>
 internal sealed class RegionTransaction : IDisposable
 {
-    private readonly Transaction _writes;
-    private readonly MetadataJournal _journal;
-    private readonly ExtentAllocator _allocator;
-    private readonly InodeTable _inodes;
-    private readonly List<Action> _undo = [];
+    // What the mutation took or changed, undone if it does not commit; kept as data, not closures, and the one
+    // instance a region owns is reused, so a mutation allocates nothing here beyond the saved node images.
+    private readonly List<(ExtentRecord Extent, Pool Pool)> _taken = [];
+    private readonly List<(ulong Number, ulong Generation)> _takenSlots = [];
+    private readonly List<NodeImage> _saved = [];
     private readonly List<(ExtentRecord Extent, Pool Pool)> _releases = [];
     private readonly List<Node> _freedInodes = [];
+    private Transaction _writes = null!;
+    private MetadataJournal _journal = null!;
+    private ExtentAllocator _allocator = null!;
+    private InodeTable _inodes = null!;
     private bool _releasesMetadata;
-    private bool _committed;
+    private bool _open;
 
-    /// <summary>Starts a mutation; <paramref name="writes"/> must be empty and is cleared again when this ends.</summary>
-    public RegionTransaction(Transaction writes, MetadataJournal journal, ExtentAllocator allocator, InodeTable inodes)
+    /// <summary>Starts a mutation over the region's current structures; <paramref name="writes"/> must be empty and is cleared again when this ends.</summary>
+    /// <exception cref="InvalidOperationException">A mutation is already open: they never nest.</exception>
+    public RegionTransaction Begin(Transaction writes, MetadataJournal journal, ExtentAllocator allocator, InodeTable inodes)
     {
-        _writes = writes;
-        _journal = journal;
-        _allocator = allocator;
-        _inodes = inodes;
+        if (_open)
+        {
+            throw new InvalidOperationException("a region transaction is already open; mutations never nest");
+        }
+
+        (_writes, _journal, _allocator, _inodes) = (writes, journal, allocator, inodes);
+        _open = true;
+        return this;
     }
 
     /// <summary>The journal writes collected so far (each the complete new image of a range).</summary>
@@ -45,13 +54,11 @@ internal sealed class RegionTransaction : IDisposable
     public List<ExtentRecord> Allocate(Pool pool, long bytes)
     {
         var extents = pool == Pool.Large ? _allocator.AllocateLarge(bytes) : _allocator.AllocateSmall(bytes);
-        _undo.Add(() =>
+        foreach (var extent in extents)
         {
-            foreach (var extent in extents)
-            {
-                _allocator.Free(extent, pool);
-            }
-        });
+            _taken.Add((extent, pool));
+        }
+
         return extents;
     }
 
@@ -66,7 +73,7 @@ internal sealed class RegionTransaction : IDisposable
             return false;
         }
 
-        _undo.Add(() => _allocator.FreeLarge(start, bytes));
+        _taken.Add((new ExtentRecord(start, bytes), Pool.Large));
         return true;
     }
 
@@ -78,26 +85,12 @@ internal sealed class RegionTransaction : IDisposable
             throw new InvalidOperationException("no free inode slot: call EnsureFreeInode before the transaction starts");
         }
 
-        _undo.Add(() => _inodes.Release(number, generation - 1));
+        _takenSlots.Add((number, generation));
         return (number, generation);
     }
 
     /// <summary>Remembers what <paramref name="node"/> holds now, so that the changes the mutation makes to it are undone if it does not commit.</summary>
-    public void Save(Node node)
-    {
-        var (parent, name, size, generation, modified, extents, blocks) =
-            (node.Parent, node.Name, node.Size, node.Generation, node.ModifiedUnixMs, node.Extents, node.ExtentBlocks);
-        _undo.Add(() =>
-        {
-            node.Parent = parent;
-            node.Name = name;
-            node.Size = size;
-            node.Generation = generation;
-            node.ModifiedUnixMs = modified;
-            node.Extents = extents;
-            node.ExtentBlocks = blocks;
-        });
-    }
+    public void Save(Node node) => _saved.Add(new NodeImage(node));
 
     /// <summary>Adds <paramref name="node"/>'s inode record and overflow extent blocks to the journal writes.</summary>
     public void WriteInode(Node node) => InodeWriter.Write(_writes, node, _inodes.SlotOffset(node.Number));
@@ -115,9 +108,6 @@ internal sealed class RegionTransaction : IDisposable
         _releasesMetadata = true;
     }
 
-    /// <summary>Gives <paramref name="node"/>'s inode slot back (with its last generation) once the mutation commits.</summary>
-    public void ReleaseInode(Node node) => _freedInodes.Add(node);
-
     /// <summary>Releases overflow extent blocks no inode will name once the mutation commits (metadata: after a checkpoint).</summary>
     public void ReleaseExtentBlocks(IEnumerable<long> blocks)
     {
@@ -127,42 +117,102 @@ internal sealed class RegionTransaction : IDisposable
         }
     }
 
+    /// <summary>Gives <paramref name="node"/>'s inode slot back (with its last generation) once the mutation commits.</summary>
+    public void ReleaseInode(Node node) => _freedInodes.Add(node);
+
     /// <summary>Makes the mutation durable in one journal record, then releases what it gave up. Called once.</summary>
     public void Commit()
     {
-        ObjectDisposedException.ThrowIf(_committed, this);
+        if (!_open)
+        {
+            throw new InvalidOperationException("the region transaction has ended");
+        }
+
         _journal.Commit(_writes);
-        _committed = true;
-        _undo.Clear();
-        foreach (var node in _freedInodes)
+        _taken.Clear();
+        _takenSlots.Clear();
+        _saved.Clear();
+        try
         {
-            _inodes.Release(node.Number, node.Generation);
-        }
+            foreach (var node in _freedInodes)
+            {
+                _inodes.Release(node.Number, node.Generation);
+            }
 
-        if (_releasesMetadata)
-        {
-            _journal.CheckpointHere();
-        }
+            if (_releasesMetadata)
+            {
+                _journal.CheckpointHere();
+            }
 
-        foreach (var (extent, pool) in _releases)
+            foreach (var (extent, pool) in _releases)
+            {
+                _allocator.Free(extent, pool);
+            }
+        }
+        finally
         {
-            _allocator.Free(extent, pool);
+            End();
         }
     }
 
     /// <summary>Ends the mutation: if it did not commit, its journal writes are dropped and everything it took or changed is undone, newest first.</summary>
     public void Dispose()
     {
-        if (_committed)
+        if (!_open)
         {
             return;
         }
 
-        _committed = true;
         _writes.Clear();
-        for (var i = _undo.Count - 1; i >= 0; i--)
+        for (var i = _saved.Count - 1; i >= 0; i--)
         {
-            _undo[i]();
+            _saved[i].Restore();
+        }
+
+        for (var i = _takenSlots.Count - 1; i >= 0; i--)
+        {
+            _inodes.Release(_takenSlots[i].Number, _takenSlots[i].Generation - 1);
+        }
+
+        for (var i = _taken.Count - 1; i >= 0; i--)
+        {
+            _allocator.Free(_taken[i].Extent, _taken[i].Pool);
+        }
+
+        End();
+    }
+
+    private void End()
+    {
+        _taken.Clear();
+        _takenSlots.Clear();
+        _saved.Clear();
+        _releases.Clear();
+        _freedInodes.Clear();
+        _releasesMetadata = false;
+        _open = false;
+    }
+
+    /// <summary>What a node held when a mutation saved it.</summary>
+    private sealed class NodeImage(Node node)
+    {
+        private readonly Node? _parent = node.Parent;
+        private readonly string _name = node.Name;
+        private readonly long _size = node.Size;
+        private readonly ulong _generation = node.Generation;
+        private readonly long _modifiedUnixMs = node.ModifiedUnixMs;
+        private readonly List<ExtentRecord> _extents = node.Extents;
+        private readonly List<long> _extentBlocks = node.ExtentBlocks;
+
+        public void Restore()
+        {
+            node.Parent = _parent;
+            node.Name = _name;
+            node.Size = _size;
+            node.Generation = _generation;
+            node.ModifiedUnixMs = _modifiedUnixMs;
+            node.Extents = _extents;
+            node.ExtentBlocks = _extentBlocks;
         }
     }
 }
