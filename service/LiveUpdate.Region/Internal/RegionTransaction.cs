@@ -7,8 +7,8 @@ namespace LiveUpdate.Region.Internal;
 /// <summary>
 /// One mutation of the region, from its first allocation to its commit: the one commit/rollback mechanism every
 /// operation (Files, Contents, Dma) goes through. Whatever the mutation takes (space, an inode slot) and every node it
-/// changes in memory are taken through it, so <see cref="Dispose"/> without <see cref="Commit"/> undoes them all,
-/// newest first, and the region is as it was. What the mutation releases is released only once the journal holds the
+/// changes in memory are taken through it, so <see cref="Dispose"/> without <see cref="Commit"/> undoes them all
+/// and the region is as it was. What the mutation releases is released only once the journal holds the
 /// commit: metadata space after a checkpoint too, because an older journal record could still write it.
 /// <code>
 /// using var transaction = BeginTransaction();   // the region's one instance, reset; nothing taken yet
@@ -155,7 +155,7 @@ internal sealed class RegionTransaction : IDisposable
         }
     }
 
-    /// <summary>Ends the mutation: if it did not commit, its journal writes are dropped and everything it took or changed is undone, newest first.</summary>
+    /// <summary>Ends the mutation: if it did not commit, its journal writes are dropped and everything it took or changed is undone (each kind newest first).</summary>
     public void Dispose()
     {
         if (!_open)
