@@ -26,7 +26,7 @@ public sealed partial class PersistentRegion
                 {
                     VoidReplacements();
                     Load(scan);
-                    LoadDma(dma!);
+                    Dma.Load(dma!);
                 }
 
                 CompareWithMemory(scan, problems);
@@ -68,9 +68,9 @@ public sealed partial class PersistentRegion
     /// <summary>The live IOMMU index must say what the region says: the same domains, devices and mappings.</summary>
     private void CompareDmaWithMemory(DmaState stored, List<CheckProblem> problems)
     {
-        if (!SameDomains(stored, _dma))
+        if (!SameDomains(stored, Dma.State))
         {
-            problems.Add(new CheckProblem("IOMMU index", 0, $"{_dma.Domains.Count} domains in memory differ from the {stored.Domains.Count} the region holds"));
+            problems.Add(new CheckProblem("IOMMU index", 0, $"{Dma.State.Domains.Count} domains in memory differ from the {stored.Domains.Count} the region holds"));
         }
     }
 

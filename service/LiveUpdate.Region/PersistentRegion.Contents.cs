@@ -1,3 +1,4 @@
+using LiveUpdate.Region.Allocation;
 using LiveUpdate.Region.Format;
 using LiveUpdate.Region.Internal;
 
@@ -25,7 +26,7 @@ public sealed partial class PersistentRegion
             ThrowIfDisposed();
             ThrowIfFrozen();
             var node = ResolveContents(path, "replace the contents of");
-            ThrowIfPinned(node, 0, "replace the contents of");
+            Dma.ThrowIfPinned(node, 0, "replace the contents of");
             var replacement = new ContentsReplacement(this, node, path);
             _replacements.Add(replacement);
             return replacement;
@@ -79,7 +80,7 @@ public sealed partial class PersistentRegion
                 throw new RegionException(RegionError.NotFound, $"'{replacement.Path}' was removed while its new contents were written; nothing was changed");
             }
 
-            ThrowIfPinned(node, 0, "replace the contents of");
+            Dma.ThrowIfPinned(node, 0, "replace the contents of");
             var size = replacement.Length;
             var allocation = AllocationFor(node.Kind, size);
             var (extents, spare) = SplitAt(replacement.Extents, allocation);
@@ -88,21 +89,22 @@ public sealed partial class PersistentRegion
             ZeroRange(extents, size, allocation);
             _options.FaultInjector?.Reached(FaultPoint.ContentsStaged);
 
-            var oldExtents = node.Extents;
-            var unusedBlocks = CommitExtents(node, extents, size);
-            replacement.State = ReplacementState.Committed;
-            _replacements.Remove(replacement);
+            using var transaction = BeginTransaction();
+            foreach (var extent in node.Extents)
+            {
+                transaction.ReleaseData(extent, node.Pool);
+            }
+
             foreach (var extent in spare)
             {
-                _allocator.FreeSmall(extent.RegionOffset, extent.Length);
+                transaction.ReleaseData(extent, Pool.Small);
             }
 
-            foreach (var extent in oldExtents)
-            {
-                _allocator.Free(extent, node.Pool);
-            }
-
-            FreeExtentBlocks(unusedBlocks);
+            SetExtents(transaction, node, extents, size);
+            transaction.WriteInode(node);
+            transaction.Commit();
+            replacement.State = ReplacementState.Committed;
+            _replacements.Remove(replacement);
             return node.ToInfo();
         }
     }

@@ -24,7 +24,7 @@ public sealed partial class PersistentRegion
             ThrowIfDisposed();
             ThrowIfFrozen();
             var (parent, name) = ResolveNew(path);
-            ThrowIfDmaName(parent, name, path);
+            Dma.ThrowIfReservedName(parent, name, path);
             return CreateCore(parent, name, kind, size, allocation, options).ToInfo(path);
         }
     }
@@ -37,7 +37,7 @@ public sealed partial class PersistentRegion
             ThrowIfDisposed();
             ThrowIfFrozen();
             var (parent, name) = ResolveNew(path);
-            ThrowIfDmaName(parent, name, path);
+            Dma.ThrowIfReservedName(parent, name, path);
             return CreateCore(parent, name, FileKind.Directory, 0, 0, options).ToInfo(path);
         }
     }
@@ -55,12 +55,12 @@ public sealed partial class PersistentRegion
                 throw new RegionException(RegionError.WrongKind, $"'{path}' is a directory");
             }
 
-            ThrowIfDmaManaged(node, path);
+            Dma.ThrowIfManaged(node, path);
             var allocation = AllocationFor(node.Kind, size);
             var current = node.AllocatedBytes;
             if (allocation < current)
             {
-                ThrowIfPinned(node, allocation, $"shrink to {size} bytes");
+                Dma.ThrowIfPinned(node, allocation, $"shrink to {size} bytes");
             }
 
             // The slack past the old size in the last granule may hold bytes the owner wrote past the end through
@@ -92,9 +92,9 @@ public sealed partial class PersistentRegion
                 throw RegionException.Invalid("the root directory cannot be renamed");
             }
 
-            ThrowIfDmaManaged(node, path);
+            Dma.ThrowIfManaged(node, path);
             var (parent, name) = ResolveNew(newPath);
-            ThrowIfDmaName(parent, name, newPath);
+            Dma.ThrowIfReservedName(parent, name, newPath);
             for (var ancestor = parent; ; ancestor = ancestor.Parent!)
             {
                 if (ReferenceEquals(ancestor, node))
@@ -110,26 +110,14 @@ public sealed partial class PersistentRegion
 
             var oldParent = node.Parent!;
             var oldName = node.Name;
-            var oldModified = node.ModifiedUnixMs;
+            using var transaction = BeginTransaction();
+            transaction.Save(node);
             node.Parent = parent;
             node.Name = name;
             node.Generation++;
             node.ModifiedUnixMs = NowUnixMs();
-            try
-            {
-                InodeWriter.Write(_transaction, node, _inodes.SlotOffset(node.Number));
-                _journal.Commit(_transaction);
-            }
-            catch
-            {
-                _transaction.Clear();
-                node.Parent = oldParent;
-                node.Name = oldName;
-                node.Generation--;
-                node.ModifiedUnixMs = oldModified;
-                throw;
-            }
-
+            transaction.WriteInode(node);
+            transaction.Commit();
             oldParent.Children!.Remove(oldName);
             parent.Children!.Add(name, node);
             return node.ToInfo(newPath);
@@ -149,43 +137,35 @@ public sealed partial class PersistentRegion
                 throw RegionException.Invalid("the root directory cannot be removed");
             }
 
-            ThrowIfDmaManaged(node, path);
+            Dma.ThrowIfManaged(node, path);
             if (node.Children is { Count: > 0 })
             {
                 throw new RegionException(RegionError.NotEmpty, $"directory '{path}' is not empty");
             }
 
-            ThrowIfPinned(node, 0, "remove");
-
-            InodeWriter.WriteFree(_transaction, node.Number, node.Generation, _inodes.SlotOffset(node.Number));
-            try
-            {
-                _journal.Commit(_transaction);
-            }
-            catch
-            {
-                _transaction.Clear();
-                throw;
-            }
-
-            node.Parent!.Children!.Remove(node.Name);
-            _nodes.Remove(node.Number);
-            _inodes.Release(node.Number, node.Generation);
+            Dma.ThrowIfPinned(node, 0, "remove");
+            using var transaction = BeginTransaction();
+            transaction.WriteFreeInode(node);
+            transaction.ReleaseInode(node);
             foreach (var extent in node.Extents)
             {
-                _allocator.Free(extent, node.Pool);
+                transaction.ReleaseData(extent, node.Pool);
             }
 
-            FreeExtentBlocks(node.ExtentBlocks);
+            transaction.ReleaseExtentBlocks(node.ExtentBlocks);
+            transaction.Commit();
+            node.Parent!.Children!.Remove(node.Name);
+            _nodes.Remove(node.Number);
         }
     }
 
-    private Node CreateCore(Node parent, string name, FileKind kind, long size, long allocation, CreateFileOptions options)
+    /// <summary>Creates a node in a transaction of its own: <paramref name="allocation"/> bytes of zeroed space, <paramref name="size"/> bytes long.</summary>
+    internal Node CreateCore(Node parent, string name, FileKind kind, long size, long allocation, CreateFileOptions options)
     {
         EnsureFreeInode();
-        var extents = allocation == 0 ? [] : Allocate(kind, allocation);
-        var blocks = new List<long>();
-        _inodes.TryTake(out var number, out var generation);
+        using var transaction = BeginTransaction();
+        var extents = allocation == 0 ? [] : transaction.Allocate(Node.PoolOf(kind), allocation);
+        var (number, generation) = transaction.TakeInode();
         var now = NowUnixMs();
         var node = new Node
         {
@@ -202,33 +182,12 @@ public sealed partial class PersistentRegion
             CreatedUnixMs = now,
             ModifiedUnixMs = now,
             Extents = extents,
-            ExtentBlocks = blocks,
             Children = kind == FileKind.Directory ? new Dictionary<string, Node>(StringComparer.Ordinal) : null,
         };
-        try
-        {
-            ResizeExtentBlocks(node);
-            ZeroNewExtents(extents);
-            InodeWriter.Write(_transaction, node, _inodes.SlotOffset(number));
-            _journal.Commit(_transaction);
-        }
-        catch
-        {
-            _transaction.Clear();
-            _inodes.Release(number, generation - 1);
-            foreach (var extent in extents)
-            {
-                _allocator.Free(extent, node.Pool);
-            }
-
-            foreach (var block in node.ExtentBlocks)
-            {
-                _allocator.FreeSmall(block, ExtentBlock.TotalSize);
-            }
-
-            throw;
-        }
-
+        ResizeExtentBlocks(transaction, node);
+        ZeroNewExtents(extents);
+        transaction.WriteInode(node);
+        transaction.Commit();
         parent.Children!.Add(name, node);
         _nodes.Add(number, node);
         return node;
@@ -236,15 +195,16 @@ public sealed partial class PersistentRegion
 
     private void Grow(Node node, long delta, long size)
     {
+        using var transaction = BeginTransaction();
         var added = new List<ExtentRecord>();
         var last = node.Extents.Count > 0 ? node.Extents[^1] : default;
-        if (node.Pool == Pool.Large && node.Extents.Count > 0 && _allocator.TryTakeLarge(last.End, delta))
+        if (node.Pool == Pool.Large && node.Extents.Count > 0 && transaction.TryTakeLarge(last.End, delta))
         {
             added.Add(new ExtentRecord(last.End, delta));
         }
         else
         {
-            added.AddRange(Allocate(node.Kind, delta));
+            added.AddRange(transaction.Allocate(node.Pool, delta));
         }
 
         var extents = new List<ExtentRecord>(node.Extents);
@@ -260,73 +220,38 @@ public sealed partial class PersistentRegion
             }
         }
 
-        try
-        {
-            CommitExtents(node, extents, size, () => ZeroNewExtents(added));
-        }
-        catch
-        {
-            foreach (var extent in added)
-            {
-                _allocator.Free(extent, node.Pool);
-            }
-
-            throw;
-        }
+        SetExtents(transaction, node, extents, size);
+        ZeroNewExtents(added);
+        transaction.WriteInode(node);
+        transaction.Commit();
     }
 
     private void Shrink(Node node, long allocation, long size)
     {
+        using var transaction = BeginTransaction();
         var (kept, freed) = SplitAt(node.Extents, allocation);
-        var unusedBlocks = CommitExtents(node, kept, size);
+        SetExtents(transaction, node, kept, size);
         foreach (var extent in freed)
         {
-            _allocator.Free(extent, node.Pool);
+            transaction.ReleaseData(extent, node.Pool);
         }
 
-        FreeExtentBlocks(unusedBlocks);
+        transaction.WriteInode(node);
+        transaction.Commit();
     }
 
     /// <summary>
-    /// Gives <paramref name="node"/> <paramref name="extents"/> and <paramref name="size"/> in one journal transaction
-    /// (generation bumped, modified now), with as many overflow extent blocks as the extents need; <paramref name="staged"/>
-    /// runs once those are allocated, before the inode is written. On failure everything is as before (new extent blocks
-    /// freed). Returns the extent blocks the node no longer names, for <see cref="FreeExtentBlocks"/>.
+    /// Gives <paramref name="node"/> <paramref name="extents"/> and <paramref name="size"/> within <paramref name="transaction"/>
+    /// (generation bumped, modified now), with as many overflow extent blocks as the extents need; the caller writes the inode.
     /// </summary>
-    private List<long> CommitExtents(Node node, List<ExtentRecord> extents, long size, Action? staged = null)
+    internal void SetExtents(RegionTransaction transaction, Node node, List<ExtentRecord> extents, long size)
     {
-        var oldExtents = node.Extents;
-        var oldBlocks = new List<long>(node.ExtentBlocks);
-        var oldSize = node.Size;
-        var oldModified = node.ModifiedUnixMs;
+        transaction.Save(node);
         node.Extents = extents;
         node.Size = size;
         node.Generation++;
         node.ModifiedUnixMs = NowUnixMs();
-        try
-        {
-            ResizeExtentBlocks(node);
-            staged?.Invoke();
-            InodeWriter.Write(_transaction, node, _inodes.SlotOffset(node.Number));
-            _journal.Commit(_transaction);
-        }
-        catch
-        {
-            _transaction.Clear();
-            foreach (var block in node.ExtentBlocks.Except(oldBlocks))
-            {
-                _allocator.FreeSmall(block, ExtentBlock.TotalSize);
-            }
-
-            node.Extents = oldExtents;
-            node.ExtentBlocks = oldBlocks;
-            node.Size = oldSize;
-            node.Generation--;
-            node.ModifiedUnixMs = oldModified;
-            throw;
-        }
-
-        return oldBlocks.Except(node.ExtentBlocks).ToList();
+        ResizeExtentBlocks(transaction, node);
     }
 
     /// <summary>Clears file bytes [<paramref name="from"/>, <paramref name="to"/>) through the file's extents.</summary>
@@ -378,58 +303,29 @@ public sealed partial class PersistentRegion
         return (kept, rest);
     }
 
-    /// <summary>Allocates or frees overflow extent blocks so the node has exactly as many as its extents need.</summary>
-    private void ResizeExtentBlocks(Node node)
+    /// <summary>
+    /// Takes or gives up overflow extent blocks within <paramref name="transaction"/> so the node has exactly as many as
+    /// its extents need (the node was saved in it, or is new). Blocks given up are released after the commit.
+    /// </summary>
+    internal static void ResizeExtentBlocks(RegionTransaction transaction, Node node)
     {
         var needed = InodeWriter.BlocksNeeded(node.Extents.Count);
         if (needed > node.ExtentBlocks.Count)
         {
             var blocks = new List<long>(node.ExtentBlocks);
-            try
+            while (blocks.Count < needed)
             {
-                while (blocks.Count < needed)
-                {
-                    blocks.Add(_allocator.AllocateSmall(ExtentBlock.TotalSize)[0].RegionOffset);
-                }
-            }
-            catch
-            {
-                foreach (var block in blocks.Skip(node.ExtentBlocks.Count))
-                {
-                    _allocator.FreeSmall(block, ExtentBlock.TotalSize);
-                }
-
-                throw;
+                blocks.Add(transaction.AllocateBlock(ExtentBlock.TotalSize));
             }
 
             node.ExtentBlocks = blocks;
         }
         else if (needed < node.ExtentBlocks.Count)
         {
+            transaction.ReleaseExtentBlocks(node.ExtentBlocks.Skip(needed));
             node.ExtentBlocks = node.ExtentBlocks.GetRange(0, needed);
         }
     }
-
-    /// <summary>
-    /// Releases extent blocks no committed inode names any more. A journal record written before now may
-    /// still hold their old image, so the checkpoint moves past it before the space can be reused.
-    /// </summary>
-    private void FreeExtentBlocks(List<long> blocks)
-    {
-        if (blocks.Count == 0)
-        {
-            return;
-        }
-
-        _journal.CheckpointHere();
-        foreach (var block in blocks)
-        {
-            _allocator.FreeSmall(block, ExtentBlock.TotalSize);
-        }
-    }
-
-    private List<ExtentRecord> Allocate(FileKind kind, long bytes) =>
-        Node.PoolOf(kind) == Pool.Large ? _allocator.AllocateLarge(bytes) : _allocator.AllocateSmall(bytes);
 
     /// <summary>Zero-on-allocate: space is scrubbed before its new owner can see it, and before the inode that grants it is committed.</summary>
     private void ZeroNewExtents(List<ExtentRecord> extents)
@@ -448,7 +344,7 @@ public sealed partial class PersistentRegion
     }
 
     /// <summary>Makes sure a free inode slot exists, adding a chunk in a transaction of its own if needed.</summary>
-    private void EnsureFreeInode()
+    internal void EnsureFreeInode()
     {
         if (_inodes.FreeCount > 0)
         {
@@ -458,17 +354,13 @@ public sealed partial class PersistentRegion
         var index = _inodes.ChunkCount;
         if (index >= RegionLayout.MaxInodeChunks)
         {
-            throw new RegionException(RegionError.NoSpace, $"the region holds the most inodes format 1 allows ({RegionLayout.MaxInodes})");
+            throw new RegionException(RegionError.NoSpace, $"the region holds the most inodes the format allows ({RegionLayout.MaxInodes})");
         }
 
-        var chunk = _allocator.AllocateSmall(RegionLayout.InodeChunkSize);
+        using var transaction = BeginTransaction();
+        var chunk = transaction.Allocate(Pool.Small, RegionLayout.InodeChunkSize);
         if (chunk.Count != 1)
         {
-            foreach (var piece in chunk)
-            {
-                _allocator.FreeSmall(piece.RegionOffset, piece.Length);
-            }
-
             throw new RegionException(RegionError.NoSpace, $"no contiguous {RegionLayout.InodeChunkSize} bytes left for more inodes");
         }
 
@@ -483,18 +375,8 @@ public sealed partial class PersistentRegion
             entries[i] = chunkIndex < index ? _inodes.Chunks[chunkIndex] : chunkIndex == index ? offset : 0;
         }
 
-        ChunkTablePage.Write(_transaction.Add(pageOffset, ChunkTablePage.TotalSize), (uint)page, entries);
-        try
-        {
-            _journal.Commit(_transaction);
-        }
-        catch
-        {
-            _transaction.Clear();
-            _allocator.FreeSmall(offset, RegionLayout.InodeChunkSize);
-            throw;
-        }
-
+        ChunkTablePage.Write(transaction.Writes.Add(pageOffset, ChunkTablePage.TotalSize), (uint)page, entries);
+        transaction.Commit();
         _inodes.AddChunk(offset);
     }
 
@@ -516,7 +398,7 @@ public sealed partial class PersistentRegion
 
         if (size > RegionLayout.MaximumRegionSize)
         {
-            throw new RegionException(RegionError.NoSpace, $"{size} bytes exceed the largest region format 1 supports");
+            throw new RegionException(RegionError.NoSpace, $"{size} bytes exceed the largest region the format supports ({RegionLayout.MaximumRegionSize} bytes, 1 PiB)");
         }
 
         if (kind == FileKind.GuestMemory && (size == 0 || size % RegionLayout.LargeGranule != 0))
@@ -542,7 +424,7 @@ public sealed partial class PersistentRegion
     }
 
     /// <summary>Finds an existing node.</summary>
-    private Node Resolve(string path)
+    internal Node Resolve(string path)
     {
         var node = _root;
         foreach (var part in NameRules.SplitPath(path))

@@ -1,5 +1,3 @@
-using LiveUpdate.Region.Internal;
-
 namespace LiveUpdate.Region;
 
 public sealed partial class PersistentRegion
@@ -16,22 +14,19 @@ public sealed partial class PersistentRegion
     {
         lock (_lock)
         {
-            foreach (var node in _nodes.Values.OrderBy(n => n.Number))
+            var pending = _nodes.Values.Where(n => n.InstanceId == Guid.Empty).OrderBy(n => n.Number).ToList();
+            for (var next = 0; next < pending.Count;)
             {
-                if (node.InstanceId != Guid.Empty)
+                using var transaction = BeginTransaction();
+                while (next < pending.Count && transaction.Writes.Data.Length < InstanceIdBatchBytes)
                 {
-                    continue;
+                    var node = pending[next++];
+                    node.InstanceId = _options.NewInstanceId();
+                    transaction.WriteInode(node);
                 }
 
-                node.InstanceId = _options.NewInstanceId();
-                InodeWriter.Write(_transaction, node, _inodes.SlotOffset(node.Number));
-                if (_transaction.Data.Length >= InstanceIdBatchBytes)
-                {
-                    _journal.Commit(_transaction);
-                }
+                transaction.Commit();
             }
-
-            _journal.Commit(_transaction);
         }
     }
 }

@@ -20,7 +20,9 @@ public sealed partial class PersistentRegion : IDisposable
     private readonly RegionDevice _device;
     private readonly bool _ownsDevice;
     private readonly RegionOptions _options;
-    private readonly Transaction _transaction = new();
+    /// <summary>The journal write buffer, reused by every mutation (one at a time, under the lock).</summary>
+    private readonly Transaction _writes = new();
+    private readonly RegionTransaction _transaction = new();
     private SuperblockStore _superblocks = null!;
     private MetadataJournal _journal = null!;
     private ExtentAllocator _allocator = null!;
@@ -34,6 +36,7 @@ public sealed partial class PersistentRegion : IDisposable
         _device = device;
         _ownsDevice = ownsDevice;
         _options = options;
+        Dma = new DmaRecord(this);
     }
 
     /// <summary>What attach found and did.</summary>
@@ -41,6 +44,9 @@ public sealed partial class PersistentRegion : IDisposable
 
     /// <summary>The device the region lives on.</summary>
     public RegionDevice Device => _device;
+
+    /// <summary>The IOMMU domains: VT-d tables and the replay record of every DMA mapping (docs/design.md §8).</summary>
+    public DmaRecord Dma { get; }
 
     /// <summary>
     /// Attaches an existing region: validates the superblock, replays committed journal transactions, reads
@@ -109,7 +115,7 @@ public sealed partial class PersistentRegion : IDisposable
         var check = RegionChecker.Report(device, [], [], scan, repair: false);
         var checkDuration = Stopwatch.GetElapsedTime(checkStarted);
         region.Load(scan);
-        region.LoadDma(dma!);
+        region.Dma.Load(dma!);
         FormatUpgrades.UpgradeInPlace(region, region._superblocks);
         var now = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         region._superblocks.Update((ref SuperblockRecord sb) =>
@@ -142,16 +148,6 @@ public sealed partial class PersistentRegion : IDisposable
         _root = scan.Root ?? throw RegionException.Corrupt("root inode", 0, "missing");
         _allocator = scan.Allocator!;
         _inodes = new InodeTable(scan.Chunks, scan.FreeSlots);
-    }
-
-    /// <summary>Takes the IOMMU structures a clean scan found, with the pins they put on files.</summary>
-    private void LoadDma(DmaState dma)
-    {
-        _dma = dma;
-        foreach (var inode in dma.Pins.Keys)
-        {
-            RefreshMappedBytes(inode);
-        }
     }
 
     /// <summary>Facts about the region.</summary>
@@ -210,7 +206,31 @@ public sealed partial class PersistentRegion : IDisposable
         }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    /// <summary>Starts a mutation (see <see cref="RegionTransaction"/>); the caller holds the lock and ends it with <c>using</c>.</summary>
+    internal RegionTransaction BeginTransaction() => _transaction.Begin(_writes, _journal, _allocator, _inodes);
 
-    private long NowUnixMs() => _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>The lock every member takes; the subsystems (<see cref="Dma"/>) take it too.</summary>
+    internal Lock SyncRoot => _lock;
+
+    /// <summary>The inodes by number.</summary>
+    internal Dictionary<ulong, Node> Nodes => _nodes;
+
+    /// <summary>The root directory.</summary>
+    internal Node Root => _root;
+
+    /// <summary>Physical address of region offset 0, as the superblock records it.</summary>
+    internal ulong PhysicalBase => _superblocks.Current.PhysicalBase;
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>A mutation's first check: the region is attached and not frozen for an update.</summary>
+    internal void ThrowIfDisposedOrFrozen()
+    {
+        ThrowIfDisposed();
+        ThrowIfFrozen();
+    }
+
+    internal long NowUnixMs() => _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    internal Guid NewInstanceId() => _options.NewInstanceId();
 }

@@ -37,7 +37,7 @@ public sealed class DmaWorkload
     {
         var random = new Random(_seed);
         var size = _region.Stat(MemoryPath).Size;
-        var mapped = _region.ListMappings(Domain).ToList();
+        var mapped = _region.Dma.ListMappings(Domain).ToList();
         for (var sequence = 0; sequence < _operations; sequence++)
         {
             if (mapped.Count > 0 && (mapped.Count >= Slots / 2 || random.Next(2) == 0))
@@ -45,7 +45,7 @@ public sealed class DmaWorkload
                 var victim = mapped[random.Next(mapped.Count)];
                 var text = string.Create(CultureInfo.InvariantCulture, $"{sequence} unmap {victim.Iova:x} {victim.Length:x}");
                 _report.Write(ReportLine.FormatText(ReportTag.Begin, text));
-                _region.Unmap(Domain, victim.Iova, victim.Length);
+                _region.Dma.Unmap(Domain, victim.Iova, victim.Length);
                 mapped.Remove(victim);
                 _report.Write(ReportLine.FormatText(ReportTag.Done, text));
                 continue;
@@ -60,7 +60,7 @@ public sealed class DmaWorkload
             var writable = random.Next(3) != 0;
             var mapText = string.Create(CultureInfo.InvariantCulture, $"{sequence} map {iova:x} {length:x} {offset:x} {(writable ? "rw" : "r")}");
             _report.Write(ReportLine.FormatText(ReportTag.Begin, mapText));
-            mapped.Add(_region.Map(Domain, iova, MemoryPath, offset, length, readable: true, writable));
+            mapped.Add(_region.Dma.Map(Domain, iova, MemoryPath, offset, length, readable: true, writable));
             _report.Write(ReportLine.FormatText(ReportTag.Done, mapText));
         }
     }

@@ -95,14 +95,14 @@ internal static class SuperblockReader
         if (sb.SmallGranule != RegionLayout.SmallGranule || sb.LargeGranule != RegionLayout.LargeGranule
             || sb.InodeSize != InodeRecord.TotalSize || sb.InodeChunkSize != RegionLayout.InodeChunkSize)
         {
-            return "granule or inode geometry differs from format 1";
+            return "granule or inode geometry differs from the one every format version uses";
         }
 
         if (sb.JournalOffset != RegionLayout.JournalOffset || sb.JournalSize != RegionLayout.JournalSize
             || sb.ChunkTableOffset != RegionLayout.ChunkTableOffset || sb.ChunkTablePages != RegionLayout.ChunkTablePages
             || sb.HeaderSize != RegionLayout.HeaderSize)
         {
-            return "header-area layout differs from format 1";
+            return "header-area layout differs from the one every format version uses";
         }
 
         if (sb.CheckpointOffset < sb.JournalOffset || sb.CheckpointOffset > sb.JournalOffset + sb.JournalSize

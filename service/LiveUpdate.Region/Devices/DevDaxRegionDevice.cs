@@ -46,7 +46,7 @@ public sealed unsafe class DevDaxRegionDevice : RegionDevice
     public override bool PhysicalBaseSimulated => false;
 
     /// <inheritdoc/>
-    public override byte* Pointer
+    internal override byte* Pointer
     {
         get
         {

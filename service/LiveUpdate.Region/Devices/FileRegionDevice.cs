@@ -47,7 +47,7 @@ public sealed unsafe class FileRegionDevice : RegionDevice
     public override bool PhysicalBaseSimulated => true;
 
     /// <inheritdoc/>
-    public override byte* Pointer
+    internal override byte* Pointer
     {
         get
         {

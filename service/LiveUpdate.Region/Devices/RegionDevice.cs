@@ -1,7 +1,7 @@
 namespace LiveUpdate.Region.Devices;
 
 /// <summary>
-/// A region's backing store mapped once, whole, MAP_SHARED and read-write. Stores through <see cref="Pointer"/>
+/// A region's backing store mapped once, whole, MAP_SHARED and read-write. Stores through <see cref="Span"/>
 /// survive the process (they land in tmpfs pages or in the reserved RAM behind device DAX), which is what makes
 /// the engine's journal crash-consistent without fsync.
 /// </summary>
@@ -25,8 +25,11 @@ public abstract unsafe class RegionDevice : IDisposable
     /// <summary>True when <see cref="PhysicalBase"/> is a configured stand-in, not a real physical address.</summary>
     public abstract bool PhysicalBaseSimulated { get; }
 
-    /// <summary>Start of the whole-region mapping.</summary>
-    public abstract byte* Pointer { get; }
+    /// <summary>
+    /// Start of the whole-region mapping. Internal: outside the engine the region is reached through bounds-checked
+    /// <see cref="Span"/>s only, so no caller can store past the mapping.
+    /// </summary>
+    internal abstract byte* Pointer { get; }
 
     /// <summary>Makes [offset, offset+length) read as zeros (hole punch for files, stores for devdax).</summary>
     public abstract void Zero(long offset, long length);

@@ -1,7 +1,7 @@
 namespace LiveUpdate.Region.Format;
 
 /// <summary>
-/// Where things live in a format-1 region. The first 2 MiB granule is the header area:
+/// Where things live in a region (formats 1 to 3 share this layout). The first 2 MiB granule is the header area:
 /// <code>
 ///  0x00000  superblock copy A (4 KiB slot, 512-byte record)
 ///  0x01000  superblock copy B
@@ -60,7 +60,7 @@ internal static class RegionLayout
     /// <summary>Most inode chunks the table can name.</summary>
     public const int MaxInodeChunks = ChunkTablePages * ChunkTablePage.EntriesPerPage;
 
-    /// <summary>Most inodes a region can hold (8,339,456 in format 1).</summary>
+    /// <summary>Most inodes a region can hold: 8,339,456 (32 chunk-table pages × 509 chunks × 512 inodes).</summary>
     public const long MaxInodes = (long)MaxInodeChunks * InodesPerChunk;
 
     /// <summary>Inode number of the root directory. Inode 0 is never used, so 0 can mean "none".</summary>
@@ -69,7 +69,7 @@ internal static class RegionLayout
     /// <summary>Smallest region: the header plus a few granules.</summary>
     public const long MinimumRegionSize = 4 * LargeGranule;
 
-    /// <summary>Largest region format 1 addresses (64 TiB, the floor; offsets are 64-bit throughout).</summary>
+    /// <summary>Largest region the format addresses: 1 PiB (2^50 bytes), above the 64 TiB floor of docs/design.md §4; offsets are 64-bit throughout.</summary>
     public const long MaximumRegionSize = 1L << 50;
 
     /// <summary>Longest name in UTF-8 bytes.</summary>

@@ -33,7 +33,7 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
         lock (regionHost.Mutations)
         {
             gate.DemandMutable(caller, "create", NameOf(id));
-            domain = region.CreateDomain(id, width, new DmaDomainOptions(owner, vmUuid));
+            domain = region.Dma.CreateDomain(id, width, new DmaDomainOptions(owner, vmUuid));
         }
 
         DmaLog.DomainCreated(logger, id, domain.AddressWidth, domain.Levels, caller.Uid, caller.Pid, owner, ProtoMapping.UuidText(vmUuid) is { Length: > 0 } vm ? vm : "none", domain.TopTablePhysical);
@@ -48,27 +48,27 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
         var device = RequestValidation.Pci(request.PciAddress);
         var region = Attached();
         DmaDomainInfo domain;
-        DeviceEntries entries;
+        VtdDeviceEntries entries;
         lock (regionHost.Mutations)
         {
             var action = $"attach {device} to";
-            DemandDomainOwner(caller, region.GetDomain(id), action);
+            DemandDomainOwner(caller, region.Dma.GetDomain(id), action);
             gate.DemandMutable(caller, action, NameOf(id));
-            domain = region.AttachDevice(id, device);
-            entries = DeviceEntries.Read(region, device, domain.RootTablePhysical);
+            domain = region.Dma.AttachDevice(id, device);
+            entries = region.Dma.ReadDeviceEntries(device);
         }
 
-        DmaLog.DeviceAttached(logger, device, id, caller.Uid, caller.Pid, entries.RootLow, entries.ContextHigh, entries.ContextLow);
+        DmaLog.DeviceAttached(logger, device, id, caller.Uid, caller.Pid, entries.Root.Low, entries.Context.High, entries.Context.Low);
         return Task.FromResult(new Proto.AttachDeviceResponse
         {
             Domain = ProtoMapping.ToProto(domain),
             PciAddress = device.ToString(),
-            RootTablePhysicalAddress = entries.RootTable,
-            RootEntryLow = entries.RootLow,
-            RootEntryHigh = entries.RootHigh,
-            ContextTablePhysicalAddress = entries.ContextTable,
-            ContextEntryLow = entries.ContextLow,
-            ContextEntryHigh = entries.ContextHigh,
+            RootTablePhysicalAddress = entries.RootTablePhysical,
+            RootEntryLow = entries.Root.Low,
+            RootEntryHigh = entries.Root.High,
+            ContextTablePhysicalAddress = entries.ContextTablePhysical,
+            ContextEntryLow = entries.Context.Low,
+            ContextEntryHigh = entries.Context.High,
         });
     }
 
@@ -81,12 +81,12 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
         DmaDomainInfo domain;
         lock (regionHost.Mutations)
         {
-            var owner = region.ListDomains().FirstOrDefault(d => d.Devices.Contains(device))
+            var owner = region.Dma.ListDomains().FirstOrDefault(d => d.Devices.Contains(device))
                 ?? throw new RpcException(new Status(StatusCode.NotFound, $"{device} is not attached to any domain"));
             var action = $"detach {device} from";
             DemandDomainOwner(caller, owner, action);
             gate.DemandMutable(caller, action, NameOf(owner.Id));
-            domain = region.DetachDevice(device);
+            domain = region.Dma.DetachDevice(device);
         }
 
         DmaLog.DeviceDetached(logger, device, domain.Id, caller.Uid, caller.Pid);
@@ -105,7 +105,7 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
         DmaMappingInfo mapping;
         lock (regionHost.Mutations)
         {
-            DemandDomainOwner(caller, region.GetDomain(id), "map into");
+            DemandDomainOwner(caller, region.Dma.GetDomain(id), "map into");
             var file = region.Stat(path);
             if (!CallerAuthorization.MayManage(caller, file.OwnerUid))
             {
@@ -114,7 +114,7 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
             }
 
             gate.DemandMutable(caller, $"map '{file.Path}' into", NameOf(id));
-            mapping = region.Map(id, request.Iova, path, fileOffset, length, request.Readable, request.Writable);
+            mapping = region.Dma.Map(id, request.Iova, path, fileOffset, length, request.Readable, request.Writable);
         }
 
         if (logger.IsEnabled(LogLevel.Information))
@@ -138,9 +138,9 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
         IReadOnlyList<DmaMappingInfo> unmapped;
         lock (regionHost.Mutations)
         {
-            DemandDomainOwner(caller, region.GetDomain(id), "unmap from");
+            DemandDomainOwner(caller, region.Dma.GetDomain(id), "unmap from");
             gate.DemandMutable(caller, "unmap from", NameOf(id));
-            unmapped = region.Unmap(id, request.Iova, length);
+            unmapped = region.Dma.Unmap(id, request.Iova, length);
         }
 
         var response = new Proto.UnmapResponse();
@@ -163,10 +163,10 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
         DmaDomainInfo domain;
         lock (regionHost.Mutations)
         {
-            domain = region.GetDomain(id);
+            domain = region.Dma.GetDomain(id);
             DemandDomainOwner(caller, domain, "destroy");
             gate.DemandMutable(caller, "destroy", NameOf(id));
-            region.DestroyDomain(id);
+            region.Dma.DestroyDomain(id);
         }
 
         if (logger.IsEnabled(LogLevel.Information))
@@ -183,8 +183,8 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
         Callers.Of(context);
         var translation = request.TargetCase switch
         {
-            Proto.TranslateRequest.TargetOneofCase.DomainId => Attached().Translate(RequestValidation.DomainId(request.DomainId), request.Iova),
-            Proto.TranslateRequest.TargetOneofCase.PciAddress => Attached().Translate(RequestValidation.Pci(request.PciAddress), request.Iova),
+            Proto.TranslateRequest.TargetOneofCase.DomainId => Attached().Dma.Translate(RequestValidation.DomainId(request.DomainId), request.Iova),
+            Proto.TranslateRequest.TargetOneofCase.PciAddress => Attached().Dma.Translate(RequestValidation.Pci(request.PciAddress), request.Iova),
             _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "domain_id or pci_address is required: where the walk starts")),
         };
         return Task.FromResult(ProtoMapping.ToProto(translation));
@@ -195,10 +195,10 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
     {
         Callers.Of(context);
         var region = Attached();
-        var domains = region.ListDomains();
+        var domains = region.Dma.ListDomains();
 
         // From the same snapshot as the domains when there are any (each carries it), so the two always agree.
-        var response = new Proto.ListDomainsResponse { RootTablePhysicalAddress = domains.Count > 0 ? domains[0].RootTablePhysical : region.RootTablePhysical };
+        var response = new Proto.ListDomainsResponse { RootTablePhysicalAddress = domains.Count > 0 ? domains[0].RootTablePhysical : region.Dma.RootTablePhysical };
         response.Domains.AddRange(domains.Select(ProtoMapping.ToProto));
         return Task.FromResult(response);
     }
@@ -209,7 +209,7 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
         Callers.Of(context);
         var id = RequestValidation.DomainId(request.DomainId);
         var response = new Proto.ListMappingsResponse();
-        response.Mappings.AddRange(Attached().ListMappings(id).Select(ProtoMapping.ToProto));
+        response.Mappings.AddRange(Attached().Dma.ListMappings(id).Select(ProtoMapping.ToProto));
         return Task.FromResult(response);
     }
 

@@ -45,7 +45,7 @@ internal sealed class DaemonGauges(DaemonMetrics metrics, RegionHost regionHost,
                     directories.Set(stats.Directories);
                 }
 
-                if (regionHost.Region?.ListDomains() is { } domains)
+                if (regionHost.Region?.Dma.ListDomains() is { } domains)
                 {
                     dmaDomains.Set(domains.Count);
                     dmaMappings.Set(domains.Sum(d => (double)d.MappingCount));

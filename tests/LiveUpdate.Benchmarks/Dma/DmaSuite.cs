@@ -30,7 +30,7 @@ internal sealed class DmaSuite : IBenchmarkSuite
             var extents = region.Stat("/memory").Extents;
             result.AddBreakdown(SetupSection, new Figure("memory_extents", Samples.Exact(extents.Count), "extents",
                 Note: $"first at region offset 0x{extents[0].RegionOffset:x}; physical base 0x{region.Info.PhysicalBase:x} (simulated)"));
-            region.CreateDomain(1, 48);
+            region.Dma.CreateDomain(1, 48);
 
             // IOVA 2 MiB past a 1 GiB boundary: no 1 GiB leaf fits, so every leaf is 2 MiB.
             log.WriteLine("map: 64 GiB with 2 MiB leaves, 7 samples (map, then unmap outside the timing)");
@@ -39,10 +39,10 @@ internal sealed class DmaSuite : IBenchmarkSuite
             MeasureMap(region, result, 0x40_0000_0000, "map_64gib_1g_leaves_ms", "table_pages_64gib_1g_leaves", Target.AtMost(2), "1 GiB leaves");
 
             log.WriteLine("translate: 4-level walks of a 4 KiB-leaf mapping");
-            region.Map(1, 0x1000, "/memory", 0x1000, 512 * 4096, readable: true, writable: true);
+            region.Dma.Map(1, 0x1000, "/memory", 0x1000, 512 * 4096, readable: true, writable: true);
             result.Add(new Figure("translate_ns", Sampler.Run(7, () => TranslateNanoseconds(region)), "ns",
                 Note: "PersistentRegion.Translate: lock, 4 entry reads, mapping lookup, result record"));
-            region.Unmap(1, 0x1000, 512 * 4096);
+            region.Dma.Unmap(1, 0x1000, 512 * 4096);
 
             log.WriteLine("map/unmap: 4 KiB pairs at spread IOVAs (each allocates and frees its PT, PD and PDPT pages)");
             result.Add(new Figure("map_unmap_ops_per_s", Sampler.Run(5, () => MapUnmapOpsPerSecond(region)), "ops/s",
@@ -63,15 +63,15 @@ internal sealed class DmaSuite : IBenchmarkSuite
         var samples = Sampler.Run(7, () =>
         {
             var started = Stopwatch.GetTimestamp();
-            var mapping = region.Map(1, iova, "/memory", 0, GuestMemory, readable: true, writable: true);
+            var mapping = region.Dma.Map(1, iova, "/memory", 0, GuestMemory, readable: true, writable: true);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            pages = region.GetDomain(1).TablePages;
+            pages = region.Dma.GetDomain(1).TablePages;
             if (leaves == "2 MiB leaves" ? mapping.Pages2M != 32768 : mapping.Pages1G != 64)
             {
                 throw new InvalidOperationException($"unexpected leaves: {mapping.Pages4K}/{mapping.Pages2M}/{mapping.Pages1G}");
             }
 
-            region.Unmap(1, iova, GuestMemory);
+            region.Dma.Unmap(1, iova, GuestMemory);
             return elapsed;
         });
         result.Add(new Figure(timeName, samples, "ms", Note: $"{leaves}; one transaction"));
@@ -84,7 +84,7 @@ internal sealed class DmaSuite : IBenchmarkSuite
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < walks; i++)
         {
-            region.Translate(1, 0x1000 + ((ulong)(i & 511) * 4096));
+            region.Dma.Translate(1, 0x1000 + ((ulong)(i & 511) * 4096));
         }
 
         return Stopwatch.GetElapsedTime(started).TotalNanoseconds / walks;
@@ -97,8 +97,8 @@ internal sealed class DmaSuite : IBenchmarkSuite
         for (var i = 0; Stopwatch.GetElapsedTime(started).TotalSeconds < 1; i++)
         {
             var iova = (ulong)(i % 1024) << 30;
-            region.Map(1, iova, "/memory", (i % 4096) * 4096L, 4096, readable: true, writable: true);
-            region.Unmap(1, iova, 4096);
+            region.Dma.Map(1, iova, "/memory", (i % 4096) * 4096L, 4096, readable: true, writable: true);
+            region.Dma.Unmap(1, iova, 4096);
             operations += 2;
         }
 

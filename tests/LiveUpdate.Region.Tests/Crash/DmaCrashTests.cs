@@ -28,8 +28,8 @@ public sealed class DmaCrashTests(ITestOutputHelper output)
         using (var region = temp.Format())
         {
             region.CreateFile(DmaWorkload.MemoryPath, 64 * MiB, FileKind.GuestMemory);
-            region.CreateDomain(DmaWorkload.Domain, 48);
-            region.AttachDevice(DmaWorkload.Domain, LiveUpdate.Region.Dma.PciAddress.Parse("0000:01:00.0"));
+            region.Dma.CreateDomain(DmaWorkload.Domain, 48);
+            region.Dma.AttachDevice(DmaWorkload.Domain, LiveUpdate.Region.Dma.PciAddress.Parse("0000:01:00.0"));
         }
 
         var model = new HashSet<string>(StringComparer.Ordinal);
@@ -70,7 +70,7 @@ public sealed class DmaCrashTests(ITestOutputHelper output)
             using var region = temp.Attach();
             var check = region.Check();
             Assert.True(check.Clean, $"seed {seed}, kill {killed}: " + string.Join("; ", check.Problems));
-            var actual = region.ListMappings(DmaWorkload.Domain).Select(Key).ToHashSet(StringComparer.Ordinal);
+            var actual = region.Dma.ListMappings(DmaWorkload.Domain).Select(Key).ToHashSet(StringComparer.Ordinal);
             if (!actual.SetEquals(model))
             {
                 Assert.True(pending is not null, $"seed {seed}, kill {killed}: mappings differ with no operation in flight\n{exit.Tail()}");
@@ -86,11 +86,11 @@ public sealed class DmaCrashTests(ITestOutputHelper output)
             }
 
             var memory = region.Stat(DmaWorkload.MemoryPath);
-            foreach (var mapping in region.ListMappings(DmaWorkload.Domain))
+            foreach (var mapping in region.Dma.ListMappings(DmaWorkload.Domain))
             {
                 var last = mapping.Iova + (ulong)mapping.Length - 4096;
                 Assert.Equal(region.Info.PhysicalBase + (ulong)(memory.Extents[0].RegionOffset + mapping.FileOffset + mapping.Length - 4096),
-                    region.Translate(LiveUpdate.Region.Dma.PciAddress.Parse("0000:01:00.0"), last).PhysicalAddress);
+                    region.Dma.Translate(LiveUpdate.Region.Dma.PciAddress.Parse("0000:01:00.0"), last).PhysicalAddress);
             }
         }
 

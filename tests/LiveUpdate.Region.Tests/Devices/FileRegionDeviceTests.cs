@@ -145,7 +145,7 @@ public sealed unsafe class FileRegionDeviceTests : IDisposable
             size = device.Size;
             "hello region"u8.CopyTo(device.Span(0, 12));
             device.Span(MiB + 7, 3).Fill(0x5A);
-            device.Pointer[size - 1] = 0xEE;
+            device.Span(size - 1, 1)[0] = 0xEE;
         }
 
         using FileRegionDevice reopened = FileRegionDevice.Open(path);
@@ -153,7 +153,7 @@ public sealed unsafe class FileRegionDeviceTests : IDisposable
         Assert.Equal(size, reopened.Size);
         Assert.True(reopened.Span(0, 12).SequenceEqual("hello region"u8));
         Assert.Equal([0, 0x5A, 0x5A, 0x5A, 0], reopened.Span(MiB + 6, 5).ToArray());
-        Assert.Equal(0xEE, reopened.Pointer[size - 1]);
+        Assert.Equal(0xEE, reopened.Span(size - 1, 1)[0]);
     }
 
     [Fact]
@@ -193,11 +193,11 @@ public sealed unsafe class FileRegionDeviceTests : IDisposable
         using FileRegionDevice first = FileRegionDevice.Open(path, Create(4 * MiB) with { Lock = false });
         using FileRegionDevice second = FileRegionDevice.Open(path, new RegionDeviceOptions { Lock = false });
         first.Span(0, Page).Fill(0x11);
-        Assert.Equal(0x11, second.Pointer[10]);
+        Assert.Equal(0x11, second.Span(10, 1)[0]);
 
         first.Zero(0, Page);
 
-        Assert.Equal(0, second.Pointer[10]);
+        Assert.Equal(0, second.Span(10, 1)[0]);
     }
 
     [Fact]
@@ -272,9 +272,9 @@ public sealed unsafe class FileRegionDeviceTests : IDisposable
         using FileRegionDevice first = FileRegionDevice.Open(path, Create() with { Lock = false });
         using FileRegionDevice second = FileRegionDevice.Open(path, new RegionDeviceOptions { Lock = false });
 
-        first.Pointer[123] = 9;
+        first.Span(123, 1)[0] = 9;
 
-        Assert.Equal(9, second.Pointer[123]);
+        Assert.Equal(9, second.Span(123, 1)[0]);
     }
 
     [Fact]
@@ -287,14 +287,14 @@ public sealed unsafe class FileRegionDeviceTests : IDisposable
     }
 
     [Fact]
-    public void Dispose_Twice_IsHarmlessAndPointerThenThrows()
+    public void Dispose_Twice_IsHarmlessAndSpanThenThrows()
     {
         FileRegionDevice device = FileRegionDevice.Open(_temp.Combine("region"), Create());
 
         device.Dispose();
         device.Dispose();
 
-        Assert.Throws<ObjectDisposedException>(() => (nint)device.Pointer);
+        Assert.Throws<ObjectDisposedException>(() => device.Span(0, 1).Length);
         Assert.Throws<ObjectDisposedException>(() => device.Zero(0, 1));
     }
 }

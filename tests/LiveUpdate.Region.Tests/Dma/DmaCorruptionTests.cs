@@ -18,10 +18,10 @@ public sealed class DmaCorruptionTests
         using (var region = temp.Format())
         {
             region.CreateFile("/memory", 8 * MiB, FileKind.GuestMemory);
-            region.CreateDomain(6, 48);
-            region.AttachDevice(6, PciAddress.Parse("0000:05:00.0"));
-            region.Map(6, 0x20_0000, "/memory", 0, 4 * MiB, readable: true, writable: true);
-            region.Map(6, 0x8000_3000, "/memory", 4 * MiB, 3 * 4096, readable: true, writable: false);
+            region.Dma.CreateDomain(6, 48);
+            region.Dma.AttachDevice(6, PciAddress.Parse("0000:05:00.0"));
+            region.Dma.Map(6, 0x20_0000, "/memory", 0, 4 * MiB, readable: true, writable: true);
+            region.Dma.Map(6, 0x8000_3000, "/memory", 4 * MiB, 3 * 4096, readable: true, writable: false);
             pages = region.List("/.iommu").SelectMany(f => f.Extents).SelectMany(e => Enumerable.Range(0, (int)(e.Length / 4096)).Select(i => e.RegionOffset + (i * 4096L))).ToList();
             Assert.True(region.Check().Clean);
         }

@@ -19,22 +19,22 @@ public sealed class DmaPersistenceTests
         using (var region = temp.Format())
         {
             region.CreateFile("/memory", 64 * MiB, FileKind.GuestMemory);
-            region.CreateDomain(4, 48, new DmaDomainOptions(107, Guid.NewGuid()));
-            region.CreateDomain(5, 57);
-            region.AttachDevice(4, PciAddress.Parse("0000:01:00.0"));
-            region.AttachDevice(4, PciAddress.Parse("0000:01:00.1"));
-            region.AttachDevice(5, PciAddress.Parse("0000:02:00.0"));
-            region.Map(4, 0, "/memory", 0, 32 * MiB, readable: true, writable: true);
-            region.Map(4, 0x1_0000_3000, "/memory", 40 * MiB, 12 * 4096, readable: true, writable: false);
-            region.Map(5, 0xff_0000_0000, "/memory", 32 * MiB, 8 * MiB, readable: false, writable: true);
-            mappings = [.. region.ListMappings(4), .. region.ListMappings(5)];
+            region.Dma.CreateDomain(4, 48, new DmaDomainOptions(107, Guid.NewGuid()));
+            region.Dma.CreateDomain(5, 57);
+            region.Dma.AttachDevice(4, PciAddress.Parse("0000:01:00.0"));
+            region.Dma.AttachDevice(4, PciAddress.Parse("0000:01:00.1"));
+            region.Dma.AttachDevice(5, PciAddress.Parse("0000:02:00.0"));
+            region.Dma.Map(4, 0, "/memory", 0, 32 * MiB, readable: true, writable: true);
+            region.Dma.Map(4, 0x1_0000_3000, "/memory", 40 * MiB, 12 * 4096, readable: true, writable: false);
+            region.Dma.Map(5, 0xff_0000_0000, "/memory", 32 * MiB, 8 * MiB, readable: false, writable: true);
+            mappings = [.. region.Dma.ListMappings(4), .. region.Dma.ListMappings(5)];
             tables = TableHashes(region);
             domains = Describe(region);
         }
 
         var crashed = temp.Attach();
         Assert.Equal(tables, TableHashes(crashed));
-        Assert.Equal(mappings, [.. crashed.ListMappings(4), .. crashed.ListMappings(5)]);
+        Assert.Equal(mappings, [.. crashed.Dma.ListMappings(4), .. crashed.Dma.ListMappings(5)]);
         Assert.Equal(domains, Describe(crashed));
         RegionTesting.Crash(crashed); // abandoned, never disposed: the process died
 
@@ -42,10 +42,10 @@ public sealed class DmaPersistenceTests
         {
             region.RecordBoot(Guid.NewGuid()); // what the daemon does when the boot id changed: a kexec
             Assert.Equal(tables, TableHashes(region));
-            Assert.Equal(mappings, [.. region.ListMappings(4), .. region.ListMappings(5)]);
+            Assert.Equal(mappings, [.. region.Dma.ListMappings(4), .. region.Dma.ListMappings(5)]);
             Assert.Equal(domains, Describe(region));
-            var translation = region.Translate(PciAddress.Parse("0000:01:00.1"), 0x1_0000_5000);
-            Assert.Equal(region.Translate(4, 0x1_0000_5000), translation with { EntriesRead = translation.EntriesRead - 2 });
+            var translation = region.Dma.Translate(PciAddress.Parse("0000:01:00.1"), 0x1_0000_5000);
+            Assert.Equal(region.Dma.Translate(4, 0x1_0000_5000), translation with { EntriesRead = translation.EntriesRead - 2 });
             RegionTesting.AssertHealthy(region);
         }
     }
@@ -57,8 +57,8 @@ public sealed class DmaPersistenceTests
         using (var region = temp.Format())
         {
             region.CreateFile("/memory", 4 * MiB, FileKind.GuestMemory);
-            region.CreateDomain(1, 48);
-            region.Map(1, 0, "/memory", 0, 4 * MiB, readable: true, writable: true);
+            region.Dma.CreateDomain(1, 48);
+            region.Dma.Map(1, 0, "/memory", 0, 4 * MiB, readable: true, writable: true);
         }
 
         using var device = LiveUpdate.Region.Devices.RegionDevice.Open(temp.Path, new() { SimulatedPhysicalBase = 0x2_0000_0000 });
@@ -83,5 +83,5 @@ public sealed class DmaPersistenceTests
     }
 
     private static string Describe(PersistentRegion region) =>
-        string.Join('\n', region.ListDomains().Select(d => (d with { Devices = [] }).ToString() + string.Join(',', d.Devices)));
+        string.Join('\n', region.Dma.ListDomains().Select(d => (d with { Devices = [] }).ToString() + string.Join(',', d.Devices)));
 }

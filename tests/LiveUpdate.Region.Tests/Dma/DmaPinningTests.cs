@@ -13,8 +13,8 @@ public sealed class DmaPinningTests
         using var temp = new TempRegion();
         using var region = temp.Format();
         region.CreateFile("/memory", 8 * MiB, FileKind.GuestMemory);
-        region.CreateDomain(9, 48);
-        region.Map(9, 0x10_0000, "/memory", 4 * MiB, 2 * MiB, readable: true, writable: true);
+        region.Dma.CreateDomain(9, 48);
+        region.Dma.Map(9, 0x10_0000, "/memory", 4 * MiB, 2 * MiB, readable: true, writable: true);
         Assert.Equal(2 * MiB, region.Stat("/memory").DmaMappedBytes);
 
         var shrink = RegionTesting.AssertFailsWithoutChange(region, RegionError.FailedPrecondition, () => region.Resize("/memory", 4 * MiB));
@@ -27,9 +27,9 @@ public sealed class DmaPinningTests
         region.Resize("/memory", 6 * MiB);
         region.Resize("/memory", 10 * MiB);
         region.Rename("/memory", "/moved");
-        Assert.Equal("/moved", Assert.Single(region.ListMappings(9)).Path);
+        Assert.Equal("/moved", Assert.Single(region.Dma.ListMappings(9)).Path);
 
-        region.Unmap(9, 0x10_0000, 2 * MiB);
+        region.Dma.Unmap(9, 0x10_0000, 2 * MiB);
         Assert.Equal(0, region.Stat("/moved").DmaMappedBytes);
         region.Resize("/moved", 2 * MiB);
         region.Remove("/moved");
@@ -43,16 +43,16 @@ public sealed class DmaPinningTests
         using var region = temp.Format();
         region.CreateFile("/memory", 4 * MiB, FileKind.GuestMemory);
         var free = region.GetStatistics().FreeBytes;
-        region.CreateDomain(2, 39);
-        region.AttachDevice(2, LiveUpdate.Region.Dma.PciAddress.Parse("0000:00:1f.6"));
-        region.Map(2, 0, "/memory", 0, 4 * MiB, readable: true, writable: true);
-        region.Map(2, 0x4000_0000, "/memory", 4096, 4096, readable: true, writable: false);
+        region.Dma.CreateDomain(2, 39);
+        region.Dma.AttachDevice(2, LiveUpdate.Region.Dma.PciAddress.Parse("0000:00:1f.6"));
+        region.Dma.Map(2, 0, "/memory", 0, 4 * MiB, readable: true, writable: true);
+        region.Dma.Map(2, 0x4000_0000, "/memory", 4096, 4096, readable: true, writable: false);
 
-        region.DestroyDomain(2);
-        Assert.Empty(region.ListDomains());
+        region.Dma.DestroyDomain(2);
+        Assert.Empty(region.Dma.ListDomains());
         Assert.Equal(0, region.Stat("/memory").DmaMappedBytes);
         region.Remove("/memory");
-        Assert.Equal(RegionError.NotFound, Assert.Throws<RegionException>(() => region.Translate(LiveUpdate.Region.Dma.PciAddress.Parse("0000:00:1f.6"), 0)).Error);
+        Assert.Equal(RegionError.NotFound, Assert.Throws<RegionException>(() => region.Dma.Translate(LiveUpdate.Region.Dma.PciAddress.Parse("0000:00:1f.6"), 0)).Error);
         // Only the /.iommu directory and the (now empty) root table remain of the Dma structures.
         Assert.True(region.GetStatistics().FreeBytes >= free - (2 * 4096) + (4 * MiB));
         RegionTesting.AssertHealthy(region);
@@ -63,7 +63,7 @@ public sealed class DmaPinningTests
     {
         using var temp = new TempRegion();
         using var region = temp.Format();
-        region.CreateDomain(1, 48);
+        region.Dma.CreateDomain(1, 48);
 
         RegionTesting.AssertFailsWithoutChange(region, RegionError.FailedPrecondition, () => region.Remove("/.iommu/domain-1"));
         RegionTesting.AssertFailsWithoutChange(region, RegionError.FailedPrecondition, () => region.Resize("/.iommu/domain-1", 0));

@@ -3,7 +3,7 @@ using LiveUpdate.Region.Tests.Engine;
 namespace LiveUpdate.Region.Tests.Dma;
 
 /// <summary>
-/// Random map/unmap sequences against a model: after every step, <see cref="PersistentRegion.Translate(ushort, ulong)"/>
+/// Random map/unmap sequences against a model: after every step, <see cref="Region.Dma.DmaRecord.Translate(ushort, ulong)"/>
 /// (a real walk of the VT-d tables in the region) agrees with the model at every mapped page boundary and just
 /// outside every mapping, the replay record lists exactly the model's mappings, and check is clean.
 /// </summary>
@@ -23,7 +23,7 @@ public sealed class DmaRoundTripTests
         region.MakeDirectory("/vm");
         region.CreateFile("/vm/memory", 64 * MiB, FileKind.GuestMemory);
         var file = region.Stat("/vm/memory");
-        region.CreateDomain(7, width);
+        region.Dma.CreateDomain(7, width);
         var random = new Random(seed);
         var model = new List<(ulong Iova, long Length, long FileOffset, bool Read, bool Write)>();
         for (var step = 0; step < 120; step++)
@@ -31,7 +31,7 @@ public sealed class DmaRoundTripTests
             if (model.Count > 0 && random.Next(3) == 0)
             {
                 var victim = model[random.Next(model.Count)];
-                var unmapped = region.Unmap(7, victim.Iova, victim.Length);
+                var unmapped = region.Dma.Unmap(7, victim.Iova, victim.Length);
                 Assert.Equal(victim.Iova, Assert.Single(unmapped).Iova);
                 model.Remove(victim);
             }
@@ -48,11 +48,11 @@ public sealed class DmaRoundTripTests
                 var overlaps = model.Any(m => iova < m.Iova + (ulong)m.Length && m.Iova < iova + (ulong)length);
                 if (overlaps)
                 {
-                    Assert.Equal(RegionError.AlreadyExists, Assert.Throws<RegionException>(() => region.Map(7, iova, "/vm/memory", fileOffset, length, read, write)).Error);
+                    Assert.Equal(RegionError.AlreadyExists, Assert.Throws<RegionException>(() => region.Dma.Map(7, iova, "/vm/memory", fileOffset, length, read, write)).Error);
                     continue;
                 }
 
-                region.Map(7, iova, "/vm/memory", fileOffset, length, read, write);
+                region.Dma.Map(7, iova, "/vm/memory", fileOffset, length, read, write);
                 model.Add((iova, length, fileOffset, read, write));
             }
 
@@ -64,10 +64,10 @@ public sealed class DmaRoundTripTests
 
         foreach (var mapping in model.ToList())
         {
-            region.Unmap(7, mapping.Iova, mapping.Length);
+            region.Dma.Unmap(7, mapping.Iova, mapping.Length);
         }
 
-        var domain = region.GetDomain(7);
+        var domain = region.Dma.GetDomain(7);
         Assert.Equal(0, domain.MappingCount);
         Assert.Equal(1, domain.TablePages); // the top-level table stays for the domain's life
         Assert.Equal(0, region.Stat("/vm/memory").DmaMappedBytes);
@@ -82,34 +82,34 @@ public sealed class DmaRoundTripTests
         region.CreateFile("/memory", 2 * GiB, FileKind.GuestMemory);
         var extent = region.Stat("/memory").Extents[0];
         Assert.Equal(0, extent.RegionOffset % GiB);
-        region.CreateDomain(1, 48);
+        region.Dma.CreateDomain(1, 48);
 
-        var whole = region.Map(1, 0x40_0000_0000, "/memory", 0, 2 * GiB, readable: true, writable: true);
+        var whole = region.Dma.Map(1, 0x40_0000_0000, "/memory", 0, 2 * GiB, readable: true, writable: true);
         Assert.Equal((0, 0, 2), (whole.Pages4K, whole.Pages2M, whole.Pages1G));
-        var pieces = region.Map(1, 0x80_0020_0000, "/memory", 2 * MiB, GiB, readable: true, writable: false);
+        var pieces = region.Dma.Map(1, 0x80_0020_0000, "/memory", 2 * MiB, GiB, readable: true, writable: false);
         Assert.Equal((0, 512, 0), (pieces.Pages4K, pieces.Pages2M, pieces.Pages1G));
 
-        var translation = region.Translate(1, 0x40_4000_1234);
+        var translation = region.Dma.Translate(1, 0x40_4000_1234);
         Assert.Equal(GiB, translation.PageSize);
         Assert.Equal(0x1_0000_0000UL + (ulong)extent.RegionOffset + (ulong)GiB + 0x1234, translation.PhysicalAddress);
-        Assert.Equal(2 * MiB, region.Translate(1, 0x80_0020_0000).PageSize);
-        Assert.False(region.Translate(1, 0x80_0020_0000).Writable);
+        Assert.Equal(2 * MiB, region.Dma.Translate(1, 0x80_0020_0000).PageSize);
+        Assert.False(region.Dma.Translate(1, 0x80_0020_0000).Writable);
         // The 1 GiB leaves need the PML4 and one PDPT; the 2 MiB ones (PML4 index 1) a second PDPT and two PDs, because
         // 0x80_0020_0000 + 1 GiB crosses a 1 GiB boundary.
-        Assert.Equal(5, region.GetDomain(1).TablePages);
+        Assert.Equal(5, region.Dma.GetDomain(1).TablePages);
         RegionTesting.AssertHealthy(region);
     }
 
     private static void AssertMatchesModel(PersistentRegion region, RegionFileInfo file, List<(ulong Iova, long Length, long FileOffset, bool Read, bool Write)> model)
     {
         var sorted = model.OrderBy(m => m.Iova).ToList();
-        var record = region.ListMappings(7);
+        var record = region.Dma.ListMappings(7);
         Assert.Equal(sorted.Select(m => (m.Iova, m.Length, m.FileOffset, m.Read, m.Write)), record.Select(m => (m.Iova, m.Length, m.FileOffset, m.Readable, m.Writable)));
         foreach (var mapping in sorted)
         {
             for (long at = 0; at < mapping.Length; at += at < 8 * 4096 || mapping.Length - at <= 8 * 4096 ? 4096 : 509 * 4096)
             {
-                var translation = region.Translate(7, mapping.Iova + (ulong)at);
+                var translation = region.Dma.Translate(7, mapping.Iova + (ulong)at);
                 Assert.Equal(PhysicalOf(file, mapping.FileOffset + at), translation.PhysicalAddress);
                 Assert.Equal((mapping.Read, mapping.Write), (translation.Readable, translation.Writable));
                 Assert.Equal("/vm/memory", translation.Path);
@@ -132,7 +132,7 @@ public sealed class DmaRoundTripTests
             return;
         }
 
-        Assert.Equal(RegionError.NotFound, Assert.Throws<RegionException>(() => region.Translate(7, iova)).Error);
+        Assert.Equal(RegionError.NotFound, Assert.Throws<RegionException>(() => region.Dma.Translate(7, iova)).Error);
     }
 
     private static long ModelMappedBytes(List<(ulong Iova, long Length, long FileOffset, bool Read, bool Write)> model)

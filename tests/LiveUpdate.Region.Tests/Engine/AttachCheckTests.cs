@@ -20,8 +20,8 @@ public sealed class AttachCheckTests
                 setup.CreateFile($"/vm/f{i}", i % 4 == 0 ? 2 * MiB : (i + 1) * 12_345L, i % 4 == 0 ? FileKind.GuestMemory : FileKind.Blob);
             }
 
-            setup.CreateDomain(3, 48);
-            setup.Map(3, 0x1_0000_0000, "/vm/f0", 0, 2 * MiB, readable: true, writable: true);
+            setup.Dma.CreateDomain(3, 48);
+            setup.Dma.Map(3, 0x1_0000_0000, "/vm/f0", 0, 2 * MiB, readable: true, writable: true);
         }
 
         using var region = temp.Attach();

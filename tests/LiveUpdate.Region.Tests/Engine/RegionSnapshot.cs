@@ -30,7 +30,7 @@ public sealed record RegionSnapshot(string Tree, string Files, RegionStatistics 
             string.Join('\n', region.ListAllFiles().Select(Describe)),
             region.GetStatistics(),
             region.Info,
-            string.Join('\n', region.ListDomains().SelectMany(d => region.ListMappings(d.Id).Select(m => m.ToString()).Prepend(
+            string.Join('\n', region.Dma.ListDomains().SelectMany(d => region.Dma.ListMappings(d.Id).Select(m => m.ToString()).Prepend(
                 $"domain {d.Id} w={d.AddressWidth} uid={d.OwnerUid} vm={d.VmUuid} maps={d.MappingCount} bytes={d.MappedBytes} pages={d.TablePages} " +
                 $"top={d.TopTablePhysical:x} root={d.RootTablePhysical:x} devices={string.Join(',', d.Devices)}"))));
     }

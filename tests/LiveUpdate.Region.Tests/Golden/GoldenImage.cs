@@ -75,10 +75,10 @@ internal static class GoldenImage
         region.MakeDirectory("/empty", directory with { Mode = 0x1C0 }); // 0700
 
         // Format 2: a domain with a device, a 2 MiB read-write leaf and a 4 KiB read-only leaf.
-        region.CreateDomain(DomainId, 48, new LiveUpdate.Region.Dma.DmaDomainOptions(107, VmUuid));
-        region.AttachDevice(DomainId, LiveUpdate.Region.Dma.PciAddress.Parse(Device));
-        region.Map(DomainId, 0x1_0000_0000, $"{VmDirectory}/memory", 0, 2L << 20, readable: true, writable: true);
-        region.Map(DomainId, 0x2000_1000, $"{VmDirectory}/memory", (2L << 20) + 4096, 4096, readable: true, writable: false);
+        region.Dma.CreateDomain(DomainId, 48, new LiveUpdate.Region.Dma.DmaDomainOptions(107, VmUuid));
+        region.Dma.AttachDevice(DomainId, LiveUpdate.Region.Dma.PciAddress.Parse(Device));
+        region.Dma.Map(DomainId, 0x1_0000_0000, $"{VmDirectory}/memory", 0, 2L << 20, readable: true, writable: true);
+        region.Dma.Map(DomainId, 0x2000_1000, $"{VmDirectory}/memory", (2L << 20) + 4096, 4096, readable: true, writable: false);
 
         WriteData(device, state, i => PatternByte(i));
         var text = Encoding.UTF8.GetBytes(ReadmeText);
@@ -91,7 +91,7 @@ internal static class GoldenImage
         var info = region.Info;
         var entries = new List<GoldenEntry> { Entry(region, region.Stat("/")) };
         Walk(region, "/", entries);
-        var dma = region.ListDomains().SelectMany(d => region.ListMappings(d.Id)
+        var dma = region.Dma.ListDomains().SelectMany(d => region.Dma.ListMappings(d.Id)
             .Select(m => $"map {m.Iova:x}+{m.Length:x} {m.Path}@{m.FileOffset:x} r={m.Readable} w={m.Writable} leaves={m.Pages4K}/{m.Pages2M}/{m.Pages1G}")
             .Prepend($"domain {d.Id} width={d.AddressWidth} owner={d.OwnerUid} vm={d.VmUuid} devices={string.Join(',', d.Devices)} " +
                 $"pages={d.TablePages} top=0x{d.TopTablePhysical:x} root=0x{d.RootTablePhysical:x}")).ToList();

@@ -142,11 +142,11 @@ public sealed class GoldenImageTests(ITestOutputHelper output) : IDisposable
         using var region = PersistentRegion.Attach(device);
 
         var memory = region.Stat($"{GoldenImage.VmDirectory}/memory");
-        var big = region.Translate(LiveUpdate.Region.Dma.PciAddress.Parse(GoldenImage.Device), 0x1_0012_3456);
+        var big = region.Dma.Translate(LiveUpdate.Region.Dma.PciAddress.Parse(GoldenImage.Device), 0x1_0012_3456);
         Assert.Equal(2L << 20, big.PageSize);
         Assert.Equal(region.Info.PhysicalBase + (ulong)memory.Extents[0].RegionOffset + 0x12_3456, big.PhysicalAddress);
         Assert.True(big.Writable);
-        var small = region.Translate(GoldenImage.DomainId, 0x2000_1008);
+        var small = region.Dma.Translate(GoldenImage.DomainId, 0x2000_1008);
         Assert.Equal(4096, small.PageSize);
         Assert.False(small.Writable);
         Assert.Equal((2L << 20) + 4096 + 8, small.FileOffset);
