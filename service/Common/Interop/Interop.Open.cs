@@ -2,8 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace LiveUpdate.Region;
-
 internal static partial class Interop
 {
     internal static partial class Libc
@@ -13,6 +11,7 @@ internal static partial class Interop
         internal const int O_RDWR = 0x2;
         internal const int O_CREAT = 0x40;
         internal const int O_EXCL = 0x80;
+        internal const int O_NOCTTY = 0x100;
         internal const int O_CLOEXEC = 0x80000;
 
         /// <summary>Mode 0600: read and write for the owner only.</summary>
@@ -25,7 +24,7 @@ internal static partial class Interop
 
         /// <summary>
         /// open(2), retried on EINTR. On success the caller owns <paramref name="handle"/> (closed when disposed);
-        /// on failure <paramref name="errno"/> says why.
+        /// on failure <paramref name="errno"/> says why. Unlike <see cref="File.OpenHandle"/>, it takes no advisory lock.
         /// </summary>
         internal static bool TryOpen(string path, int flags, uint mode, [NotNullWhen(true)] out SafeFileHandle? handle, out int errno)
         {
@@ -49,12 +48,12 @@ internal static partial class Interop
             }
         }
 
-        /// <summary>open(2), retried on EINTR; throws <see cref="RegionException"/> naming the path on failure.</summary>
+        /// <summary>open(2), retried on EINTR; throws <see cref="Error"/> naming the path on failure.</summary>
         internal static SafeFileHandle Open(string path, int flags, uint mode = 0)
         {
             if (!TryOpen(path, flags, mode, out SafeFileHandle? handle, out int errno))
             {
-                throw ErrnoException(errno, $"open of {path}");
+                throw Error(errno, $"open of {path}");
             }
 
             return handle;

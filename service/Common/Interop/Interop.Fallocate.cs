@@ -1,8 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace LiveUpdate.Region;
-
 internal static partial class Interop
 {
     internal static partial class Libc
@@ -16,7 +14,7 @@ internal static partial class Interop
         /// <summary>
         /// fallocate(PUNCH_HOLE | KEEP_SIZE): frees the pages of [offset, offset+length) so that they read as zeros
         /// (partial pages at either end are zeroed in place), retried on EINTR. Returns false when the filesystem
-        /// answers EOPNOTSUPP; throws <see cref="RegionException"/> on any other failure.
+        /// answers EOPNOTSUPP; throws <see cref="Error"/> on any other failure.
         /// </summary>
         internal static bool TryPunchHole(SafeFileHandle fd, long offset, long length, string path)
         {
@@ -33,7 +31,7 @@ internal static partial class Interop
                     return false;
                 }
 
-                throw ErrnoException(errno, $"fallocate(PUNCH_HOLE) of [0x{offset:x}, +{length}) in {path}");
+                throw Error(errno, $"fallocate(PUNCH_HOLE) of [0x{offset:x}, +{length}) in {path}");
             }
 
             return true;

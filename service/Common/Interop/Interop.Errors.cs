@@ -1,10 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace LiveUpdate.Region;
-
 internal static partial class Interop
 {
-    /// <summary>The C library: errno values and their translation into <see cref="RegionException"/>.</summary>
+    /// <summary>
+    /// The C library: errno values, their names, and their translation into the exception of the assembly that links
+    /// this file. Each such assembly implements <see cref="CreateException"/> once (its callers catch its own error
+    /// type: <c>RegionException</c> in the engine, <c>LiveUpdateException</c> in the client, <c>ErrnoException</c>
+    /// in the daemon); the wrappers here only say which call failed, on which path, and why.
+    /// </summary>
     internal static partial class Libc
     {
         // Linux generic errno values (asm-generic/errno-base.h, asm-generic/errno.h); the same on x86_64 and arm64.
@@ -33,12 +36,27 @@ internal static partial class Interop
         internal const int ENOSPC = 28;
         internal const int ESPIPE = 29;
         internal const int EROFS = 30;
+        internal const int EPIPE = 32;
+        internal const int ERANGE = 34;
         internal const int ENAMETOOLONG = 36;
         internal const int ENOLCK = 37;
         internal const int ENOSYS = 38;
         internal const int ELOOP = 40;
         internal const int EOVERFLOW = 75;
+        internal const int ENOTSOCK = 88;
+        internal const int EMSGSIZE = 90;
+        internal const int EPROTOTYPE = 91;
         internal const int EOPNOTSUPP = 95;
+        internal const int EADDRINUSE = 98;
+        internal const int ECONNABORTED = 103;
+        internal const int ECONNRESET = 104;
+        internal const int ENOBUFS = 105;
+        internal const int EISCONN = 106;
+        internal const int ENOTCONN = 107;
+        internal const int ETIMEDOUT = 110;
+        internal const int ECONNREFUSED = 111;
+        internal const int EALREADY = 114;
+        internal const int EINPROGRESS = 115;
         internal const int EDQUOT = 122;
         internal const int EHWPOISON = 133;
 
@@ -72,12 +90,27 @@ internal static partial class Interop
             ENOSPC => "ENOSPC",
             ESPIPE => "ESPIPE",
             EROFS => "EROFS",
+            EPIPE => "EPIPE",
+            ERANGE => "ERANGE",
             ENAMETOOLONG => "ENAMETOOLONG",
             ENOLCK => "ENOLCK",
             ENOSYS => "ENOSYS",
             ELOOP => "ELOOP",
             EOVERFLOW => "EOVERFLOW",
+            ENOTSOCK => "ENOTSOCK",
+            EMSGSIZE => "EMSGSIZE",
+            EPROTOTYPE => "EPROTOTYPE",
             EOPNOTSUPP => "EOPNOTSUPP",
+            EADDRINUSE => "EADDRINUSE",
+            ECONNABORTED => "ECONNABORTED",
+            ECONNRESET => "ECONNRESET",
+            ENOBUFS => "ENOBUFS",
+            EISCONN => "EISCONN",
+            ENOTCONN => "ENOTCONN",
+            ETIMEDOUT => "ETIMEDOUT",
+            ECONNREFUSED => "ECONNREFUSED",
+            EALREADY => "EALREADY",
+            EINPROGRESS => "EINPROGRESS",
             EDQUOT => "EDQUOT",
             EHWPOISON => "EHWPOISON",
             _ => $"errno {errno}",
@@ -90,17 +123,9 @@ internal static partial class Interop
         /// The exception for a failed system call: "<paramref name="operation"/> failed: ENAME (strerror text)".
         /// <paramref name="operation"/> names the call and the path, e.g. "open of /dev/dax0.0".
         /// </summary>
-        internal static RegionException ErrnoException(int errno, string operation) =>
-            new(KindOf(errno), $"{operation} failed: {Describe(errno)}");
+        internal static Exception Error(int errno, string operation) => CreateException(errno, $"{operation} failed: {Describe(errno)}");
 
-        private static RegionError KindOf(int errno) => errno switch
-        {
-            ENOENT or ENOTDIR => RegionError.NotFound,
-            EEXIST => RegionError.AlreadyExists,
-            EISDIR => RegionError.WrongKind,
-            EBUSY or EAGAIN or ETXTBSY => RegionError.Busy,
-            EINVAL => RegionError.InvalidArgument,
-            _ => RegionError.Io,
-        };
+        /// <summary>The linking assembly's exception for a failed call; <paramref name="message"/> is complete.</summary>
+        private static partial Exception CreateException(int errno, string message);
     }
 }

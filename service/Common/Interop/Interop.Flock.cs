@@ -1,8 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace LiveUpdate.Region;
-
 internal static partial class Interop
 {
     internal static partial class Libc
@@ -18,9 +16,9 @@ internal static partial class Interop
         /// <summary>
         /// flock(LOCK_EX | LOCK_NB), retried on EINTR. The lock belongs to the open file description, so it lasts
         /// until the descriptor is closed; a second open of the same file (in any process) cannot take it.
-        /// Throws <see cref="RegionError.Busy"/> when another holder has it.
+        /// Returns false when another holder has it; throws <see cref="Error"/> on any other failure.
         /// </summary>
-        internal static void LockExclusive(SafeFileHandle fd, string path)
+        internal static bool TryLockExclusive(SafeFileHandle fd, string path)
         {
             while (FlockRaw(fd, LOCK_EX | LOCK_NB) != 0)
             {
@@ -32,11 +30,13 @@ internal static partial class Interop
 
                 if (errno == EWOULDBLOCK)
                 {
-                    throw new RegionException(RegionError.Busy, $"region {path} is in use by another process (it holds the lock)");
+                    return false;
                 }
 
-                throw ErrnoException(errno, $"flock(LOCK_EX|LOCK_NB) of {path}");
+                throw Error(errno, $"flock(LOCK_EX|LOCK_NB) of {path}");
             }
+
+            return true;
         }
     }
 }
