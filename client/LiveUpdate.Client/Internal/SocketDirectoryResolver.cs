@@ -12,7 +12,7 @@ internal static class SocketDirectoryResolver
     internal const string SystemDirectory = "/run/liveupdate";
 
     /// <summary>The directory for this process's environment and effective uid.</summary>
-    internal static string Resolve() => Resolve(Environment.GetEnvironmentVariable, Interop.Libc.Geteuid());
+    internal static string Resolve() => Resolve(Environment.GetEnvironmentVariable, Interop.Libc.GetEuid());
 
     /// <summary>
     /// <c>$LIVEUPDATE_SOCKET_DIR</c> when set; else <c>/run/liveupdate</c> for root; else
