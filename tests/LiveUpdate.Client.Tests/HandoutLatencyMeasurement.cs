@@ -31,8 +31,9 @@ public sealed class HandoutLatencyMeasurement(ITestOutputHelper output)
             (await Task.Run(() => FdHandoutClient.Redeem(server.SocketPath, token, s_timeout, CancellationToken.None))).Dispose());
         double[] connectOnly = Measure(() =>
         {
-            using SafeUnixSocketHandle socket = LiveUpdate.Client.Interop.Libc.UnixSocket(LiveUpdate.Client.Interop.Libc.SOCK_SEQPACKET, "measurement");
-            Assert.Equal(0, LiveUpdate.Client.Interop.Libc.TryConnect(socket, server.SocketPath));
+            using var socket = new System.Net.Sockets.Socket(
+                System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Seqpacket, System.Net.Sockets.ProtocolType.Unspecified);
+            socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(server.SocketPath));
         });
 
         Report("token → descriptor (socket, connect, sendmsg, recvmsg, close)", direct);

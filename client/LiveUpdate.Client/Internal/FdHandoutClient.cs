@@ -102,7 +102,7 @@ internal static class FdHandoutClient
         catch (SocketException ex)
         {
             socket.Dispose();
-            errno = ex.NativeErrorCode;
+            errno = ErrnoOf(ex);
             return null;
         }
         catch
@@ -111,6 +111,14 @@ internal static class FdHandoutClient
             throw;
         }
     }
+
+    /// <summary>
+    /// The errno of a failed connect. .NET reports it through <see cref="SocketError"/>, which folds ENOENT (no socket
+    /// file) into <see cref="SocketError.AddressNotAvailable"/> and gives back EADDRNOTAVAIL, an errno connect on a Unix
+    /// socket never returns: read that as ENOENT. The others come back as they were (ECONNREFUSED, EACCES, EAGAIN).
+    /// </summary>
+    private static int ErrnoOf(SocketException exception) =>
+        exception.SocketErrorCode == SocketError.AddressNotAvailable ? Interop.Libc.ENOENT : exception.NativeErrorCode;
 
     /// <summary>The address of <paramref name="socketPath"/>; InvalidArgument when no Unix socket address can hold it.</summary>
     private static UnixDomainSocketEndPoint EndPointOf(string socketPath)
@@ -214,7 +222,7 @@ internal static class FdHandoutClient
     /// <summary>Sends the token as one message; 0 or the errno (a short send counts as EMSGSIZE).</summary>
     private static int TrySend(Socket socket, ReadOnlySpan<byte> token, CancellationToken cancellationToken)
     {
-        int sent = Interop.Libc.SendMessage(socket.SafeHandle, token, null, 0, out int errno);
+        int sent = Interop.Libc.SendMessage(socket.SafeHandle, token, [], 0, out int errno);
         cancellationToken.ThrowIfCancellationRequested();
         return sent < 0 ? errno : sent != token.Length ? Interop.Libc.EMSGSIZE : 0;
     }

@@ -15,35 +15,51 @@ internal static partial class Interop
 
         /// <summary>
         /// sendmsg(2) of <paramref name="payload"/> as one message on <paramref name="socket"/> (a
-        /// <see cref="System.Net.Sockets.Socket.SafeHandle"/>), with <paramref name="descriptor"/> in an SCM_RIGHTS control
-        /// message when it is not null; MSG_NOSIGNAL is always added, and the call is retried on EINTR. Returns the bytes
-        /// sent, or -1 with <paramref name="errno"/> (EAGAIN: the peer is not reading, or SO_SNDTIMEO expired).
-        /// Ownership: the kernel puts a duplicate of the descriptor in the message; the caller still owns (and closes) its
-        /// own <paramref name="descriptor"/> whatever the outcome.
+        /// <see cref="System.Net.Sockets.Socket.SafeHandle"/>), with <paramref name="descriptors"/> in one SCM_RIGHTS
+        /// control message when there are any; MSG_NOSIGNAL is always added, and the call is retried on EINTR. Returns
+        /// the bytes sent, or -1 with <paramref name="errno"/> (EAGAIN: the peer is not reading, or SO_SNDTIMEO expired).
+        /// Ownership: the kernel puts duplicates of the descriptors in the message; the caller still owns (and closes) its
+        /// own <paramref name="descriptors"/> whatever the outcome.
         /// </summary>
-        internal static unsafe int SendMessage(SafeHandle socket, ReadOnlySpan<byte> payload, SafeHandle? descriptor, int flags, out int errno)
+        internal static unsafe int SendMessage(SafeHandle socket, ReadOnlySpan<byte> payload, ReadOnlySpan<SafeHandle> descriptors, int flags, out int errno)
         {
-            bool added = false;
+            int controlLength = descriptors.IsEmpty ? 0 : CmsgHdr.Space(descriptors.Length * sizeof(int));
+            Span<byte> control = controlLength <= StackControlBytes ? stackalloc byte[StackControlBytes] : new byte[controlLength];
+            control = control[..controlLength];
+            control.Clear();
+            int added = 0;
             try
             {
-                byte* control = stackalloc byte[CmsgHdr.Space(sizeof(int))];
+                if (!descriptors.IsEmpty)
+                {
+                    var header = new CmsgHdr
+                    {
+                        Length = (nuint)CmsgHdr.MessageLength(descriptors.Length * sizeof(int)),
+                        Level = SOL_SOCKET,
+                        Type = SCM_RIGHTS,
+                    };
+                    MemoryMarshal.Write(control, in header);
+                    for (int i = 0; i < descriptors.Length; i++)
+                    {
+                        bool success = false;
+                        descriptors[i].DangerousAddRef(ref success);
+                        added++;
+                        int fd = (int)descriptors[i].DangerousGetHandle();
+                        MemoryMarshal.Write(control[(CmsgHdr.DataOffset + (i * sizeof(int)))..], in fd);
+                    }
+                }
+
                 fixed (byte* data = payload)
+                fixed (byte* controlBytes = control)
                 {
                     var iov = new IoVec { Base = data, Length = (nuint)payload.Length };
-                    var message = new MsgHdr { IoVecs = &iov, IoVecCount = 1 };
-                    if (descriptor is not null)
+                    var message = new MsgHdr
                     {
-                        descriptor.DangerousAddRef(ref added);
-                        new Span<byte>(control, CmsgHdr.Space(sizeof(int))).Clear();
-                        var header = (CmsgHdr*)control;
-                        header->Length = (nuint)CmsgHdr.MessageLength(sizeof(int));
-                        header->Level = SOL_SOCKET;
-                        header->Type = SCM_RIGHTS;
-                        *(int*)(control + CmsgHdr.DataOffset) = (int)descriptor.DangerousGetHandle();
-                        message.Control = control;
-                        message.ControlLength = (nuint)CmsgHdr.Space(sizeof(int));
-                    }
-
+                        IoVecs = &iov,
+                        IoVecCount = 1,
+                        Control = controlLength == 0 ? null : controlBytes,
+                        ControlLength = (nuint)controlLength,
+                    };
                     while (true)
                     {
                         nint sent = SendMsgRaw(socket, &message, flags | MSG_NOSIGNAL);
@@ -63,11 +79,14 @@ internal static partial class Interop
             }
             finally
             {
-                if (added)
+                for (int i = 0; i < added; i++)
                 {
-                    descriptor!.DangerousRelease();
+                    descriptors[i].DangerousRelease();
                 }
             }
         }
+
+        /// <summary>Control bytes taken from the stack: room for up to six descriptors (the hand-out passes one).</summary>
+        private const int StackControlBytes = 40;
     }
 }

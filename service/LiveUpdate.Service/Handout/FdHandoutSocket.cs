@@ -367,7 +367,7 @@ internal sealed class FdHandoutSocket(
                     $"{path} no longer refers to the attached region device; refusing to hand it out", grant);
             }
 
-            var sent = Interop.Libc.SendMessage(connection.Socket.SafeHandle, [(byte)HandoutStatus.Ok], descriptor,
+            var sent = Interop.Libc.SendMessage(connection.Socket.SafeHandle, [(byte)HandoutStatus.Ok], [descriptor],
                 Interop.Libc.MSG_DONTWAIT, out errno);
             if (sent < 0)
             {
@@ -390,7 +390,7 @@ internal sealed class FdHandoutSocket(
         answer[0] = (byte)status;
         var text = reason.Length > MaxErrorBytes / 4 ? reason[..(MaxErrorBytes / 4)] : reason;
         var length = 1 + Encoding.UTF8.GetBytes(text, answer[1..]);
-        var sent = Interop.Libc.SendMessage(connection.Socket.SafeHandle, answer[..length], null, Interop.Libc.MSG_DONTWAIT, out _);
+        var sent = Interop.Libc.SendMessage(connection.Socket.SafeHandle, answer[..length], [], Interop.Libc.MSG_DONTWAIT, out _);
         return sent >= 0;
     }
 }

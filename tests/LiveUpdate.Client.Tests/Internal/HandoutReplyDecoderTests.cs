@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using CsCheck;
 using LiveUpdate.Client.Internal;
-using static LiveUpdate.Client.Interop.Libc;
+using static Interop.Libc;
 
 namespace LiveUpdate.Client.Tests.Internal;
 

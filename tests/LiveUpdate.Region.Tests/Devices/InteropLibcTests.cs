@@ -55,8 +55,21 @@ public sealed class InteropLibcTests
     }
 
     [Fact]
-    public void StatxBuffer_HasTheKernelsSize()
+    public void StatxBuffer_HasTheKernelLayout()
     {
         Assert.Equal(256, System.Runtime.CompilerServices.Unsafe.SizeOf<Interop.Libc.StatxBuffer>());
+        Assert.Equal(0, Offset(nameof(Interop.Libc.StatxBuffer.Mask)));
+        Assert.Equal(20, Offset(nameof(Interop.Libc.StatxBuffer.Uid)));
+        Assert.Equal(24, Offset(nameof(Interop.Libc.StatxBuffer.Gid)));
+        Assert.Equal(28, Offset(nameof(Interop.Libc.StatxBuffer.Mode)));
+        Assert.Equal(32, Offset(nameof(Interop.Libc.StatxBuffer.Inode)));
+        Assert.Equal(40, Offset(nameof(Interop.Libc.StatxBuffer.Size)));
+        Assert.Equal(48, Offset(nameof(Interop.Libc.StatxBuffer.Blocks)));
+        Assert.Equal(128, Offset(nameof(Interop.Libc.StatxBuffer.RdevMajor)));
+        Assert.Equal(132, Offset(nameof(Interop.Libc.StatxBuffer.RdevMinor)));
+        Assert.Equal(136, Offset(nameof(Interop.Libc.StatxBuffer.DevMajor)));
+        Assert.Equal(140, Offset(nameof(Interop.Libc.StatxBuffer.DevMinor)));
     }
+
+    private static int Offset(string field) => (int)System.Runtime.InteropServices.Marshal.OffsetOf<Interop.Libc.StatxBuffer>(field);
 }
