@@ -1,6 +1,5 @@
 extern alias daemon;
 using System.Collections.Concurrent;
-using daemon::LiveUpdate.Service;
 using daemon::LiveUpdate.Service.Inventory;
 
 namespace LiveUpdate.Service.Tests.Inventory;
@@ -205,12 +204,12 @@ public sealed class LibvirtInventoryTests
 
         public int Opens => Volatile.Read(ref _opens);
 
-        public List<SafeLibvirtConnectionHandle> Handles { get; } = [];
+        public List<daemon::SafeLibvirtConnectionHandle> Handles { get; } = [];
 
-        public SafeLibvirtConnectionHandle Open(string uri)
+        public daemon::SafeLibvirtConnectionHandle Open(string uri)
         {
             Interlocked.Increment(ref _opens);
-            var handle = daemon::LiveUpdate.Service.Interop.Libvirt.OpenReadOnly(Redirect ?? uri);
+            var handle = daemon::Interop.Libvirt.OpenReadOnly(Redirect ?? uri);
             lock (Handles)
             {
                 Handles.Add(handle);
