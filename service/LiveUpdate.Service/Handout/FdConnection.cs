@@ -30,6 +30,9 @@ internal sealed class FdConnection(Socket socket, PeerCredentials peer, long las
         set => Volatile.Write(ref _lastActivity, value);
     }
 
+    /// <summary>True once the connection is closed (its serving task then removes it).</summary>
+    public bool IsClosed => Volatile.Read(ref _state) == Closed;
+
     /// <summary>The serving task takes the connection for one request; false when it was closed meanwhile.</summary>
     public bool TryClaimForRequest() => Interlocked.CompareExchange(ref _state, Serving, Idle) == Idle;
 

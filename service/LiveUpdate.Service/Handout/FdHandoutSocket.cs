@@ -159,15 +159,16 @@ internal sealed class FdHandoutSocket(
                 {
                     accepted = await listener.AcceptAsync(stopping).ConfigureAwait(false);
                 }
-                catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-                {
-                    HandoutLog.AcceptFailed(logger, _path, ex.Message);
-                    await Task.Delay(s_acceptPause, time, stopping).ConfigureAwait(false);
-                    continue;
-                }
                 catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
                 {
                     continue; // that one is gone
+                }
+                catch (SocketException ex) when (!stopping.IsCancellationRequested)
+                {
+                    // Out of descriptors (EMFILE, ENFILE) or memory (ENOBUFS, ENOMEM): pause rather than spin.
+                    HandoutLog.AcceptFailed(logger, _path, ex.Message);
+                    await Task.Delay(s_acceptPause, time, stopping).ConfigureAwait(false);
+                    continue;
                 }
 
                 PeerCredentials peer;
@@ -238,7 +239,7 @@ internal sealed class FdHandoutSocket(
                         break;
                     }
 
-                    if (candidate.TryClaimForClose())
+                    if (candidate.IsClosed || candidate.TryClaimForClose())
                     {
                         return; // its serving task removes it as it ends
                     }
