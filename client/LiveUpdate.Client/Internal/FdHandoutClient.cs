@@ -11,8 +11,9 @@ namespace LiveUpdate.Client.Internal;
 /// The socket is a .NET <see cref="Socket"/> used only synchronously, so its descriptor stays blocking, with
 /// <see cref="Socket.ReceiveTimeout"/> and <see cref="Socket.SendTimeout"/> (SO_RCVTIMEO, SO_SNDTIMEO) bounding every
 /// call; only the two messages go through sendmsg and recvmsg (<see cref="Interop.Libc.SendMessage"/>,
-/// <see cref="Interop.Libc.ReceiveMessage"/>), as the BCL cannot receive a descriptor. Connections are kept between hand-outs in a <see cref="FdConnectionPool"/>:
-/// a fresh one per hand-out put a connect, and the daemon's accept and SO_PEERCRED, on the path of every Open.
+/// <see cref="Interop.Libc.ReceiveMessage"/>), as the BCL cannot receive a descriptor. Connections are kept between
+/// hand-outs in a <see cref="FdConnectionPool"/>: a fresh one per hand-out put a connect, and the daemon's accept and
+/// SO_PEERCRED, on the path of every Open.
 /// Cancellation shuts the socket down, which wakes the blocked call.
 /// </remarks>
 internal static class FdHandoutClient
