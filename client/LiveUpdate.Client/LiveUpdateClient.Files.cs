@@ -183,14 +183,14 @@ public sealed partial class LiveUpdateClient
     private async Task<OpenedFile> OpenOnceAsync(string path, Access access, CancellationToken cancellationToken)
     {
         string? expectedSocket = _fdSocketPath;
-        SafeUnixSocketHandle? connection = expectedSocket is null
+        System.Net.Sockets.Socket? connection = expectedSocket is null
             ? null
             : _fdConnections.TryRent(expectedSocket) ?? FdHandoutClient.TryConnectEarly(expectedSocket, _handoutTimeout);
         try
         {
             OpenResponse response = await FilesClient.OpenAsync(new OpenRequest { Path = path, Access = access }, CallOptions(cancellationToken))
                 .ResponseAsync.ConfigureAwait(false);
-            SafeUnixSocketHandle? handedOver = connection;
+            System.Net.Sockets.Socket? handedOver = connection;
             connection = null;
             return await RedeemAsync(path, access, response, handedOver, expectedSocket, cancellationToken).ConfigureAwait(false);
         }
@@ -210,7 +210,7 @@ public sealed partial class LiveUpdateClient
     /// the response names.
     /// </summary>
     private async Task<OpenedFile> RedeemAsync(
-        string path, Access access, OpenResponse response, SafeUnixSocketHandle? connection, string? connectionSocket, CancellationToken cancellationToken)
+        string path, Access access, OpenResponse response, System.Net.Sockets.Socket? connection, string? connectionSocket, CancellationToken cancellationToken)
     {
         string socketPath;
         FileExtent[] extents;

@@ -69,7 +69,7 @@ public sealed class LiveUpdateClientOptions
     public Action<RetryAttempt>? OnRetry { get; set; }
 
     /// <summary>The socket directory this process would use by default (see <see cref="SocketDirectory"/>).</summary>
-    public static string DefaultSocketDirectory() => Protocol.SocketDirectory.Resolve(Interop.Libc.Geteuid());
+    public static string DefaultSocketDirectory() => Protocol.SocketDirectory.Resolve(Interop.Libc.GetEuid());
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is not acceptable.</summary>
     public void Validate()

@@ -43,7 +43,7 @@ public sealed class MappedFile : IDisposable
         get
         {
             ObjectDisposedException.ThrowIf(_view.IsClosed, this);
-            return _view.Address + (nint)_start;
+            return _view.DangerousGetHandle() + (nint)_start;
         }
     }
 
@@ -78,19 +78,7 @@ public sealed class MappedFile : IDisposable
     /// </summary>
     public bool Prefault()
     {
-        bool added = false;
-        try
-        {
-            _view.DangerousAddRef(ref added);
-            return Interop.Libc.TryPopulate(_view.Address, _view.Length, IsWritable, Path);
-        }
-        finally
-        {
-            if (added)
-            {
-                _view.DangerousRelease();
-            }
-        }
+        return Interop.Libc.TryPopulate(_view, 0, _view.Length, IsWritable, Path);
     }
 
     /// <summary>Unmaps the view.</summary>

@@ -17,6 +17,6 @@ internal sealed class SelfKillingFaultInjector(FaultPoint point, int hit, Report
         }
 
         report.Write(ReportLine.FormatText(ReportTag.Kill, $"{point} hit={hit}"));
-        Interop.Libc.KillSelf();
+        UnixSignals.KillSelf();
     }
 }

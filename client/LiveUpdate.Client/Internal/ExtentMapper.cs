@@ -47,8 +47,7 @@ internal static class ExtentMapper
             for (int i = 0; i < extents.Count; i++)
             {
                 FileExtent extent = extents[i];
-                nint address = view.Address + (nint)extent.FileOffset;
-                errno = Interop.Libc.TryMapSharedFixed(address, (nuint)extent.Length, protection, fd, (long)extent.RegionOffset);
+                errno = Interop.Libc.TryMapSharedFixed(view, (nuint)extent.FileOffset, (nuint)extent.Length, protection, fd, (long)extent.RegionOffset);
                 if (errno != 0)
                 {
                     failed = i;
@@ -88,7 +87,7 @@ internal static class ExtentMapper
         int errno;
         try
         {
-            errno = Interop.Libc.TryMapSharedFixed(view.Address, (nuint)window.Length, protection, fd, (long)window.RegionOffset);
+            errno = Interop.Libc.TryMapSharedFixed(view, 0, (nuint)window.Length, protection, fd, (long)window.RegionOffset);
         }
         catch
         {

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+
 namespace LiveUpdate.Client.Internal;
 
 /// <summary>
@@ -42,10 +44,10 @@ internal sealed class FdConnectionPool(TimeProvider time) : IDisposable
     /// The most recently returned connection to <paramref name="socketPath"/> that is young enough, now owned by the
     /// caller; null when there is none. Connections too old, or to another path, are closed on the way.
     /// </summary>
-    internal SafeUnixSocketHandle? TryRent(string socketPath)
+    internal Socket? TryRent(string socketPath)
     {
-        List<SafeUnixSocketHandle>? stale = null;
-        SafeUnixSocketHandle? found = null;
+        List<Socket>? stale = null;
+        Socket? found = null;
         long now = time.GetTimestamp();
         lock (_lock)
         {
@@ -68,7 +70,7 @@ internal sealed class FdConnectionPool(TimeProvider time) : IDisposable
     }
 
     /// <summary>Keeps <paramref name="socket"/>, which has just completed a hand-out, or closes it when the pool is full or disposed.</summary>
-    internal void Return(SafeUnixSocketHandle socket, string socketPath)
+    internal void Return(Socket socket, string socketPath)
     {
         lock (_lock)
         {
@@ -102,5 +104,5 @@ internal sealed class FdConnectionPool(TimeProvider time) : IDisposable
     private bool IsUsable(IdleConnection idle, string socketPath, long now) =>
         now - idle.ReturnedAt < _maxIdleTicks && string.Equals(idle.SocketPath, socketPath, StringComparison.Ordinal);
 
-    private readonly record struct IdleConnection(SafeUnixSocketHandle Socket, string SocketPath, long ReturnedAt);
+    private readonly record struct IdleConnection(Socket Socket, string SocketPath, long ReturnedAt);
 }

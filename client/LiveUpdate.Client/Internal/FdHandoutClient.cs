@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
 
 namespace LiveUpdate.Client.Internal;
@@ -7,9 +8,12 @@ namespace LiveUpdate.Client.Internal;
 /// token as one message, receive one message of a status byte and an SCM_RIGHTS descriptor or an error text.
 /// </summary>
 /// <remarks>
-/// The socket is a raw, blocking descriptor with SO_RCVTIMEO and SO_SNDTIMEO set, never a .NET Socket (whose async
-/// operations make the descriptor non-blocking). Connections are kept between hand-outs in a <see cref="FdConnectionPool"/>:
-/// a fresh one per hand-out put a connect, and the daemon's accept and SO_PEERCRED, on the path of every Open.
+/// The socket is a .NET <see cref="Socket"/> used only synchronously, so its descriptor stays blocking, with
+/// <see cref="Socket.ReceiveTimeout"/> and <see cref="Socket.SendTimeout"/> (SO_RCVTIMEO, SO_SNDTIMEO) bounding every
+/// call; only the two messages go through sendmsg and recvmsg (<see cref="Interop.Libc.SendMessage"/>,
+/// <see cref="Interop.Libc.ReceiveMessage"/>), as the BCL cannot receive a descriptor. Connections are kept between
+/// hand-outs in a <see cref="FdConnectionPool"/>: a fresh one per hand-out put a connect, and the daemon's accept and
+/// SO_PEERCRED, on the path of every Open.
 /// Cancellation shuts the socket down, which wakes the blocked call.
 /// </remarks>
 internal static class FdHandoutClient
@@ -18,7 +22,7 @@ internal static class FdHandoutClient
     internal const int DataBufferSize = 4096;
 
     /// <summary>CMSG_SPACE(sizeof(int)): room for exactly one descriptor; more set MSG_CTRUNC (the kernel closes the rest).</summary>
-    internal const int ControlBufferSize = 24;
+    internal static readonly int ControlBufferSize = Interop.Libc.CmsgHdr.Space(sizeof(int));
 
     /// <summary>The most descriptors a <see cref="ControlBufferSize"/> buffer can deliver ((24 − 16) / 4).</summary>
     private const int MaxDescriptors = 2;
@@ -27,7 +31,7 @@ internal static class FdHandoutClient
     /// Connects to <paramref name="socketPath"/> ahead of the Open that will produce the token, so that the daemon
     /// accepts while the gRPC call is in flight; null when that fails (the redeem then connects afresh).
     /// </summary>
-    internal static SafeUnixSocketHandle? TryConnectEarly(string socketPath, TimeSpan timeout)
+    internal static Socket? TryConnectEarly(string socketPath, TimeSpan timeout)
     {
         try
         {
@@ -54,7 +58,7 @@ internal static class FdHandoutClient
     /// safe: tokens are one-time), HandoutFailed with the daemon's status and text, ProtocolViolation, DeadlineExceeded.
     /// </summary>
     internal static SafeFileHandle Redeem(
-        FdConnectionPool? pool, SafeUnixSocketHandle? connection, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout,
+        FdConnectionPool? pool, Socket? connection, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
         // A given connection may find its daemon gone (restarted) or the connection closed as idle: the token was never
@@ -64,7 +68,7 @@ internal static class FdHandoutClient
             return descriptor;
         }
 
-        SafeUnixSocketHandle socket = Connect(socketPath, timeout, out int connectErrno) ?? throw ConnectFailure(connectErrno, socketPath);
+        Socket socket = Connect(socketPath, timeout, out int connectErrno) ?? throw ConnectFailure(connectErrno, socketPath);
         return ExchangeOn(pool, socket, socketPath, token, timeout, cancellationToken)
             ?? throw HandoutReplyDecoder.ClosedWithoutAnswer(socketPath);
     }
@@ -73,27 +77,62 @@ internal static class FdHandoutClient
     /// A new blocking connection to <paramref name="socketPath"/> with send and receive timeouts; null with the connect's
     /// errno when it is refused. Throws <see cref="LiveUpdateException"/> when no socket can be made.
     /// </summary>
-    private static SafeUnixSocketHandle? Connect(string socketPath, TimeSpan timeout, out int errno)
+    private static Socket? Connect(string socketPath, TimeSpan timeout, out int errno)
     {
-        SafeUnixSocketHandle socket = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET, $"the fd socket {socketPath}");
+        UnixDomainSocketEndPoint endPoint = EndPointOf(socketPath);
+        Socket socket;
         try
         {
-            Interop.Libc.SetTimeouts(socket, timeout, $"the fd socket {socketPath}");
-            errno = Interop.Libc.TryConnect(socket, socketPath);
+            socket = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
+        }
+        catch (SocketException ex)
+        {
+            throw Interop.Libc.ErrnoException(LiveUpdateError.Io, ex.NativeErrorCode, $"socket for the fd socket {socketPath}");
+        }
+
+        try
+        {
+            // Whole milliseconds, at least one: 0 would mean no timeout at all.
+            int milliseconds = (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 1, int.MaxValue);
+            socket.ReceiveTimeout = milliseconds;
+            socket.SendTimeout = milliseconds;
+            socket.Connect(endPoint);
+            errno = 0;
+            return socket;
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            errno = ErrnoOf(ex);
+            return null;
         }
         catch
         {
             socket.Dispose();
             throw;
         }
+    }
 
-        if (errno == 0)
+    /// <summary>
+    /// The errno of a failed connect. .NET reports it through <see cref="SocketError"/>, which folds ENOENT (no socket
+    /// file) into <see cref="SocketError.AddressNotAvailable"/> and gives back EADDRNOTAVAIL, an errno connect on a Unix
+    /// socket never returns: read that as ENOENT. The others come back as they were (ECONNREFUSED, EACCES, EAGAIN).
+    /// </summary>
+    private static int ErrnoOf(SocketException exception) =>
+        exception.SocketErrorCode == SocketError.AddressNotAvailable ? Interop.Libc.ENOENT : exception.NativeErrorCode;
+
+    /// <summary>The address of <paramref name="socketPath"/>; InvalidArgument when no Unix socket address can hold it.</summary>
+    private static UnixDomainSocketEndPoint EndPointOf(string socketPath)
+    {
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(socketPath);
+        if (bytes == 0 || bytes > Interop.Libc.MaxUnixSocketPathBytes || socketPath.Contains('\0', StringComparison.Ordinal))
         {
-            return socket;
+            throw new LiveUpdateException(
+                LiveUpdateError.InvalidArgument,
+                $"Unix socket path '{socketPath}' is empty, contains NUL or is longer than {Interop.Libc.MaxUnixSocketPathBytes} bytes");
         }
 
-        socket.Dispose();
-        return null;
+        return new UnixDomainSocketEndPoint(socketPath);
     }
 
     /// <summary>
@@ -101,7 +140,7 @@ internal static class FdHandoutClient
     /// turned out closed before the token was read; an exception after any other failure).
     /// </summary>
     private static SafeFileHandle? ExchangeOn(
-        FdConnectionPool? pool, SafeUnixSocketHandle socket, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout,
+        FdConnectionPool? pool, Socket socket, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
         SafeFileHandle? descriptor;
@@ -126,7 +165,7 @@ internal static class FdHandoutClient
     }
 
     /// <summary>Pools a connection that completed a hand-out; one a cancellation may have shut down is closed.</summary>
-    private static void Keep(FdConnectionPool? pool, SafeUnixSocketHandle socket, string socketPath, CancellationToken cancellationToken)
+    private static void Keep(FdConnectionPool? pool, Socket socket, string socketPath, CancellationToken cancellationToken)
     {
         if (pool is null || cancellationToken.IsCancellationRequested)
         {
@@ -142,7 +181,7 @@ internal static class FdHandoutClient
     /// daemon read the token (sendmsg's EPIPE, ECONNRESET or ENOTCONN, or end of file or a reset instead of an answer).
     /// </summary>
     private static SafeFileHandle? TryExchange(
-        SafeUnixSocketHandle socket, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout, CancellationToken cancellationToken)
+        Socket socket, string socketPath, ReadOnlySpan<byte> token, TimeSpan timeout, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using (ShutdownOnCancel(socket, cancellationToken))
@@ -166,21 +205,25 @@ internal static class FdHandoutClient
     /// Cancellation shuts the socket down, which wakes a blocked sendmsg/recvmsg; disposing the registration waits for a
     /// running callback, so the socket is still open whenever the callback touches it.
     /// </summary>
-    private static CancellationTokenRegistration ShutdownOnCancel(SafeUnixSocketHandle socket, CancellationToken cancellationToken) =>
-        cancellationToken.UnsafeRegister(static state => Interop.Libc.Shutdown((SafeUnixSocketHandle)state!, Interop.Libc.SHUT_RDWR), socket);
+    private static CancellationTokenRegistration ShutdownOnCancel(Socket socket, CancellationToken cancellationToken) =>
+        cancellationToken.UnsafeRegister(static state => ShutdownQuietly((Socket)state!), socket);
+
+    /// <summary>shutdown(SHUT_RDWR) from a cancellation callback, which must not throw: a socket already reset needs none.</summary>
+    private static void ShutdownQuietly(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+    }
 
     /// <summary>Sends the token as one message; 0 or the errno (a short send counts as EMSGSIZE).</summary>
-    private static unsafe int TrySend(SafeUnixSocketHandle socket, ReadOnlySpan<byte> token, CancellationToken cancellationToken)
+    private static int TrySend(Socket socket, ReadOnlySpan<byte> token, CancellationToken cancellationToken)
     {
-        nint sent;
-        int errno;
-        fixed (byte* bytes = token)
-        {
-            var iov = new Interop.Libc.IoVec { Base = bytes, Length = (nuint)token.Length };
-            var message = new Interop.Libc.MsgHdr { IoVecs = &iov, IoVecCount = 1 };
-            sent = Interop.Libc.TrySendMsg(socket, &message, 0, out errno);
-        }
-
+        int sent = Interop.Libc.SendMessage(socket.SafeHandle, token, [], 0, out int errno);
         cancellationToken.ThrowIfCancellationRequested();
         return sent < 0 ? errno : sent != token.Length ? Interop.Libc.EMSGSIZE : 0;
     }
@@ -193,21 +236,13 @@ internal static class FdHandoutClient
     };
 
     /// <summary>Receives the answer; null at end of file or ECONNRESET (no answer will come on this connection).</summary>
-    private static unsafe SafeFileHandle? Receive(SafeUnixSocketHandle socket, string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
+    private static SafeFileHandle? Receive(Socket socket, string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        byte* data = stackalloc byte[DataBufferSize];
-        byte* control = stackalloc byte[ControlBufferSize];
-        new Span<byte>(control, ControlBufferSize).Clear();
-        var iov = new Interop.Libc.IoVec { Base = data, Length = DataBufferSize };
-        var message = new Interop.Libc.MsgHdr
-        {
-            IoVecs = &iov,
-            IoVecCount = 1,
-            Control = control,
-            ControlLength = ControlBufferSize,
-        };
-
-        nint received = Interop.Libc.TryRecvMsg(socket, &message, Interop.Libc.MSG_CMSG_CLOEXEC, out int errno);
+        Span<byte> data = stackalloc byte[DataBufferSize];
+        Span<byte> control = stackalloc byte[ControlBufferSize];
+        control.Clear();
+        int received = Interop.Libc.ReceiveMessage(
+            socket.SafeHandle, data, control, Interop.Libc.MSG_CMSG_CLOEXEC, out int messageFlags, out int controlLength, out int errno);
         if (received < 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -222,7 +257,7 @@ internal static class FdHandoutClient
                 : Interop.Libc.ErrnoException(LiveUpdateError.Io, errno, $"recvmsg on {socketPath}");
         }
 
-        if (received == 0 && message.ControlLength == 0)
+        if (received == 0 && controlLength == 0)
         {
             cancellationToken.ThrowIfCancellationRequested(); // shutdown by a cancellation reads as end of file too
             return null;
@@ -230,14 +265,12 @@ internal static class FdHandoutClient
 
         // From here every descriptor the kernel delivered is ours: keep at most one, close the rest on every path.
         Span<int> descriptors = stackalloc int[MaxDescriptors];
-        int count = Math.Min(
-            MaxDescriptors,
-            HandoutReplyDecoder.CollectDescriptors(new ReadOnlySpan<byte>(control, (int)Math.Min(message.ControlLength, ControlBufferSize)), descriptors));
+        int count = Math.Min(MaxDescriptors, HandoutReplyDecoder.CollectDescriptors(control[..controlLength], descriptors));
         int kept = -1;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            HandoutReplyDecoder.Check(new ReadOnlySpan<byte>(data, (int)received), message.Flags, count, socketPath);
+            HandoutReplyDecoder.Check(data[..received], messageFlags, count, socketPath);
             kept = 0;
             return new SafeFileHandle(descriptors[0], ownsHandle: true);
         }
@@ -247,7 +280,7 @@ internal static class FdHandoutClient
             {
                 if (i != kept)
                 {
-                    _ = Interop.Libc.Close(descriptors[i]);
+                    new SafeFileHandle(descriptors[i], ownsHandle: true).Dispose();
                 }
             }
         }

@@ -101,14 +101,14 @@ public sealed unsafe class DevDaxRegionDevice : RegionDevice
     internal static bool IsCharacterDevice(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (Interop.Libc.TryStatx(path, out Interop.Libc.StatxBuffer status, out int errno))
+        if (Interop.Libc.TryStatx(path, noFollow: false, out Interop.Libc.StatxBuffer status, out int errno))
         {
             return status.IsCharacterDevice;
         }
 
         return errno is Interop.Libc.ENOENT or Interop.Libc.ENOTDIR
             ? false
-            : throw Interop.Libc.ErrnoException(errno, $"statx of {path}");
+            : throw Interop.Libc.Error(errno, $"statx of {path}");
     }
 
     /// <summary>
@@ -165,7 +165,7 @@ public sealed unsafe class DevDaxRegionDevice : RegionDevice
         long page = Environment.SystemPageSize;
         long start = offset & ~(page - 1);
         long end = Math.Min(Size, (offset + length + page - 1) & ~(page - 1));
-        Interop.Libc.PopulateRead(_pointer + start, (nuint)(end - start), _path);
+        _ = Interop.Libc.TryPopulate(_mapping, (nuint)start, (nuint)(end - start), write: false, _path);
     }
 
     /// <inheritdoc/>

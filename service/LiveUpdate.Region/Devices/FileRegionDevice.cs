@@ -145,7 +145,7 @@ public sealed unsafe class FileRegionDevice : RegionDevice
         long page = Environment.SystemPageSize;
         long start = offset & ~(page - 1);
         long end = Math.Min(_size, (offset + length + page - 1) & ~(page - 1));
-        Interop.Libc.PopulateRead(_pointer + start, (nuint)(end - start), _path);
+        _ = Interop.Libc.TryPopulate(_mapping, (nuint)start, (nuint)(end - start), write: false, _path);
     }
 
     /// <summary>The fallback of <see cref="Zero"/>: stores zeros through the mapping, a chunk at a time.</summary>
@@ -190,7 +190,7 @@ public sealed unsafe class FileRegionDevice : RegionDevice
 
         if (errno != Interop.Libc.ENOENT || !options.CreateIfMissing)
         {
-            throw Interop.Libc.ErrnoException(errno, $"open of region {path}");
+            throw Interop.Libc.Error(errno, $"open of region {path}");
         }
 
         CreateParentDirectory(path);
@@ -205,7 +205,7 @@ public sealed unsafe class FileRegionDevice : RegionDevice
             return (fd, false);
         }
 
-        throw Interop.Libc.ErrnoException(errno, $"create of region {path}");
+        throw Interop.Libc.Error(errno, $"create of region {path}");
     }
 
     /// <summary>Creates the missing directories above <paramref name="path"/> with mode 0700 (existing ones are left alone).</summary>
@@ -247,13 +247,13 @@ public sealed unsafe class FileRegionDevice : RegionDevice
     {
         try
         {
-            Interop.Libc.Ftruncate(fd, size, path);
+            RandomAccess.SetLength(fd, size);
         }
-        catch (RegionException)
+        catch (IOException ex)
         {
             // Leave no empty file behind: the next open would refuse it for its size instead of creating it.
             File.Delete(path);
-            throw;
+            throw new RegionException(RegionError.Io, $"ftruncate of {path} to {size} bytes failed: {ex.Message}", ex);
         }
     }
 

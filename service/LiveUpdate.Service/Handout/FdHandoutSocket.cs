@@ -1,8 +1,8 @@
-using System.Text;
-using LiveUpdate.Protocol;
+using System.Net.Sockets;
 using LiveUpdate.Service.Configuration;
-using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Regions;
+using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Security;
 using Microsoft.Extensions.Options;
 using SocketDirectory = LiveUpdate.Service.Sockets.SocketDirectory;
 
@@ -12,20 +12,22 @@ namespace LiveUpdate.Service.Handout;
 /// The descriptor socket, <c>{socket-dir}/fd.sock</c> (AF_UNIX, SOCK_SEQPACKET): redeems Open's tokens for descriptors
 /// of the region device, passed with SCM_RIGHTS (the protocol is in files.proto, on OpenResponse).
 /// <para>
-/// One dedicated thread serves it with poll(2) over the listening socket, an eventfd that asks it to stop, and every
-/// connection. Clients keep connections between hand-outs (one connection may redeem several tokens), so at most
-/// <see cref="MaxConnections"/> are kept: a new connection beyond that closes the one idle longest (if for a second or
-/// more; otherwise it waits in the backlog), whose client connects again when it needs to. All sockets are non-blocking,
-/// so a client that sends nothing, or never reads its answer, cannot hold anyone else up: a connection idle for
-/// <see cref="IdleTimeout"/> is closed, and one whose answer does not fit in its receive queue is dropped. Each request
-/// opens the region device afresh (O_RDONLY or O_RDWR, O_CLOEXEC): the client gets a descriptor of its own to close.
+/// A .NET <see cref="System.Net.Sockets.Socket"/> listens; an accept loop takes connections and one task per connection
+/// waits (asynchronously, on the runtime's epoll) for each request. Only the messages themselves go through recvmsg and
+/// sendmsg (<see cref="Interop.Libc.ReceiveMessage"/>, <see cref="Interop.Libc.SendMessage"/>): the BCL has no call that
+/// attaches a descriptor or reports MSG_TRUNC and MSG_CTRUNC. Clients keep connections between hand-outs (one
+/// connection may redeem several tokens), so at most <see cref="MaxConnections"/> are kept: a new connection beyond that
+/// closes the one idle longest (if for a second or more; otherwise it waits until one is), whose client connects again
+/// when it needs to. Nothing blocks: a client that sends nothing, or never reads its answer, holds no one else up: a
+/// connection idle for <see cref="IdleTimeout"/> is closed, and one whose answer does not fit in its receive queue is
+/// dropped. Each request opens the region device afresh (O_RDONLY or O_RDWR, O_CLOEXEC): the client gets a descriptor
+/// of its own to close.
 /// </para>
-/// Ownership of descriptors: the listening socket and the eventfd belong to this object (closed after the thread has
-/// ended); connections belong to the loop thread (<see cref="FdConnection"/>); a region descriptor opened for a hand-out
-/// belongs to the loop thread until sendmsg has copied it into the message, and is closed right after, sent or not; the
-/// client owns the copy it receives.
+/// Ownership of descriptors: the listening socket belongs to this object; each connection to its serving task
+/// (<see cref="FdConnection"/>); a region descriptor opened for a hand-out belongs to the serving task until sendmsg has
+/// copied it into the message, and is closed right after, sent or not; the client owns the copy it receives.
 /// </summary>
-internal sealed class FdHandoutSocket(
+internal sealed partial class FdHandoutSocket(
     IOptions<DaemonOptions> options,
     HandoutTokens tokens,
     RegionHost regionHost,
@@ -40,49 +42,47 @@ internal sealed class FdHandoutSocket(
     /// <summary>A connection without a request for this long is closed.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Longest error text sent back.</summary>
-    private const int MaxErrorBytes = 1024;
-
     /// <summary>Receive buffer: longer than a token, so that a longer message is seen as such (MSG_TRUNC too).</summary>
     private const int ReceiveBytes = 64;
 
+    /// <summary>How long accepting pauses when the process is out of descriptors, or every connection is busy.</summary>
     private static readonly TimeSpan s_acceptPause = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A connection idle this long may be closed to make room for a new one.</summary>
     private static readonly TimeSpan s_closableAfter = TimeSpan.FromSeconds(1);
 
+    private readonly Lock _lifecycle = new();
     private readonly Lock _lock = new();
-    private SafeDescriptorHandle? _listener;
-    private SafeDescriptorHandle? _wake;
-    private Thread? _thread;
-    private volatile bool _serving;
+    private readonly Dictionary<FdConnection, Task> _connections = [];
+    private Socket? _listener;
+    private CancellationTokenSource? _stopping;
+    private Task? _acceptLoop;
+    private volatile bool _isServing;
     private string _path = string.Empty;
 
-    /// <summary>True while the loop thread runs.</summary>
-    public bool IsServing => _serving;
+    /// <summary>True while the accept loop runs.</summary>
+    public bool IsServing => _isServing;
 
     /// <summary>The socket's path.</summary>
     public string Path => _path;
 
-    /// <summary>Binds (mode 0660, the directory's group), listens and starts the loop thread.</summary>
+    /// <summary>Binds (mode 0660, the directory's group), listens and starts the accept loop.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        lock (_lock)
+        lock (_lifecycle)
         {
-            if (_thread is not null)
+            if (_acceptLoop is not null)
             {
                 return Task.CompletedTask;
             }
 
             _path = options.Value.FdSocketPath;
-            var listener = Interop.Libc.Socket(Interop.Libc.AF_UNIX,
-                Interop.Libc.SOCK_SEQPACKET | Interop.Libc.SOCK_CLOEXEC | Interop.Libc.SOCK_NONBLOCK, $"descriptor socket {_path}");
+            var listener = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
             try
             {
-                Interop.Libc.BindUnix(listener, _path);
+                listener.Bind(new UnixDomainSocketEndPoint(_path));
                 socketDirectory.SecureSocket(_path);
-                Interop.Libc.Listen(listener, 128, _path);
-                _wake = Interop.Libc.EventFd("the descriptor socket's stop signal");
+                listener.Listen(128);
             }
             catch
             {
@@ -91,15 +91,15 @@ internal sealed class FdHandoutSocket(
             }
 
             _listener = listener;
-            _serving = true;
-            _thread = new Thread(Run) { IsBackground = true, Name = "fd-handout" };
-            _thread.Start();
+            _stopping = new CancellationTokenSource();
+            _isServing = true;
+            _acceptLoop = AcceptLoopAsync(listener, _stopping.Token);
         }
 
         return Task.CompletedTask;
     }
 
-    /// <summary>Stops accepting, finishes the request in hand, closes every connection and the listening socket.</summary>
+    /// <summary>Stops accepting, lets the requests in hand finish, closes every connection and the listening socket.</summary>
     public Task StopAsync(CancellationToken cancellationToken)
     {
         Stop();
@@ -111,29 +111,95 @@ internal sealed class FdHandoutSocket(
 
     private void Stop()
     {
-        lock (_lock)
+        lock (_lifecycle)
         {
-            if (_thread is { } thread)
+            if (_acceptLoop is not { } acceptLoop)
             {
-                Interop.Libc.SignalEventFd(_wake!);
-                thread.Join();
-                _thread = null;
+                return;
             }
 
-            _listener?.Dispose();
+            _stopping!.Cancel();
+            _listener!.Dispose();
+            acceptLoop.Wait();
+
+            Task[] serving;
+            lock (_lock)
+            {
+                foreach (var connection in _connections.Keys)
+                {
+                    // A request in hand finishes (its task holds the connection); the others stop waiting for one.
+                    connection.TryClaimForClose();
+                }
+
+                serving = [.. _connections.Values];
+            }
+
+            // Outside _lock: each serving task takes it to remove its connection as it ends.
+            Task.WaitAll(serving);
+            _stopping.Dispose();
+            _stopping = null;
             _listener = null;
-            _wake?.Dispose();
-            _wake = null;
+            _acceptLoop = null;
         }
     }
 
-    private void Run()
+    private async Task AcceptLoopAsync(Socket listener, CancellationToken stopping)
     {
-        var connections = new List<FdConnection>();
+        await Task.Yield(); // start-up returns at once; the loop runs on the thread pool
         try
         {
             HandoutLog.Listening(logger, _path, MaxConnections);
-            Serve(connections);
+            while (!stopping.IsCancellationRequested)
+            {
+                Socket accepted;
+                try
+                {
+                    accepted = await listener.AcceptAsync(stopping).ConfigureAwait(false);
+                }
+                catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+                {
+                    continue; // that one is gone
+                }
+                catch (SocketException ex) when (!stopping.IsCancellationRequested)
+                {
+                    // Out of descriptors (EMFILE, ENFILE) or memory (ENOBUFS, ENOMEM): pause rather than spin.
+                    HandoutLog.AcceptFailed(logger, _path, ex.Message);
+                    await Task.Delay(s_acceptPause, time, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
+                PeerCredentials peer;
+                try
+                {
+                    peer = PeerCredentials.Of(accepted);
+                }
+                catch (SocketException ex)
+                {
+                    HandoutLog.AcceptFailed(logger, _path, $"getsockopt(SO_PEERCRED): {ex.Message}");
+                    accepted.Dispose();
+                    continue;
+                }
+
+                var connection = new FdConnection(accepted, peer, time.GetTimestamp());
+                try
+                {
+                    await MakeRoomAsync(stopping).ConfigureAwait(false);
+                }
+                catch
+                {
+                    connection.Dispose();
+                    throw;
+                }
+
+                lock (_lock)
+                {
+                    _connections.Add(connection, ServeAsync(connection));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException && stopping.IsCancellationRequested)
+        {
+            // Stopping.
         }
         catch (Exception ex)
         {
@@ -141,243 +207,94 @@ internal sealed class FdHandoutSocket(
         }
         finally
         {
-            _serving = false;
-            foreach (var connection in connections)
-            {
-                connection.Dispose();
-            }
+            _isServing = false;
         }
     }
 
-    private void Serve(List<FdConnection> connections)
+    /// <summary>
+    /// At <see cref="MaxConnections"/>, closes the connection idle longest if it has been idle for
+    /// <see cref="s_closableAfter"/>; while none has been (every connection is busy), waits, so that the connections after
+    /// this one wait in the backlog while those are served. A connection that is between requests has no answer pending:
+    /// a token its client sends meanwhile is never read, and the client sends it again on a new connection.
+    /// </summary>
+    private async Task MakeRoomAsync(CancellationToken stopping)
     {
-        var listener = _listener!;
-        var wake = _wake!;
-        var fds = new Interop.Libc.PollFd[MaxConnections + 2];
-        var acceptResumesAt = 0L;
         while (true)
         {
-            var now = time.GetTimestamp();
-            var count = 0;
-            fds[count++] = new Interop.Libc.PollFd { Fd = wake.Fd, Events = Interop.Libc.POLLIN };
-            var acceptPaused = now < acceptResumesAt;
-            var listenerIndex = -1;
-            if (!acceptPaused)
+            lock (_lock)
             {
-                listenerIndex = count;
-                fds[count++] = new Interop.Libc.PollFd { Fd = listener.Fd, Events = Interop.Libc.POLLIN };
+                if (_connections.Count < MaxConnections)
+                {
+                    return;
+                }
+
+                var now = time.GetTimestamp();
+                foreach (var candidate in _connections.Keys.OrderBy(connection => connection.LastActivity))
+                {
+                    if (time.GetElapsedTime(candidate.LastActivity, now) < s_closableAfter)
+                    {
+                        break;
+                    }
+
+                    if (candidate.IsClosed || candidate.TryClaimForClose())
+                    {
+                        return; // its serving task removes it as it ends
+                    }
+                }
             }
 
-            var first = count;
-            foreach (var connection in connections)
-            {
-                fds[count++] = new Interop.Libc.PollFd { Fd = connection.Handle.Fd, Events = Interop.Libc.POLLIN };
-            }
+            await Task.Delay(s_acceptPause, time, stopping).ConfigureAwait(false);
+        }
+    }
 
-            Interop.Libc.Poll(fds.AsSpan(0, count), TimeoutMilliseconds(connections, now, acceptPaused ? acceptResumesAt : 0));
-            if (fds[0].ReturnedEvents != 0)
+    /// <summary>
+    /// Serves one connection until its client closes it, it is idle for <see cref="IdleTimeout"/>, an answer cannot be
+    /// sent, or the daemon stops. Each wait is a zero-byte MSG_PEEK receive: it completes when a request is there (or the
+    /// peer closed) without consuming it, so that recvmsg then reads the whole message with its flags.
+    /// </summary>
+    private async Task ServeAsync(FdConnection connection)
+    {
+        await Task.Yield(); // the accept loop goes on at once
+        var request = new byte[ReceiveBytes];
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        try
+        {
+            while (true)
             {
-                return;
-            }
+                idle.CancelAfter(IdleTimeout);
+                await connection.Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, idle.Token).ConfigureAwait(false);
+                if (!idle.TryReset() || !connection.TryClaimForRequest())
+                {
+                    return; // idle for too long, or closed to make room
+                }
 
-            // Serve the connections first (their indexes in fds match the list as it was), then drop the closed ones.
-            now = time.GetTimestamp();
-            for (var i = connections.Count - 1; i >= 0; i--)
-            {
-                var events = fds[first + i].ReturnedEvents;
-                var connection = connections[i];
-                var keep = events == 0
-                    ? time.GetElapsedTime(connection.LastActivity, now) < IdleTimeout
-                    : (events & Interop.Libc.POLLIN) != 0 && ServeOne(connection, now);
+                bool keep;
+                try
+                {
+                    keep = ServeOne(connection, request, time.GetTimestamp());
+                }
+                finally
+                {
+                    connection.ReleaseAfterRequest();
+                }
+
                 if (!keep)
                 {
-                    connection.Dispose();
-                    connections.RemoveAt(i);
+                    return;
                 }
             }
-
-            if (listenerIndex >= 0 && fds[listenerIndex].ReturnedEvents != 0 && !AcceptAll(listener, connections, now))
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // Idle timeout, closed to make room or at stop, or the peer reset the connection.
+        }
+        finally
+        {
+            connection.Dispose();
+            lock (_lock)
             {
-                acceptResumesAt = now + (long)(s_acceptPause.TotalSeconds * time.TimestampFrequency);
+                _connections.Remove(connection);
             }
         }
-    }
-
-    /// <summary>poll's timeout: until the next idle connection expires or accepting resumes; -1 (forever) when neither.</summary>
-    private int TimeoutMilliseconds(List<FdConnection> connections, long now, long acceptResumesAt)
-    {
-        var earliest = acceptResumesAt == 0 ? long.MaxValue : acceptResumesAt;
-        var idle = (long)(IdleTimeout.TotalSeconds * time.TimestampFrequency);
-        foreach (var connection in connections)
-        {
-            earliest = Math.Min(earliest, connection.LastActivity + idle);
-        }
-
-        if (earliest == long.MaxValue)
-        {
-            return -1;
-        }
-
-        var milliseconds = Math.Ceiling(time.GetElapsedTime(now, earliest).TotalMilliseconds);
-        return (int)Math.Clamp(milliseconds, 0, int.MaxValue);
-    }
-
-    /// <summary>
-    /// Accepts every pending connection, closing the longest idle one for each beyond <see cref="MaxConnections"/>; false
-    /// when accepting should pause: the process is out of descriptors, or every connection is busy (no connection has been
-    /// idle for <see cref="s_closableAfter"/>, so new ones wait in the backlog while those are served).
-    /// </summary>
-    private bool AcceptAll(SafeDescriptorHandle listener, List<FdConnection> connections, long now)
-    {
-        while (true)
-        {
-            var longestIdle = connections.Count >= MaxConnections ? LongestIdle(connections, now) : -1;
-            if (longestIdle == int.MinValue)
-            {
-                return false;
-            }
-
-            if (!Interop.Libc.TryAccept(listener, Interop.Libc.SOCK_CLOEXEC | Interop.Libc.SOCK_NONBLOCK, out var accepted, out var errno))
-            {
-                if (errno is Interop.Libc.EMFILE or Interop.Libc.ENFILE or Interop.Libc.ENOBUFS or Interop.Libc.ENOMEM)
-                {
-                    HandoutLog.AcceptFailed(logger, _path, Interop.Libc.Describe(errno));
-                    return false;
-                }
-
-                return true; // EAGAIN: nothing more pending; ECONNABORTED: that one is gone.
-            }
-
-            try
-            {
-                var peer = Interop.Libc.GetPeerCredentials(accepted!, _path);
-                if (longestIdle >= 0)
-                {
-                    connections[longestIdle].Dispose();
-                    connections.RemoveAt(longestIdle);
-                }
-
-                connections.Add(new FdConnection(accepted!, peer, now));
-            }
-            catch (ErrnoException ex)
-            {
-                HandoutLog.AcceptFailed(logger, _path, ex.Message);
-                accepted!.Dispose();
-            }
-        }
-    }
-
-    /// <summary>
-    /// The connection to close to make room for a new one: the one idle longest, if for at least
-    /// <see cref="s_closableAfter"/>; <see cref="int.MinValue"/> when none has been. Every connection is between requests
-    /// here (this thread has served what poll reported), so the one closed has no answer pending; a token its client sends
-    /// meanwhile is never read, and the client sends it again on a new connection.
-    /// </summary>
-    private int LongestIdle(List<FdConnection> connections, long now)
-    {
-        var oldest = 0;
-        for (var i = 1; i < connections.Count; i++)
-        {
-            if (connections[i].LastActivity < connections[oldest].LastActivity)
-            {
-                oldest = i;
-            }
-        }
-
-        return time.GetElapsedTime(connections[oldest].LastActivity, now) >= s_closableAfter ? oldest : int.MinValue;
-    }
-
-    /// <summary>Reads one request and answers it; false when the connection is to be closed.</summary>
-    private bool ServeOne(FdConnection connection, long now)
-    {
-        Span<byte> request = stackalloc byte[ReceiveBytes];
-        var received = Interop.Libc.ReceiveMessage(connection.Handle, request,
-            Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_CMSG_CLOEXEC, out var messageFlags, out var errno);
-        if (received < 0)
-        {
-            return errno == Interop.Libc.EAGAIN;
-        }
-
-        if (received == 0)
-        {
-            return false; // The peer closed (the protocol has no empty message).
-        }
-
-        connection.LastActivity = now;
-        if ((messageFlags & (Interop.Libc.MSG_TRUNC | Interop.Libc.MSG_CTRUNC)) != 0 || received != HandoutToken.Size)
-        {
-            if ((messageFlags & Interop.Libc.MSG_TRUNC) == 0 && received == HandoutToken.Size)
-            {
-                // A token was presented (with descriptors attached): it is consumed by this first attempt whatever
-                // the outcome, as files.proto promises, so a refused presentation can never be replayed.
-                tokens.Redeem(request[..received], connection.Peer.Uid, out _);
-            }
-
-            var what = (messageFlags & Interop.Libc.MSG_CTRUNC) != 0
-                ? "a message carrying descriptors (they were discarded)"
-                : (messageFlags & Interop.Libc.MSG_TRUNC) != 0 ? $"a message longer than {ReceiveBytes} bytes" : $"{received} bytes";
-            return Refuse(connection, HandoutStatus.MalformedRequest, $"expected one message of the {HandoutToken.Size}-byte token, got {what}", null);
-        }
-
-        var status = tokens.Redeem(request[..received], connection.Peer.Uid, out var grant);
-        return status switch
-        {
-            HandoutStatus.Ok => HandOut(connection, grant!),
-            HandoutStatus.UnknownToken => Refuse(connection, status, "unknown or already used token", null),
-            HandoutStatus.Expired => Refuse(connection, status, $"the token expired at {grant!.ExpiresAt:O}; call Open again", grant),
-            HandoutStatus.PeerUidMismatch => Refuse(connection, status,
-                $"the token was issued to uid {grant!.Uid}, and this connection is uid {connection.Peer.Uid}", grant),
-            _ => Refuse(connection, HandoutStatus.MalformedRequest, "malformed request", null),
-        };
-    }
-
-    private bool HandOut(FdConnection connection, HandoutGrant grant)
-    {
-        var path = regionHost.RegionPath;
-        if (regionHost.Region is null)
-        {
-            return Refuse(connection, HandoutStatus.OpenFailed, "the region is not attached (the daemon is stopping)", grant);
-        }
-
-        var flags = (grant.Writable ? Interop.Libc.O_RDWR : Interop.Libc.O_RDONLY) | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY;
-        if (!Interop.Libc.TryOpen(path, flags, out var descriptor, out var errno))
-        {
-            return Refuse(connection, HandoutStatus.OpenFailed, $"open of region {path} failed: {Interop.Libc.Describe(errno)}", grant);
-        }
-
-        // This thread owns `descriptor` until it is closed below; sendmsg gives the client its own copy.
-        using (descriptor)
-        {
-            if (!Interop.Libc.TryFstatx(descriptor!, out var status, out errno) || status.Identity != regionHost.RegionIdentity)
-            {
-                return Refuse(connection, HandoutStatus.OpenFailed,
-                    $"{path} no longer refers to the attached region device; refusing to hand it out", grant);
-            }
-
-            var sent = Interop.Libc.SendMessage(connection.Handle, [(byte)HandoutStatus.Ok], descriptor,
-                Interop.Libc.MSG_NOSIGNAL | Interop.Libc.MSG_DONTWAIT, out errno);
-            if (sent < 0)
-            {
-                metrics.Handout(HandoutStatus.OpenFailed);
-                HandoutLog.SendFailed(logger, connection.Peer.Uid, connection.Peer.Pid, grant.Path, Interop.Libc.Describe(errno));
-                return false;
-            }
-        }
-
-        metrics.Handout(HandoutStatus.Ok);
-        HandoutLog.HandedOut(logger, connection.Peer.Uid, connection.Peer.Pid, grant.Path, grant.Inode, grant.Generation, grant.AccessName, grant.Pid, path);
-        return true;
-    }
-
-    private bool Refuse(FdConnection connection, HandoutStatus status, string reason, HandoutGrant? grant)
-    {
-        metrics.Handout(status);
-        HandoutLog.Refused(logger, connection.Peer.Uid, connection.Peer.Pid, (byte)status, status, grant?.Path ?? "-", reason);
-        Span<byte> answer = stackalloc byte[1 + MaxErrorBytes];
-        answer[0] = (byte)status;
-        var text = reason.Length > MaxErrorBytes / 4 ? reason[..(MaxErrorBytes / 4)] : reason;
-        var length = 1 + Encoding.UTF8.GetBytes(text, answer[1..]);
-        var sent = Interop.Libc.SendMessage(connection.Handle, answer[..length], null, Interop.Libc.MSG_NOSIGNAL | Interop.Libc.MSG_DONTWAIT, out _);
-        return sent >= 0;
     }
 }

@@ -135,7 +135,7 @@ internal sealed class DaemonProcess : IDisposable
         var started = Stopwatch.GetTimestamp();
         if (!_process.HasExited)
         {
-            Interop.Libc.Kill(_process.Id, Interop.Libc.SIGTERM);
+            UnixSignals.Kill(_process.Id, UnixSignals.SIGTERM);
         }
 
         if (!_process.WaitForExit(s_timeout))

@@ -7,7 +7,6 @@ using LiveUpdate.Region.Devices;
 using LiveUpdate.Region.Format;
 using LiveUpdate.Region.Internal;
 using LiveUpdate.Region.Journal;
-using RegionInterop = LiveUpdate.Region.Interop;
 
 namespace LiveUpdate.Benchmarks.Engine;
 
@@ -94,8 +93,8 @@ internal static class AttachBreakdown
 
             // The alternative the analysis proposes for the file backend: read the chunks with pread(2) into a small
             // buffer (the kernel copies through its own mapping), so no page of the fresh region mapping is touched.
-            // The engine's own open(2): File.OpenHandle would take a shared flock, which the attached device's exclusive one refuses.
-            using (var handle = RegionInterop.Libc.Open(path, RegionInterop.Libc.O_RDONLY | RegionInterop.Libc.O_CLOEXEC))
+            // open(2) read-only (O_RDONLY is 0): File.OpenHandle would take a shared flock, which the attached device's exclusive one refuses.
+            using (var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(Interop.Libc.Open(path, Interop.Libc.O_CLOEXEC), ownsHandle: true))
             {
                 var buffer = new byte[64 * 1024];
                 foreach (var chunk in chunks)

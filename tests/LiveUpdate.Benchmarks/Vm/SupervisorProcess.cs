@@ -132,11 +132,11 @@ internal sealed class SupervisorProcess : IDisposable
         }
 
         // The group outlives the supervisor when QEMU is still running: signal it even when the supervisor has exited.
-        if (Interop.Libc.Kill(-group, 0))
+        if (UnixSignals.Kill(-group, 0))
         {
             // QEMU, killed with its supervisor, is reaped by init: its CPU time would count as another process's.
             var qemuCpu = Daemon.ProcessCpu.GroupMembersSeconds(group);
-            Interop.Libc.Kill(-group, Interop.Libc.SIGKILL);
+            UnixSignals.Kill(-group, UnixSignals.SIGKILL);
             MachineLoad.CountAsOwn(qemuCpu);
         }
 
@@ -158,7 +158,7 @@ internal sealed class SupervisorProcess : IDisposable
 
         // QEMU is not our child: it is gone when the group is (init reaps it).
         var deadline = Stopwatch.GetTimestamp() + (long)(s_killWait.TotalSeconds * Stopwatch.Frequency);
-        while (Interop.Libc.Kill(-group, 0) && Stopwatch.GetTimestamp() < deadline)
+        while (UnixSignals.Kill(-group, 0) && Stopwatch.GetTimestamp() < deadline)
         {
             Thread.Sleep(1);
         }

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using LiveUpdate.Client.Internal;
 using Microsoft.Extensions.Time.Testing;
 
@@ -22,20 +23,20 @@ public sealed class FdConnectionPoolTests
     public void TryRent_AfterReturn_GivesBackTheSameConnection()
     {
         using var pool = new FdConnectionPool(_time);
-        using SafeUnixSocketHandle socket = NewSocket();
+        using Socket socket = NewSocket();
         pool.Return(socket, SocketPath);
 
         Assert.Same(socket, pool.TryRent(SocketPath));
         Assert.Equal(0, pool.IdleCount);
-        Assert.False(socket.IsClosed);
+        Assert.False(socket.SafeHandle.IsClosed);
     }
 
     [Fact]
     public void TryRent_GivesTheMostRecentlyReturnedFirst()
     {
         using var pool = new FdConnectionPool(_time);
-        using SafeUnixSocketHandle older = NewSocket();
-        using SafeUnixSocketHandle newer = NewSocket();
+        using Socket older = NewSocket();
+        using Socket newer = NewSocket();
         pool.Return(older, SocketPath);
         pool.Return(newer, SocketPath);
 
@@ -47,12 +48,12 @@ public sealed class FdConnectionPoolTests
     public void TryRent_ConnectionAsOldAsMaxIdleAge_IsClosedNotGiven()
     {
         using var pool = new FdConnectionPool(_time);
-        using SafeUnixSocketHandle socket = NewSocket();
+        using Socket socket = NewSocket();
         pool.Return(socket, SocketPath);
         _time.Advance(FdConnectionPool.MaxIdleAge);
 
         Assert.Null(pool.TryRent(SocketPath));
-        Assert.True(socket.IsClosed);
+        Assert.True(socket.SafeHandle.IsClosed);
         Assert.Equal(0, pool.IdleCount);
     }
 
@@ -60,7 +61,7 @@ public sealed class FdConnectionPoolTests
     public void TryRent_ConnectionYoungerThanMaxIdleAge_IsGiven()
     {
         using var pool = new FdConnectionPool(_time);
-        using SafeUnixSocketHandle socket = NewSocket();
+        using Socket socket = NewSocket();
         pool.Return(socket, SocketPath);
         _time.Advance(FdConnectionPool.MaxIdleAge - TimeSpan.FromMilliseconds(1));
 
@@ -71,28 +72,28 @@ public sealed class FdConnectionPoolTests
     public void TryRent_ConnectionToAnotherSocket_IsClosedNotGiven()
     {
         using var pool = new FdConnectionPool(_time);
-        using SafeUnixSocketHandle socket = NewSocket();
+        using Socket socket = NewSocket();
         pool.Return(socket, "/tmp/liveupdate-0/fd.sock");
 
         Assert.Null(pool.TryRent(SocketPath));
-        Assert.True(socket.IsClosed);
+        Assert.True(socket.SafeHandle.IsClosed);
     }
 
     [Fact]
     public void Return_BeyondMaxIdle_ClosesTheConnection()
     {
         using var pool = new FdConnectionPool(_time);
-        SafeUnixSocketHandle[] sockets = [.. Enumerable.Range(0, FdConnectionPool.MaxIdle + 1).Select(_ => NewSocket())];
+        Socket[] sockets = [.. Enumerable.Range(0, FdConnectionPool.MaxIdle + 1).Select(_ => NewSocket())];
         try
         {
-            foreach (SafeUnixSocketHandle socket in sockets)
+            foreach (Socket socket in sockets)
             {
                 pool.Return(socket, SocketPath);
             }
 
             Assert.Equal(FdConnectionPool.MaxIdle, pool.IdleCount);
-            Assert.True(sockets[^1].IsClosed);
-            Assert.All(sockets[..^1], socket => Assert.False(socket.IsClosed));
+            Assert.True(sockets[^1].SafeHandle.IsClosed);
+            Assert.All(sockets[..^1], socket => Assert.False(socket.SafeHandle.IsClosed));
         }
         finally
         {
@@ -104,17 +105,17 @@ public sealed class FdConnectionPoolTests
     public void Dispose_ClosesKeptConnections_AndLaterReturnsAreClosed()
     {
         var pool = new FdConnectionPool(_time);
-        using SafeUnixSocketHandle kept = NewSocket();
-        using SafeUnixSocketHandle late = NewSocket();
+        using Socket kept = NewSocket();
+        using Socket late = NewSocket();
         pool.Return(kept, SocketPath);
 
         pool.Dispose();
         pool.Return(late, SocketPath);
 
-        Assert.True(kept.IsClosed);
-        Assert.True(late.IsClosed);
+        Assert.True(kept.SafeHandle.IsClosed);
+        Assert.True(late.SafeHandle.IsClosed);
         Assert.Equal(0, pool.IdleCount);
     }
 
-    private static SafeUnixSocketHandle NewSocket() => Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET, "a test socket");
+    private static Socket NewSocket() => new(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
 }

@@ -51,7 +51,7 @@ public sealed class FdHandoutClientTests
         using var file = new ShmFile(4096, seed: 5);
         using SafeFileHandle served = file.Open(FileAccess.Read);
         using var server = new SeqPacketServer(_ => ServerReply.Success(served));
-        using SafeUnixSocketHandle? early = FdHandoutClient.TryConnectEarly(server.SocketPath, s_timeout);
+        using Socket? early = FdHandoutClient.TryConnectEarly(server.SocketPath, s_timeout);
         Assert.NotNull(early);
 
         // The path given for a fresh connection does not exist: success proves the early connection carried the token.
@@ -71,7 +71,7 @@ public sealed class FdHandoutClientTests
         using SafeFileHandle served = file.Open(FileAccess.Read);
         using var server = new SeqPacketServer(_ => ServerReply.Success(served));
         string goneSocket = Path.Combine(server.Directory, "gone.sock");
-        SafeUnixSocketHandle? early;
+        Socket? early;
         using (var gone = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified))
         {
             gone.Bind(new UnixDomainSocketEndPoint(goneSocket));
@@ -103,7 +103,7 @@ public sealed class FdHandoutClientTests
             Assert.Equal(1, pool.IdleCount);
         }
 
-        SafeUnixSocketHandle? pooled = pool.TryRent(server.SocketPath);
+        Socket? pooled = pool.TryRent(server.SocketPath);
         Assert.NotNull(pooled);
         using SafeFileHandle second = FdHandoutClient.Redeem(pool, pooled, server.SocketPath, s_token, s_timeout, CancellationToken.None);
 
@@ -123,13 +123,13 @@ public sealed class FdHandoutClientTests
         using var server = new SeqPacketServer(_ => ServerReply.Success(served), answersPerConnection: 1);
         using var pool = new FdConnectionPool();
         FdHandoutClient.Redeem(pool, null, server.SocketPath, s_token, s_timeout, CancellationToken.None).Dispose();
-        SafeUnixSocketHandle? closedByServer = pool.TryRent(server.SocketPath);
+        Socket? closedByServer = pool.TryRent(server.SocketPath);
         Assert.NotNull(closedByServer);
 
         using SafeFileHandle received = FdHandoutClient.Redeem(pool, closedByServer, server.SocketPath, s_token, s_timeout, CancellationToken.None);
 
         Assert.False(received.IsInvalid);
-        Assert.True(closedByServer.IsClosed);
+        Assert.True(closedByServer.SafeHandle.IsClosed);
         Assert.Equal(2, server.Connections);
         Assert.Equal(2, server.Requests.Count);
         Assert.Equal(1, pool.IdleCount);
@@ -240,6 +240,18 @@ public sealed class FdHandoutClientTests
         Assert.Equal(2, e.Errno);
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
         Assert.True(RetryingInvoker.IsRetryable(e));
+    }
+
+    [Theory]
+    [InlineData(108)]
+    [InlineData(0)]
+    public void Redeem_SocketPathNoUnixAddressHolds_IsInvalidArgument(int length)
+    {
+        string path = length == 0 ? string.Empty : "/" + new string('a', length - 1);
+
+        var e = Assert.Throws<LiveUpdateException>(() => FdHandoutClient.Redeem(path, s_token, s_timeout, CancellationToken.None));
+
+        Assert.Equal(LiveUpdateError.InvalidArgument, e.Error);
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using CsCheck;
 using LiveUpdate.Client.Internal;
 using LiveUpdate.Protocol;
-using static LiveUpdate.Client.Interop.Libc;
+using static Interop.Libc;
 
 namespace LiveUpdate.Client.Tests.Internal;
 

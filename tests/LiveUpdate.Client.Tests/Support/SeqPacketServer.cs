@@ -147,56 +147,12 @@ internal sealed class SeqPacketServer : IDisposable
         }
     }
 
-    /// <summary>sendmsg of the reply's bytes with its descriptors in one SCM_RIGHTS control message.</summary>
-    public static unsafe void Send(SafeHandle socket, ServerReply reply)
+    /// <summary>sendmsg of the reply's bytes with its descriptors in one SCM_RIGHTS control message (the client's own interop).</summary>
+    public static void Send(SafeHandle socket, ServerReply reply)
     {
-        int payload = reply.Descriptors.Length * sizeof(int);
-        int controlLength = payload == 0 ? 0 : Interop.Libc.CmsgHdr.Space(payload);
-        byte* control = stackalloc byte[Math.Max(controlLength, 1)];
-        new Span<byte>(control, Math.Max(controlLength, 1)).Clear();
-        var added = new bool[reply.Descriptors.Length];
-        try
+        if (Interop.Libc.SendMessage(socket, reply.Data, reply.Descriptors, 0, out int errno) < 0)
         {
-            if (payload != 0)
-            {
-                var header = (Interop.Libc.CmsgHdr*)control;
-                header->Length = (nuint)Interop.Libc.CmsgHdr.MessageLength(payload);
-                header->Level = Interop.Libc.SOL_SOCKET;
-                header->Type = Interop.Libc.SCM_RIGHTS;
-                var fds = (int*)(control + Interop.Libc.CmsgHdr.DataOffset);
-                for (int i = 0; i < reply.Descriptors.Length; i++)
-                {
-                    reply.Descriptors[i].DangerousAddRef(ref added[i]);
-                    fds[i] = (int)reply.Descriptors[i].DangerousGetHandle();
-                }
-            }
-
-            fixed (byte* data = reply.Data)
-            {
-                var iov = new Interop.Libc.IoVec { Base = data, Length = (nuint)reply.Data.Length };
-                var message = new Interop.Libc.MsgHdr
-                {
-                    IoVecs = &iov,
-                    IoVecCount = 1,
-                    Control = payload == 0 ? null : control,
-                    ControlLength = (nuint)controlLength,
-                };
-                nint sent = Interop.Libc.TrySendMsg(socket, &message, 0, out int errno);
-                if (sent < 0)
-                {
-                    throw new IOException($"test server sendmsg failed: errno {errno}");
-                }
-            }
-        }
-        finally
-        {
-            for (int i = 0; i < added.Length; i++)
-            {
-                if (added[i])
-                {
-                    reply.Descriptors[i].DangerousRelease();
-                }
-            }
+            throw new IOException($"test server sendmsg failed: {Interop.Libc.Describe(errno)}");
         }
     }
 }

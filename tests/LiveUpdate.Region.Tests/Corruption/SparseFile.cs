@@ -8,33 +8,40 @@ namespace LiveUpdate.Region.Tests.Corruption;
 /// that was never written. Comparing only the data runs keeps "the region is byte-identical" checks cheap, and
 /// never reading the holes keeps them holes (a read fault through a shared tmpfs mapping would allocate them).
 /// </summary>
+/// <remarks>
+/// lseek is the one native call only these tests make, so its import is here rather than in the shared native layer
+/// (service/Common/Interop): this assembly sees the engine's <c>Interop</c> through InternalsVisibleTo, and a second
+/// <c>Interop</c> compiled here would conflict with it (CS0436).
+/// </remarks>
 internal static partial class SparseFile
 {
+    // linux/fs.h (uapi): whence values of lseek that find the next data or hole of a sparse file.
     private const int SEEK_DATA = 3;
     private const int SEEK_HOLE = 4;
-    private const int ENXIO = 6;
-    private const int O_RDONLY = 0;
-    private const int O_CLOEXEC = 0x80000;
 
     /// <summary>The [start, end) ranges holding data, in order.</summary>
-    public static List<(long Start, long End)> DataRuns(SafeFileHandle file, long size)
+    public static List<(long Start, long End)> DataRuns(SafeFileHandle file, long size) => [.. DataRuns(file, 0, size)];
+
+    /// <summary>
+    /// The ranges of [<paramref name="from"/>, <paramref name="to"/>) that are not holes: the pages of a sparse region
+    /// file (tmpfs) that were ever written and not punched out since. The descriptor's file position moves; the caller
+    /// owns <paramref name="file"/> and keeps it open.
+    /// </summary>
+    public static IEnumerable<(long Start, long End)> DataRuns(SafeFileHandle file, long from, long to)
     {
-        var runs = new List<(long Start, long End)>();
-        long position = 0;
-        while (position < size)
+        var position = from;
+        while (position < to)
         {
             var start = Seek(file, position, SEEK_DATA);
-            if (start < 0)
+            if (start < 0 || start >= to)
             {
-                break;
+                yield break;
             }
 
-            var end = Math.Min(size, Seek(file, start, SEEK_HOLE));
-            runs.Add((start, end));
+            var end = Math.Min(to, Seek(file, start, SEEK_HOLE));
+            yield return (start, end);
             position = end;
         }
-
-        return runs;
     }
 
     /// <summary>Copies <paramref name="source"/> to a new file at <paramref name="destination"/>, keeping its holes.</summary>
@@ -56,31 +63,27 @@ internal static partial class SparseFile
         }
     }
 
+    /// <summary>
+    /// Opens <paramref name="path"/> read-only without the advisory lock .NET's own file APIs take (a shared flock
+    /// would collide with the exclusive lock of the region device open on the same file).
+    /// </summary>
+    public static SafeFileHandle OpenUnlocked(string path) => Interop.Libc.Open(path, Interop.Libc.O_RDONLY | Interop.Libc.O_CLOEXEC);
+
+    /// <summary>lseek; -1 for ENXIO (no data at or past <paramref name="offset"/>).</summary>
     private static long Seek(SafeFileHandle file, long offset, int whence)
     {
-        var result = LSeek(file, offset, whence);
+        var result = LseekRaw(file, offset, whence);
         if (result >= 0)
         {
             return result;
         }
 
         var errno = Marshal.GetLastPInvokeError();
-        return errno == ENXIO ? -1 : throw new IOException($"lseek({offset}, {whence}) failed with errno {errno}");
+        return errno == Interop.Libc.ENXIO
+            ? -1
+            : throw new IOException($"lseek({(whence == SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE")}, 0x{offset:x}) failed: {Interop.Libc.Describe(errno)}");
     }
 
-    /// <summary>
-    /// Opens <paramref name="path"/> read-only without the advisory lock .NET's own file APIs take (a shared flock
-    /// would collide with the exclusive lock of the region device open on the same file).
-    /// </summary>
-    public static SafeFileHandle OpenUnlocked(string path)
-    {
-        var fd = OpenRaw(path, O_RDONLY | O_CLOEXEC);
-        return fd.IsInvalid ? throw new IOException($"open of {path} failed with errno {Marshal.GetLastPInvokeError()}") : fd;
-    }
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial SafeFileHandle OpenRaw(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
-    private static partial long LSeek(SafeFileHandle fd, long offset, int whence);
+    [LibraryImport(Interop.Libraries.Libc, EntryPoint = "lseek", SetLastError = true)]
+    private static partial long LseekRaw(SafeFileHandle fd, long offset, int whence);
 }

@@ -1,4 +1,5 @@
 using LiveUpdate.Region.CrashWorker;
+using LiveUpdate.Region.Tests.Corruption;
 
 namespace LiveUpdate.Region.Tests.CrashLoop;
 
@@ -133,7 +134,7 @@ internal sealed record RegionAfterCrash(ModelTree Tree, int Replayed, int Files,
         var buffer = new byte[1 << 20];
         var next = 0;
         var reported = 0;
-        foreach (var (start, end) in Interop.Libc.DataRanges(handle, Granule, RandomAccess.GetLength(handle), path))
+        foreach (var (start, end) in SparseFile.DataRuns(handle, Granule, RandomAccess.GetLength(handle)))
         {
             while (next < extents.Count && extents[next].End <= start)
             {

@@ -6,9 +6,9 @@ namespace LiveUpdate.Region.Tests.Devices;
 public sealed class InteropLibcTests
 {
     [Fact]
-    public void ErrnoException_NamesOperationErrnoAndStrerror()
+    public void Error_NamesOperationErrnoAndStrerror()
     {
-        RegionException ex = Interop.Libc.ErrnoException(Interop.Libc.ENOMEM, "mmap of /dev/dax0.0 (68719476736 bytes)");
+        var ex = Assert.IsType<RegionException>(Interop.Libc.Error(Interop.Libc.ENOMEM, "mmap of /dev/dax0.0 (68719476736 bytes)"));
 
         Assert.Equal(RegionError.Io, ex.Error);
         Assert.Equal("mmap of /dev/dax0.0 (68719476736 bytes) failed: ENOMEM (Cannot allocate memory)", ex.Message);
@@ -24,9 +24,9 @@ public sealed class InteropLibcTests
     [InlineData(Interop.Libc.ENOSPC, "ENOSPC", RegionError.Io)]
     [InlineData(Interop.Libc.EOPNOTSUPP, "EOPNOTSUPP", RegionError.Io)]
     [InlineData(4095, "errno 4095", RegionError.Io)]
-    public void ErrnoException_MapsErrnoToNameAndKind(int errno, string name, RegionError kind)
+    public void Error_MapsErrnoToNameAndKind(int errno, string name, RegionError kind)
     {
-        RegionException ex = Interop.Libc.ErrnoException(errno, "op of /x");
+        var ex = Assert.IsType<RegionException>(Interop.Libc.Error(errno, "op of /x"));
 
         Assert.Equal(kind, ex.Error);
         Assert.StartsWith($"op of /x failed: {name} (", ex.Message, StringComparison.Ordinal);
@@ -55,8 +55,21 @@ public sealed class InteropLibcTests
     }
 
     [Fact]
-    public void StatxBuffer_HasTheKernelsSize()
+    public void StatxBuffer_HasTheKernelLayout()
     {
         Assert.Equal(256, System.Runtime.CompilerServices.Unsafe.SizeOf<Interop.Libc.StatxBuffer>());
+        Assert.Equal(0, Offset(nameof(Interop.Libc.StatxBuffer.Mask)));
+        Assert.Equal(20, Offset(nameof(Interop.Libc.StatxBuffer.Uid)));
+        Assert.Equal(24, Offset(nameof(Interop.Libc.StatxBuffer.Gid)));
+        Assert.Equal(28, Offset(nameof(Interop.Libc.StatxBuffer.Mode)));
+        Assert.Equal(32, Offset(nameof(Interop.Libc.StatxBuffer.Inode)));
+        Assert.Equal(40, Offset(nameof(Interop.Libc.StatxBuffer.Size)));
+        Assert.Equal(48, Offset(nameof(Interop.Libc.StatxBuffer.Blocks)));
+        Assert.Equal(128, Offset(nameof(Interop.Libc.StatxBuffer.RdevMajor)));
+        Assert.Equal(132, Offset(nameof(Interop.Libc.StatxBuffer.RdevMinor)));
+        Assert.Equal(136, Offset(nameof(Interop.Libc.StatxBuffer.DevMajor)));
+        Assert.Equal(140, Offset(nameof(Interop.Libc.StatxBuffer.DevMinor)));
     }
+
+    private static int Offset(string field) => (int)System.Runtime.InteropServices.Marshal.OffsetOf<Interop.Libc.StatxBuffer>(field);
 }

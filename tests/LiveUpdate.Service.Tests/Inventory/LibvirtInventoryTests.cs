@@ -208,7 +208,7 @@ public sealed class LibvirtInventoryTests
         public SafeLibvirtConnectionHandle Open(string uri)
         {
             Interlocked.Increment(ref _opens);
-            var handle = LiveUpdate.Service.Interop.Libvirt.OpenReadOnly(Redirect ?? uri);
+            var handle = Interop.Libvirt.OpenReadOnly(Redirect ?? uri);
             lock (Handles)
             {
                 Handles.Add(handle);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace LiveUpdate.Service.Tests.Inventory;
 
@@ -15,7 +16,12 @@ public sealed class StandardErrorCollection
 /// Points descriptor 2 at a temporary file while <see cref="Run"/>'s action runs, to see what native code (libvirt,
 /// libxml2) prints there; Console.Error would not see it. Only for tests in <see cref="StandardErrorCollection"/>.
 /// </summary>
-internal static class StandardErrorCapture
+/// <remarks>
+/// dup and dup2 are native calls only this test makes; their imports stay here, not in the shared native layer
+/// (service/Common/Interop), because this assembly sees the daemon's <c>Interop</c> through InternalsVisibleTo and a
+/// second one compiled here would conflict with it.
+/// </remarks>
+internal static partial class StandardErrorCapture
 {
     private const int StandardError = 2;
 
@@ -25,8 +31,9 @@ internal static class StandardErrorCapture
         var path = System.IO.Path.GetTempFileName();
         try
         {
-            int saved = Dup(StandardError);
-            Assert.True(saved >= 0, $"dup(2) failed: errno {Marshal.GetLastPInvokeError()}");
+            int savedFd = Dup(StandardError);
+            Assert.True(savedFd >= 0, $"dup(2) failed: errno {Marshal.GetLastPInvokeError()}");
+            using var saved = new SafeFileHandle(savedFd, ownsHandle: true);
             try
             {
                 using (var file = File.OpenHandle(path, FileMode.Create, FileAccess.Write))
@@ -38,8 +45,7 @@ internal static class StandardErrorCapture
             }
             finally
             {
-                Assert.True(Dup2(saved, StandardError) >= 0, "dup2 back onto 2 failed");
-                _ = Close(saved);
+                Assert.True(Dup2(savedFd, StandardError) >= 0, "dup2 back onto 2 failed");
             }
 
             return File.ReadAllText(path);
@@ -50,12 +56,9 @@ internal static class StandardErrorCapture
         }
     }
 
-    [DllImport("libc", EntryPoint = "dup", SetLastError = true)]
-    private static extern int Dup(int fd);
+    [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
+    private static partial int Dup(int fd);
 
-    [DllImport("libc", EntryPoint = "dup2", SetLastError = true)]
-    private static extern int Dup2(int fd, int target);
-
-    [DllImport("libc", EntryPoint = "close")]
-    private static extern int Close(int fd);
+    [LibraryImport("libc", EntryPoint = "dup2", SetLastError = true)]
+    private static partial int Dup2(int fd, int target);
 }
