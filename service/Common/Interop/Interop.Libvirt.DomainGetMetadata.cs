@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using LiveUpdate.Service.Inventory;
 
 internal static partial class Interop
 {

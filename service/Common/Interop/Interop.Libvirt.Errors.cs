@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using LiveUpdate.Service.Inventory;
 
 internal static partial class Interop
 {

@@ -71,7 +71,7 @@ internal sealed class LifecycleHost(
         {
             _ = vms.ListDomains(_stopping.Token);
         }
-        catch (Exception ex) when (ex is Inventory.LibvirtException or OperationCanceledException)
+        catch (Exception ex) when (ex is LibvirtException or OperationCanceledException)
         {
             LifecycleLog.InventoryUnavailable(logger, vms.Source, ex.Message);
         }

@@ -1,5 +1,3 @@
-namespace LiveUpdate.Service.Inventory;
-
 /// <summary>
 /// A libvirt call failed: what the daemon was doing, and libvirt's own error (virErrorNumber, virErrorDomain, message),
 /// e.g. "listing domains of qemu:///system failed: … (libvirt error 38, domain 7)".
