@@ -5,7 +5,7 @@ namespace LiveUpdate.Region;
 public sealed partial class PersistentRegion
 {
     /// <summary>
-    /// Moves the lifecycle state machine (DESIGN §7), records when and (optionally) the reconcile cause, and bumps the
+    /// Moves the lifecycle state machine (docs/design.md §7), records when and (optionally) the reconcile cause, and bumps the
     /// generation, in one atomic superblock update.
     /// Illegal transitions throw <see cref="RegionError.FailedPrecondition"/>.
     /// </summary>
@@ -80,7 +80,7 @@ public sealed partial class PersistentRegion
         return Info;
     }
 
-    /// <summary>The transitions of DESIGN §7.</summary>
+    /// <summary>The transitions of docs/design.md §7.</summary>
     public static bool IsLegal(LifecycleState from, LifecycleState to) => (from, to) switch
     {
         (LifecycleState.Active, LifecycleState.Freezing) => true,

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace LiveUpdate.Service.Tests;
 
-/// <summary>Runs a python3 snippet (the non-C# peer of DESIGN §6: socket.recv_fds + mmap) and returns its stdout.</summary>
+/// <summary>Runs a python3 snippet (the non-C# peer of docs/design.md §6: socket.recv_fds + mmap) and returns its stdout.</summary>
 internal static class Python
 {
     /// <summary>

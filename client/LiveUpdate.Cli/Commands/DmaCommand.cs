@@ -5,7 +5,7 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Cli.Commands;
 
 /// <summary>
-/// <c>luctl dma …</c>: the daemon's <c>liveupdate.v1.Dma</c> service (DESIGN §8), persistent IOMMU domains. Reads:
+/// <c>luctl dma …</c>: the daemon's <c>liveupdate.v1.Dma</c> service (docs/design.md §8), persistent IOMMU domains. Reads:
 /// <c>ls</c>, <c>mappings</c>, <c>translate</c> (<c>DmaCommand.Read.cs</c>); changes: <c>create-domain</c>,
 /// <c>attach</c>, <c>detach</c>, <c>map</c>, <c>unmap</c>, <c>destroy</c> (<c>DmaCommand.Change.cs</c>).
 /// </summary>

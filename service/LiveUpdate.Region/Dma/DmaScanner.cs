@@ -8,7 +8,7 @@ using LiveUpdate.Region.Internal;
 namespace LiveUpdate.Region.Dma;
 
 /// <summary>
-/// Reads the IOMMU structures of a region and checks every invariant of DESIGN section 8: the domain pages and
+/// Reads the IOMMU structures of a region and checks every invariant of docs/design.md §8: the domain pages and
 /// mapping blocks verify; every present root, context and second-level entry is exactly what the mapping
 /// records and device attachments imply (so it points inside the region, into an extent of a live file, with
 /// no wider permissions); no table page is reached twice or from two domains; no page of an IOMMU inode is

@@ -10,7 +10,7 @@ using Proto = LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Api;
 
 /// <summary>
-/// The liveupdate.v1.Dma service (DESIGN §8). Each call: validate the request's fields (INVALID_ARGUMENT; the engine checks
+/// The liveupdate.v1.Dma service (docs/design.md §8). Each call: validate the request's fields (INVALID_ARGUMENT; the engine checks
 /// alignment and address width again before it changes anything), find the region (UNAVAILABLE while not attached or
 /// reconciling), look the domain up (NOT_FOUND), check the caller may act on it (PERMISSION_DENIED: the domain's owner,
 /// and for Map the file's owner too, or an administrator; see <see cref="CallerAuthorization"/>), ask the lifecycle gate

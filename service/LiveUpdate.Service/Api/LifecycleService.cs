@@ -9,7 +9,7 @@ using Proto = LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Api;
 
 /// <summary>
-/// The liveupdate.v1.Lifecycle service (DESIGN §5, §7). Who may call what: anyone who reaches the socket may read the
+/// The liveupdate.v1.Lifecycle service (docs/design.md §5, §7). Who may call what: anyone who reaches the socket may read the
 /// status, register a VMM, run a plain Check or a dry-run Reconcile; AckFreeze needs the registering uid; Reclaim needs
 /// the files' owner; Freeze, Thaw, Reconcile, Check with repair and CollectGarbage need root or the admin group.
 /// </summary>

@@ -7,7 +7,7 @@ using LiveUpdate.Service.Observability;
 namespace LiveUpdate.Service.Lifecycle;
 
 /// <summary>
-/// The freeze barrier (DESIGN §7): close the gate (FREEZING in the superblock, taken under the mutation lock so in-flight
+/// The freeze barrier (docs/design.md §7): close the gate (FREEZING in the superblock, taken under the mutation lock so in-flight
 /// mutations have finished), revoke read-write tokens, send PREPARE_FOR_UPDATE, wait until every VMM registered at the
 /// start (or since) has acked, then seal (FROZEN, generation bumped). A timeout without force, a Thaw, the Freeze
 /// caller going away, or a VMM that reports it could not save (AckFreeze with a failure) aborts back to ACTIVE and sends

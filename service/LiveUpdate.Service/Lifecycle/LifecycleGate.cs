@@ -6,7 +6,7 @@ using LiveUpdate.Service.Security;
 namespace LiveUpdate.Service.Lifecycle;
 
 /// <summary>
-/// Decides whether a Files call may go ahead in the current lifecycle state (DESIGN §7). Every mutation asks while it
+/// Decides whether a Files call may go ahead in the current lifecycle state (docs/design.md §7). Every mutation asks while it
 /// holds <see cref="RegionHost.Mutations"/>, and every state change that closes the gate is made under that same
 /// lock, so when a freeze has the lock and has set FREEZING, no mutation is half done and none can start.
 /// </summary>

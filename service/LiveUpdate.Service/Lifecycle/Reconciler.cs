@@ -9,7 +9,7 @@ using LiveUpdate.Service.Regions;
 namespace LiveUpdate.Service.Lifecycle;
 
 /// <summary>
-/// The reconcile (DESIGN §7): check the whole region, then compare its files with the hypervisor's inventory by VM UUID.
+/// The reconcile (docs/design.md §7): check the whole region, then compare its files with the hypervisor's inventory by VM UUID.
 /// RESUMABLE: the domain is defined (or there is no inventory) and its files are present. ORPHANED: files of a VM the
 /// inventory does not know, moved to <see cref="Quarantine"/>. MISSING: a domain marked persistent has no guest memory.
 /// A region whose check finds problems is left RECONCILING and nothing is moved. A dry run changes nothing at all.

@@ -3,7 +3,7 @@ using LiveUpdate.Region;
 namespace LiveUpdate.Service.Regions;
 
 /// <summary>
-/// What attach makes of the region's state and boot id against the running kernel's (DESIGN §7): a planned update
+/// What attach makes of the region's state and boot id against the running kernel's (docs/design.md §7): a planned update
 /// (FROZEN + new boot), an unplanned reboot (ACTIVE or FREEZING + new boot), or a daemon restart within one boot.
 /// </summary>
 /// <param name="State">The state to record for this boot.</param>

@@ -2,7 +2,7 @@ namespace LiveUpdate.Cli.Tests.Infrastructure;
 
 /// <summary>
 /// A daemon whose inventory is libvirt's in-process test driver (<c>--libvirt-uri test:///DIR/node.xml</c>) with two
-/// domains marked persistent (DESIGN §7): <c>web-01</c> (<see cref="Web"/>) and <c>db-02</c> (<see cref="Db"/>).
+/// domains marked persistent (docs/design.md §7): <c>web-01</c> (<see cref="Web"/>) and <c>db-02</c> (<see cref="Db"/>).
 /// </summary>
 public sealed class LibvirtDaemonFixture : DaemonFixture
 {

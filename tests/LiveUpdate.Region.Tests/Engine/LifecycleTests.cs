@@ -2,7 +2,7 @@ using static LiveUpdate.Region.Tests.Engine.RegionTesting;
 
 namespace LiveUpdate.Region.Tests.Engine;
 
-/// <summary>The DESIGN §7 state machine, boot records and the frozen state's refusals.</summary>
+/// <summary>The docs/design.md §7 state machine, boot records and the frozen state's refusals.</summary>
 public sealed class LifecycleTests
 {
     private static readonly (LifecycleState From, LifecycleState To)[] s_legal =

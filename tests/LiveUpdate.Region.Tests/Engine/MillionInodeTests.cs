@@ -5,7 +5,7 @@ using static LiveUpdate.Region.Tests.Engine.RegionTesting;
 
 namespace LiveUpdate.Region.Tests.Engine;
 
-/// <summary>DESIGN §4: "at least 1,000,000 inodes". Times are written to the test output, never asserted.</summary>
+/// <summary>docs/design.md §4: "at least 1,000,000 inodes". Times are written to the test output, never asserted.</summary>
 public sealed class MillionInodeTests(ITestOutputHelper output)
 {
     private const int Directories = 1_000;

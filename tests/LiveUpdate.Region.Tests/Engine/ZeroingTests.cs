@@ -2,7 +2,7 @@ using static LiveUpdate.Region.Tests.Engine.RegionTesting;
 
 namespace LiveUpdate.Region.Tests.Engine;
 
-/// <summary>Bytes handed to a new owner, or newly added to a file, read as zeros (DESIGN §4 "Zeroing").</summary>
+/// <summary>Bytes handed to a new owner, or newly added to a file, read as zeros (docs/design.md §4 "Zeroing").</summary>
 public sealed class ZeroingTests : IDisposable
 {
     private readonly TempRegion _temp = new(64 * MiB);

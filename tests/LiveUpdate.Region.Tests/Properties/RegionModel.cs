@@ -3,7 +3,7 @@ namespace LiveUpdate.Region.Tests.Properties;
 /// <summary>
 /// What the region should hold, as plainly as possible: a dictionary from absolute path to entry (the root is
 /// implicit). Each operation returns the error the engine must give, or null and applies itself. The rules are
-/// written from the engine's documentation (DESIGN §4, the public API docs), not from its code, apart from the
+/// written from the engine's documentation (docs/design.md §4, the public API docs), not from its code, apart from the
 /// order in which it checks arguments: kind and size before the path for a create, the path before the size
 /// for a resize, the source before the target for a rename.
 /// </summary>

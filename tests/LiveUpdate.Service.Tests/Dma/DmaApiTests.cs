@@ -7,7 +7,7 @@ using FileInfo = LiveUpdate.Protocol.V1.FileInfo;
 namespace LiveUpdate.Service.Tests.Dma;
 
 /// <summary>
-/// The Dma API of a real daemon over its Unix socket (DESIGN §8): domains, devices and mappings, translations that reach
+/// The Dma API of a real daemon over its Unix socket (docs/design.md §8): domains, devices and mappings, translations that reach
 /// the file's extents by a walk of the tables (from the domain, and from the root table as the IOMMU walks for a device),
 /// the entries an outside checker reads from the region file, pinning, refusals that change nothing, and who may do what.
 /// Each test uses domain ids and buses of its own; the seeded domains 13 and 14 (<see cref="SeededDaemon"/>) are only read.

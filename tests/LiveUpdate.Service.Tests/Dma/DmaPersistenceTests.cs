@@ -6,7 +6,7 @@ using LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 namespace LiveUpdate.Service.Tests.Dma;
 
 /// <summary>
-/// DESIGN §8: IOMMU domains survive the daemon's death (SIGKILL, same boot) and a planned live update (freeze, the daemon
+/// docs/design.md §8: IOMMU domains survive the daemon's death (SIGKILL, same boot) and a planned live update (freeze, the daemon
 /// killed, a new boot id, the reconcile): ListMappings answers exactly the mappings made before — the replay record a VMM
 /// replays after the kexec — ListDomains is unchanged, the raw table pages read from the region file hash the same, walks
 /// reach the same physical addresses, and the mapped files are still pinned. Runs with the lifecycle tests, one at a time.

@@ -8,7 +8,7 @@ using DmaClient = LiveUpdate.Protocol.V1.Dma.DmaClient;
 namespace LiveUpdate.Service.Tests.EndToEnd;
 
 /// <summary>
-/// DESIGN §11 bad input: every Files and Dma RPC (and every Lifecycle RPC that takes input) with malformed, hostile and boundary values (names, paths, sizes, enum values,
+/// docs/design.md §11 bad input: every Files and Dma RPC (and every Lifecycle RPC that takes input) with malformed, hostile and boundary values (names, paths, sizes, enum values,
 /// UUIDs, undecodable request bytes), and garbage on the descriptor socket. Each answers one exact status code, the
 /// daemon keeps serving, and the whole tree and GetRegion (state and generation included) are unchanged (<see cref="RegionTree"/>), and so are every IOMMU domain and mapping (<see cref="DmaSnapshot"/>); Dma refusals on the engine's rules (overlap, alignment, width, pinning) are also Dma/DmaApiTests. CreateFile's kind, UUID, mode, owner and basic path cases are FilesApiTests.InvalidCreates; the fd socket's
 /// random 16 bytes and 5, 17 and 1000-byte messages are FilesApiTests.FdSocket_MalformedAndRandomRequests_….

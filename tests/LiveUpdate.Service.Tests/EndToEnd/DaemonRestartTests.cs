@@ -3,7 +3,7 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Tests.EndToEnd;
 
 /// <summary>
-/// DESIGN §11 multi-process: a real daemon process, a LiveUpdate.Client that creates guest memory, receives its
+/// docs/design.md §11 multi-process: a real daemon process, a LiveUpdate.Client that creates guest memory, receives its
 /// descriptor, maps it and writes a pattern; the daemon is stopped (SIGTERM) or killed (SIGKILL) and started again on the
 /// same region; the file, its extents and its bytes are still there, seen through a new mapping and through the mapping
 /// the client kept across the restart.

@@ -5,7 +5,7 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Tests.EndToEnd;
 
 /// <summary>
-/// DESIGN §6 interop: a peer that is not C# (EndToEnd/peer.py on Debian's python3: socket.recv_fds and mmap, no gRPC)
+/// docs/design.md §6 interop: a peer that is not C# (EndToEnd/peer.py on Debian's python3: socket.recv_fds and mmap, no gRPC)
 /// redeems tokens the C# side got from Open and sees, at each extent's region offset, the bytes LiveUpdate.Client wrote.
 /// </summary>
 [Trait("Category", "EndToEnd")]

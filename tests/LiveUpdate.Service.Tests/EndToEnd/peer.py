@@ -1,4 +1,4 @@
-# The non-C# peer of the descriptor hand-out (DESIGN.md section 6, files.proto on OpenResponse): Debian's python3
+# The non-C# peer of the descriptor hand-out (docs/design.md §6, files.proto on OpenResponse): Debian's python3
 # only (socket.recv_fds, mmap, hashlib), no gRPC. The C# tests call Open and pass this script the token in hex, the
 # fd socket's path and the extents. Each command prints one JSON object on stdout.
 #

@@ -13,7 +13,7 @@ namespace LiveUpdate.Service.Tests.Inventory;
 /// <param name="Metadata">The domain's <c>&lt;metadata&gt;</c> children, raw XML; null for none.</param>
 internal sealed record TestDomain(string Name, Guid Uuid, DomainRunState? State = null, bool Transient = false, string? Metadata = null)
 {
-    /// <summary>The normative mark (DESIGN §7).</summary>
+    /// <summary>The normative mark (docs/design.md §7).</summary>
     public const string PersistentMark = "<lu:persistent xmlns:lu=\"urn:liveupdate:v1\"/>";
 }
 

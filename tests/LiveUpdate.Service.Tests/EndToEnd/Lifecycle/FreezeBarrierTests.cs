@@ -3,7 +3,7 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 
 /// <summary>
-/// DESIGN §7, the freeze barrier when VMMs do not all ack: a timeout without force aborts back to ACTIVE and thaws the
+/// docs/design.md §7, the freeze barrier when VMMs do not all ack: a timeout without force aborts back to ACTIVE and thaws the
 /// VMMs; with force the region seals FROZEN and the VMMs that did not ack are named; a VMM whose stream drops during the
 /// freeze counts as not acked.
 /// </summary>

@@ -4,7 +4,7 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 
 /// <summary>
-/// DESIGN §7, the gate: while FREEZING or FROZEN every Files mutation and read-write Open answers FAILED_PRECONDITION
+/// docs/design.md §7, the gate: while FREEZING or FROZEN every Files mutation and read-write Open answers FAILED_PRECONDITION
 /// and changes nothing, reads go on; the one exception is a registered VMM that has not acked yet, which may create,
 /// resize and open read-write the DEVICE_STATE files of its own VM while FREEZING. The VMMs here are registrations of
 /// the test process itself (same uid), so the gate, not ownership, is what each refusal shows.

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 
 /// <summary>
-/// DESIGN §7, the gate under load: a freeze closes it while 16 clients create, resize, rename and remove files as fast
+/// docs/design.md §7, the gate under load: a freeze closes it while 16 clients create, resize, rename and remove files as fast
 /// as they can. Every mutation is either done completely before the gate closed or refused with FAILED_PRECONDITION and
 /// not done at all: afterwards each client's directory holds exactly the files its successful calls left, with their
 /// inodes, kinds and sizes, and nothing else; the tree does not move after FROZEN; Check finds the region clean.

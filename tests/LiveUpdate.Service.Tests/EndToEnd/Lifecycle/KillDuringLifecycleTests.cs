@@ -16,11 +16,11 @@ public sealed class KillDuringLifecycleCollection
 }
 
 /// <summary>
-/// DESIGN §7 crash safety of the lifecycle: the daemon is SIGKILLed at random moments while a freeze runs (two VMMs
+/// docs/design.md §7 crash safety of the lifecycle: the daemon is SIGKILLed at random moments while a freeze runs (two VMMs
 /// registered in-process, saving device state and acking after a random small delay) and while the reconcile after a new
 /// boot runs. After every kill the region, attached by the engine directly, checks clean, is in a legal state and holds
 /// every file (each orphan exactly once: in place or in quarantine, never lost, never twice); the next start then reaches
-/// the state DESIGN §7 says: FREEZING after a same-boot restart becomes ACTIVE, FROZEN stays sealed, and a new boot after
+/// the state docs/design.md §7 says: FREEZING after a same-boot restart becomes ACTIVE, FROZEN stays sealed, and a new boot after
 /// any of them (or after an interrupted reconcile) reconciles to ACTIVE with the cause fixed when the boot was first seen.
 /// </summary>
 /// <remarks>

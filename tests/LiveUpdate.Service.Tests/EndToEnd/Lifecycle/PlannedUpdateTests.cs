@@ -3,7 +3,7 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 
 /// <summary>
-/// DESIGN §7 end to end: a live update of three VMs. Three test VMM processes register, map 64 MiB of guest memory each
+/// docs/design.md §7 end to end: a live update of three VMs. Three test VMM processes register, map 64 MiB of guest memory each
 /// and fill it; Freeze sends PREPARE_FOR_UPDATE, each VMM saves its device state through a mapped descriptor and acks,
 /// the region seals FROZEN. The daemon and the VMMs are SIGKILLed and a new boot id is written (the kexec); the daemon
 /// starts, finds a planned update, reconciles, and the VMMs, started afresh, reclaim and find every byte.

@@ -3,7 +3,7 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 
 /// <summary>
-/// DESIGN §7, what the daemon makes of the boot id at start: an ACTIVE region on a new boot is an unplanned reboot
+/// docs/design.md §7, what the daemon makes of the boot id at start: an ACTIVE region on a new boot is an unplanned reboot
 /// (reconciled, with a warning that device state may be stale); the same boot is a daemon restart only: ACTIVE stays
 /// ACTIVE without a reconcile, and FROZEN stays sealed until Thaw.
 /// </summary>

@@ -2,7 +2,7 @@ using LiveUpdate.Protocol.V1;
 
 namespace LiveUpdate.Service.Tests.EndToEnd.Lifecycle;
 
-/// <summary>DESIGN §7, Thaw: it abandons a sealed update or a running freeze, back to ACTIVE, and tells the VMMs (THAWED).</summary>
+/// <summary>docs/design.md §7, Thaw: it abandons a sealed update or a running freeze, back to ACTIVE, and tells the VMMs (THAWED).</summary>
 [Collection(LifecycleCollection.Name)]
 [Trait("Category", "EndToEnd")]
 public sealed class ThawTests

@@ -17,7 +17,7 @@ internal sealed record SeededFile(string Path, FileKind Kind, ulong Size);
 
 /// <summary>
 /// One VM of the scenario: its files in the region (maybe none), and whether libvirt's test driver defines it (and marks it
-/// persistent). <see cref="Expected"/> is the verdict DESIGN §7 gives it; null when the reconcile must not mention it.
+/// persistent). <see cref="Expected"/> is the verdict docs/design.md §7 gives it; null when the reconcile must not mention it.
 /// </summary>
 internal sealed record SeededVm(string Name, Guid Uuid, bool Defined, bool Marked, SeededFile[] Files)
 {

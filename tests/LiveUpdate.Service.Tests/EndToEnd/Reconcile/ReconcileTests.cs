@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace LiveUpdate.Service.Tests.EndToEnd.Reconcile;
 
 /// <summary>
-/// DESIGN §7 reconcile against a real daemon and libvirt's in-process test driver: a planned update (Freeze → FROZEN →
+/// docs/design.md §7 reconcile against a real daemon and libvirt's in-process test driver: a planned update (Freeze → FROZEN →
 /// the daemon goes away → new boot id → restart) reconciles by itself; ORPHANED files move to /quarantine/{stamp}/…,
 /// MISSING domains are reported, RESUMABLE files stay; dry runs change nothing; no or an unreadable inventory judges the
 /// files alone; CollectGarbage deletes whole quarantine batches by age.
@@ -66,7 +66,7 @@ public sealed partial class ReconcileTests(ITestOutputHelper output)
         var finished = report.FinishedAt.ToDateTimeOffset();
         Assert.InRange(finished, restartedAt.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
 
-        // One verdict per VM with files or marked persistent, each as DESIGN §7 says.
+        // One verdict per VM with files or marked persistent, each as docs/design.md §7 says.
         AssertVerdicts(scenario, report, v => v.Expected);
         var after = await scenario.WalkAsync();
         string? batch = null;
