@@ -1,10 +1,10 @@
 using System.Net.Sockets;
 using LiveUpdate.Service.Configuration;
-using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Observability;
+using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Security;
+using LiveUpdate.Service.Sockets;
 using Microsoft.Extensions.Options;
-using SocketDirectory = LiveUpdate.Service.Sockets.SocketDirectory;
 
 namespace LiveUpdate.Service.Handout;
 
@@ -31,7 +31,7 @@ internal sealed partial class FdHandoutSocket(
     IOptions<DaemonOptions> options,
     HandoutTokens tokens,
     RegionHost regionHost,
-    SocketDirectory socketDirectory,
+    DaemonSocketDirectory socketDirectory,
     DaemonMetrics metrics,
     TimeProvider time,
     ILogger<FdHandoutSocket> logger) : IHostedService, IDisposable

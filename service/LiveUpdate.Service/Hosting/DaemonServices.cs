@@ -28,7 +28,7 @@ internal static class DaemonServices
         services.AddSingleton<IValidateOptions<DaemonOptions>, DaemonOptionsValidator>();
 
         services.AddSingleton<RegionHost>();
-        services.AddSingleton<SocketDirectory>();
+        services.AddSingleton<DaemonSocketDirectory>();
         services.AddSingleton<CallerAuthorization>();
         services.AddSingleton<HandoutTokens>();
         services.AddSingleton<FdHandoutSocket>();

@@ -25,7 +25,7 @@ namespace LiveUpdate.Service.Hosting;
 internal sealed class DaemonStartup(
     RegionHost regionHost,
     LifecycleHost lifecycle,
-    SocketDirectory socketDirectory,
+    DaemonSocketDirectory socketDirectory,
     FdHandoutSocket fdSocket,
     DaemonGauges gauges,
     SystemdIntegration systemd,

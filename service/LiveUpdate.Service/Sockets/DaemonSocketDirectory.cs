@@ -1,14 +1,14 @@
 using System.Net.Sockets;
+using LiveUpdate.Protocol;
 using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Errors;
 using LiveUpdate.Service.Observability;
 using Microsoft.Extensions.Options;
-using SocketRules = LiveUpdate.Protocol.SocketDirectory;
 
 namespace LiveUpdate.Service.Sockets;
 
 /// <summary>
-/// The socket directory and the two socket files in it.
+/// The daemon's socket directory and the two socket files in it (where it is: <see cref="SocketDirectory"/>, the contract's rules).
 /// <list type="bullet">
 /// <item>The directory is created mode 0750 (set with chmod, whatever the umask); an existing one must be a real directory
 /// owned by the daemon's uid and is set to 0750 too. A new directory gets the admin group (when configured and
@@ -22,7 +22,7 @@ namespace LiveUpdate.Service.Sockets;
 /// <item>At stop, after both sockets stopped listening, the files this daemon created are removed.</item>
 /// </list>
 /// </summary>
-internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<SocketDirectory> logger) : IDisposable
+internal sealed class DaemonSocketDirectory(IOptions<DaemonOptions> options, ILogger<DaemonSocketDirectory> logger) : IDisposable
 {
     private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(1);
 
@@ -67,7 +67,7 @@ internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<S
             DaemonLog.SocketGroupNotSet(logger, path, _groupId, ex.Message);
         }
 
-        File.SetUnixFileMode(path, SocketRules.SocketMode);
+        File.SetUnixFileMode(path, SocketDirectory.SocketMode);
     }
 
     /// <summary>Removes the socket files this daemon created (Kestrel may have removed its own already). Idempotent.</summary>
@@ -116,8 +116,8 @@ internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<S
 
             try
             {
-                Directory.CreateDirectory(path, SocketRules.DirectoryMode);
-                File.SetUnixFileMode(path, SocketRules.DirectoryMode);
+                Directory.CreateDirectory(path, SocketDirectory.DirectoryMode);
+                File.SetUnixFileMode(path, SocketDirectory.DirectoryMode);
                 if (settings.AdminGroup is { } group && Interop.Libc.GetGroup(group) is { } admin)
                 {
                     TrySetGroup(path, admin.Gid);
@@ -147,9 +147,9 @@ internal sealed class SocketDirectory(IOptions<DaemonOptions> options, ILogger<S
                     $"socket directory {path} belongs to uid {status.Uid}, not to the daemon's uid {euid}: refusing to serve from a directory someone else controls");
             }
 
-            if (status.Permissions != (uint)SocketRules.DirectoryMode)
+            if (status.Permissions != (uint)SocketDirectory.DirectoryMode)
             {
-                File.SetUnixFileMode(path, SocketRules.DirectoryMode);
+                File.SetUnixFileMode(path, SocketDirectory.DirectoryMode);
                 DaemonLog.SocketDirectoryModeFixed(logger, path, Convert.ToString(status.Permissions, 8));
             }
         }
