@@ -27,7 +27,7 @@ namespace LiveUpdate.Region.Journal;
 /// write position (<see cref="CheckpointHere"/>) before the block is reused. The ring wraps the same way.
 /// </para>
 /// </summary>
-internal sealed unsafe class MetadataJournal
+internal sealed class MetadataJournal
 {
     private readonly RegionDevice _device;
     private readonly SuperblockStore _superblocks;
