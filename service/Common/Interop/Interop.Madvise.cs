@@ -23,30 +23,11 @@ internal static partial class Interop
         internal static bool TryPopulate(SafeMappingHandle mapping, nuint offset, nuint length, bool write, string path)
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThan(checked(offset + length), mapping.Length);
-            int advice = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
             bool added = false;
             try
             {
                 mapping.DangerousAddRef(ref added);
-                nint address = mapping.DangerousGetHandle() + (nint)offset;
-                while (MadviseRaw(address, length, advice) != 0)
-                {
-                    int errno = LastErrno;
-                    if (errno == EINTR)
-                    {
-                        continue;
-                    }
-
-                    if (errno == EINVAL)
-                    {
-                        return false;
-                    }
-
-                    string name = write ? "MADV_POPULATE_WRITE" : "MADV_POPULATE_READ";
-                    throw Error(errno, $"madvise({name}) of {length} bytes of {path}");
-                }
-
-                return true;
+                return TryPopulate(mapping.DangerousGetHandle() + (nint)offset, length, write, path);
             }
             finally
             {
@@ -55,6 +36,34 @@ internal static partial class Interop
                     mapping.DangerousRelease();
                 }
             }
+        }
+
+        /// <summary>
+        /// As the <see cref="SafeMappingHandle"/> overload, over <paramref name="length"/> bytes at a page-aligned
+        /// <paramref name="address"/> the caller keeps mapped for the duration of the call (memory it did not map itself);
+        /// <paramref name="what"/> names the range in the error.
+        /// </summary>
+        internal static bool TryPopulate(nint address, nuint length, bool write, string what)
+        {
+            int advice = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+            while (MadviseRaw(address, length, advice) != 0)
+            {
+                int errno = LastErrno;
+                if (errno == EINTR)
+                {
+                    continue;
+                }
+
+                if (errno == EINVAL)
+                {
+                    return false;
+                }
+
+                string name = write ? "MADV_POPULATE_WRITE" : "MADV_POPULATE_READ";
+                throw Error(errno, $"madvise({name}) of {length} bytes of {what}");
+            }
+
+            return true;
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using LiveUpdate.Benchmarks.Engine;
 using LiveUpdate.Benchmarks.Harness;
+using LiveUpdate.Benchmarks.Native;
 using LiveUpdate.Client;
 using LiveUpdate.Protocol.V1;
 
@@ -115,7 +116,7 @@ internal static unsafe class MappedReadBenchmark
         {
             for (var i = 0; i < ranges.Length; i++)
             {
-                Interop.Libc.PrefaultWrite(ranges[(firstIndex + i) % ranges.Length] + offset, PrefaultPiece);
+                BenchmarkNative.PrefaultWrite(ranges[(firstIndex + i) % ranges.Length] + offset, PrefaultPiece);
             }
         }
     }

@@ -1,60 +1,39 @@
+using System.Net.Sockets;
+using LiveUpdate.Benchmarks.Native;
+
 namespace LiveUpdate.Benchmarks.Daemon;
 
 /// <summary>
-/// The client half of the hand-out floor, doing what <c>FdHandoutClient.Redeem</c> does minus its checks and timeouts:
-/// a fresh blocking SOCK_SEQPACKET connection, the token sent with MSG_NOSIGNAL, one recvmsg with a 24-byte control
-/// buffer and MSG_CMSG_CLOEXEC, then the received descriptor and the socket closed.
+/// The client half of the hand-out floor, doing what <c>FdHandoutClient.Redeem</c> does on a fresh connection minus
+/// its checks, timeouts and pool: a blocking BCL SOCK_SEQPACKET socket and its connect, the token sent with sendmsg
+/// (MSG_NOSIGNAL), one recvmsg with a CMSG_SPACE(sizeof(int)) control buffer and MSG_CMSG_CLOEXEC, then the received
+/// descriptor and the socket closed. The same calls through the same wrappers and nothing more, so it stays a floor.
 /// </summary>
-internal sealed unsafe class ScmRightsClient
+internal sealed class ScmRightsClient
 {
-    private readonly Interop.Libc.SockAddrUn _address;
-    private readonly int _addressLength;
+    private readonly UnixDomainSocketEndPoint _endPoint;
     private readonly byte[] _token = Guid.NewGuid().ToByteArray();
 
     public ScmRightsClient(string socketPath)
     {
-        _address = Interop.Libc.SockAddrUn.For(socketPath, out _addressLength);
+        _endPoint = new UnixDomainSocketEndPoint(socketPath);
     }
 
     /// <summary>One exchange: connect, send the token, receive status and descriptor, close both. Throws on any deviation.</summary>
     public void Exchange(ScmRightsServer server)
     {
-        var socket = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET);
-        try
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
+        socket.Connect(_endPoint);
+        BenchmarkNative.SendMessage(socket, _token, descriptor: null);
+        Span<byte> data = stackalloc byte[16];
+        var received = BenchmarkNative.ReceiveMessage(socket, data, out var descriptor);
+        using (descriptor)
         {
-            Interop.Libc.Connect(socket, _address, _addressLength);
-            fixed (byte* token = _token)
-            {
-                var iov = new Interop.Libc.IoVec { Base = token, Length = (nuint)_token.Length };
-                var request = new Interop.Libc.MsgHdr { Iov = &iov, IovLength = 1 };
-                Interop.Libc.SendMsg(socket, &request);
-            }
-
-            var data = stackalloc byte[16];
-            var control = stackalloc byte[Interop.Libc.CmsgSpaceOneFd];
-            new Span<byte>(control, Interop.Libc.CmsgSpaceOneFd).Clear();
-            var replyIov = new Interop.Libc.IoVec { Base = data, Length = 16 };
-            var reply = new Interop.Libc.MsgHdr
-            {
-                Iov = &replyIov,
-                IovLength = 1,
-                Control = control,
-                ControlLength = Interop.Libc.CmsgSpaceOneFd,
-            };
-            var received = Interop.Libc.RecvMsg(socket, &reply, Interop.Libc.MSG_CMSG_CLOEXEC);
-            var header = (Interop.Libc.CmsgHdr*)control;
-            if (received != 1 || data[0] != 0 || (reply.Flags & Interop.Libc.MSG_CTRUNC) != 0 || reply.ControlLength < Interop.Libc.CmsgLenOneFd
-                || header->Level != Interop.Libc.SOL_SOCKET || header->Type != Interop.Libc.SCM_RIGHTS)
+            if (received != 1 || data[0] != 0 || descriptor is null)
             {
                 throw new InvalidOperationException(
-                    $"the floor server answered {received} bytes, status {(received > 0 ? data[0] : -1)}, flags 0x{reply.Flags:x}: {server.Failure ?? "no descriptor"}");
+                    $"the floor server answered {received} bytes, status {(received > 0 ? data[0] : -1)}: {server.Failure ?? "no descriptor"}");
             }
-
-            Interop.Libc.Close(*(int*)(control + sizeof(Interop.Libc.CmsgHdr)));
-        }
-        finally
-        {
-            Interop.Libc.Close(socket);
         }
     }
 }

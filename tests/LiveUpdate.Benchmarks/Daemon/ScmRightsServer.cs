@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using LiveUpdate.Benchmarks.Native;
 using LiveUpdate.Protocol;
 
 namespace LiveUpdate.Benchmarks.Daemon;
@@ -6,11 +8,12 @@ namespace LiveUpdate.Benchmarks.Daemon;
 /// The floor of the descriptor hand-out: a bare token → descriptor server on an AF_UNIX SOCK_SEQPACKET socket, in this
 /// process, on a thread of its own, with no gRPC, no token table and no logging. Per connection it receives one message
 /// (the 16-byte token), opens the file afresh (O_RDWR | O_CLOEXEC, as the daemon opens the region device per request),
-/// sends one status byte (0) with the descriptor as SCM_RIGHTS, closes its copy and the connection.
+/// sends one status byte (0) with the descriptor as SCM_RIGHTS, closes its copy and the connection. The socket is the
+/// BCL's, used synchronously (a blocking descriptor), as the daemon's hand-out socket is; only the reply is a sendmsg.
 /// </summary>
-internal sealed unsafe class ScmRightsServer : IDisposable
+internal sealed class ScmRightsServer : IDisposable
 {
-    private readonly int _listener;
+    private readonly Socket _listener;
     private readonly string _filePath;
     private readonly Thread _thread;
     private volatile bool _stopping;
@@ -21,15 +24,15 @@ internal sealed unsafe class ScmRightsServer : IDisposable
         SocketPath = socketPath;
         _filePath = filePath;
         File.Delete(socketPath);
-        _listener = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET);
+        _listener = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
         try
         {
-            Interop.Libc.BindUnix(_listener, socketPath);
-            Interop.Libc.Listen(_listener, 128);
+            _listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+            _listener.Listen(128);
         }
         catch
         {
-            Interop.Libc.Close(_listener);
+            _listener.Dispose();
             throw;
         }
 
@@ -60,23 +63,15 @@ internal sealed unsafe class ScmRightsServer : IDisposable
         // Wake the blocked accept with a connection of our own; the loop sees _stopping and ends.
         try
         {
-            var address = Interop.Libc.SockAddrUn.For(SocketPath, out var length);
-            var wake = Interop.Libc.UnixSocket(Interop.Libc.SOCK_SEQPACKET);
-            try
-            {
-                Interop.Libc.Connect(wake, address, length);
-            }
-            finally
-            {
-                Interop.Libc.Close(wake);
-            }
+            using var wake = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
+            wake.Connect(new UnixDomainSocketEndPoint(SocketPath));
         }
-        catch (InvalidOperationException)
+        catch (SocketException)
         {
         }
 
         _thread.Join(TimeSpan.FromSeconds(5));
-        Interop.Libc.Close(_listener);
+        _listener.Dispose();
         File.Delete(SocketPath);
     }
 
@@ -84,10 +79,14 @@ internal sealed unsafe class ScmRightsServer : IDisposable
     {
         while (!_stopping)
         {
-            var connection = Interop.Libc.TryAccept(_listener, out var errno);
-            if (connection < 0)
+            Socket connection;
+            try
             {
-                _failure ??= $"accept failed: errno {errno}";
+                connection = _listener.Accept();
+            }
+            catch (SocketException ex)
+            {
+                _failure ??= $"accept failed: {ex.Message}";
                 return;
             }
 
@@ -98,52 +97,28 @@ internal sealed unsafe class ScmRightsServer : IDisposable
                     ServeOne(connection);
                 }
             }
-            catch (InvalidOperationException ex)
+            catch (Exception ex) when (ex is IOException or SocketException or InvalidOperationException)
             {
                 _failure ??= ex.Message;
             }
             finally
             {
-                Interop.Libc.Close(connection);
+                connection.Dispose();
             }
         }
     }
 
-    private void ServeOne(int connection)
+    private void ServeOne(Socket connection)
     {
-        var request = stackalloc byte[64];
-        var iov = new Interop.Libc.IoVec { Base = request, Length = 64 };
-        var message = new Interop.Libc.MsgHdr { Iov = &iov, IovLength = 1 };
-        var received = Interop.Libc.RecvMsg(connection, &message, 0);
+        Span<byte> request = stackalloc byte[64];
+        var received = connection.Receive(request);
         if (received != HandoutToken.Size)
         {
             throw new InvalidOperationException($"expected a {HandoutToken.Size}-byte token, got {received} bytes");
         }
 
-        var descriptor = Interop.Libc.Open(_filePath, Interop.Libc.O_RDWR | Interop.Libc.O_CLOEXEC);
-        try
-        {
-            byte status = 0;
-            var control = stackalloc byte[Interop.Libc.CmsgSpaceOneFd];
-            new Span<byte>(control, Interop.Libc.CmsgSpaceOneFd).Clear();
-            var header = (Interop.Libc.CmsgHdr*)control;
-            header->Length = Interop.Libc.CmsgLenOneFd;
-            header->Level = Interop.Libc.SOL_SOCKET;
-            header->Type = Interop.Libc.SCM_RIGHTS;
-            *(int*)(control + sizeof(Interop.Libc.CmsgHdr)) = descriptor;
-            var replyIov = new Interop.Libc.IoVec { Base = &status, Length = 1 };
-            var reply = new Interop.Libc.MsgHdr
-            {
-                Iov = &replyIov,
-                IovLength = 1,
-                Control = control,
-                ControlLength = Interop.Libc.CmsgSpaceOneFd,
-            };
-            Interop.Libc.SendMsg(connection, &reply);
-        }
-        finally
-        {
-            Interop.Libc.Close(descriptor);
-        }
+        using var descriptor = BenchmarkNative.OpenUnlocked(_filePath, writable: true);
+        ReadOnlySpan<byte> status = [0];
+        BenchmarkNative.SendMessage(connection, status, descriptor);
     }
 }

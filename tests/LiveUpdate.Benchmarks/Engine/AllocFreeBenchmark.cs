@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LiveUpdate.Benchmarks.Harness;
+using LiveUpdate.Benchmarks.Native;
 using LiveUpdate.Region;
 
 namespace LiveUpdate.Benchmarks.Engine;
@@ -62,9 +63,9 @@ internal static class AllocFreeBenchmark
         var cpuSeconds = new List<double>();
         var seconds = Sampler.Run(repetitions, () =>
         {
-            var cpuStarted = Interop.Libc.ThreadCpuMilliseconds();
+            var cpuStarted = BenchmarkNative.ThreadCpuMilliseconds();
             var elapsed = Round();
-            cpuSeconds.Add((Interop.Libc.ThreadCpuMilliseconds() - cpuStarted) / 1000);
+            cpuSeconds.Add((BenchmarkNative.ThreadCpuMilliseconds() - cpuStarted) / 1000);
             creates.Add(TicksToMicroseconds(createTicks) / Pairs);
             removes.Add(TicksToMicroseconds(removeTicks) / Pairs);
             return elapsed;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveUpdate.Benchmarks.Harness;
+using LiveUpdate.Benchmarks.Native;
 using LiveUpdate.Region;
 
 namespace LiveUpdate.Benchmarks.Engine;
@@ -39,11 +40,11 @@ internal static class AttachBenchmark
     public static (double WallMs, double CpuMs) AttachOnceTimed(string path, int expectedFiles)
     {
         Sampler.SettleHeap();
-        var cpuStarted = Interop.Libc.ThreadCpuMilliseconds();
+        var cpuStarted = BenchmarkNative.ThreadCpuMilliseconds();
         var started = Stopwatch.GetTimestamp();
         var region = PersistentRegion.Attach(path, RegionFiles.Existing);
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var cpu = Interop.Libc.ThreadCpuMilliseconds() - cpuStarted;
+        var cpu = BenchmarkNative.ThreadCpuMilliseconds() - cpuStarted;
         try
         {
             if (region.AttachReport.JournalTransactionsReplayed != 0)

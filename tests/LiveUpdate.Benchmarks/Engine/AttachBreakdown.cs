@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveUpdate.Benchmarks.Harness;
+using LiveUpdate.Benchmarks.Native;
 using LiveUpdate.Region;
 using LiveUpdate.Region.Allocation;
 using LiveUpdate.Region.Checking;
@@ -93,8 +94,8 @@ internal static class AttachBreakdown
 
             // The alternative the analysis proposes for the file backend: read the chunks with pread(2) into a small
             // buffer (the kernel copies through its own mapping), so no page of the fresh region mapping is touched.
-            // open(2) read-only (O_RDONLY is 0): File.OpenHandle would take a shared flock, which the attached device's exclusive one refuses.
-            using (var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(Interop.Libc.Open(path, Interop.Libc.O_CLOEXEC), ownsHandle: true))
+            // open(2) read-only: File.OpenHandle would take a shared flock, which the attached device's exclusive one refuses.
+            using (var handle = BenchmarkNative.OpenUnlocked(path, writable: false))
             {
                 var buffer = new byte[64 * 1024];
                 foreach (var chunk in chunks)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using LiveUpdate.Benchmarks.Harness;
+using LiveUpdate.Benchmarks.Native;
 using LiveUpdate.Region.Devices;
 
 namespace LiveUpdate.Benchmarks.Engine;
@@ -107,7 +108,7 @@ internal static unsafe class ZeroingBenchmark
         {
             for (var i = 0; i < ranges.Length; i++)
             {
-                Interop.Libc.PrefaultWrite(ranges[(firstIndex + i) % ranges.Length] + offset, PrefaultPiece);
+                BenchmarkNative.PrefaultWrite(ranges[(firstIndex + i) % ranges.Length] + offset, PrefaultPiece);
             }
         }
     }
@@ -129,7 +130,7 @@ internal static unsafe class ZeroingBenchmark
         var punch = new double[repetitions];
         var refault = new double[repetitions];
         var populate = new double[repetitions];
-        Interop.Libc.PrefaultWrite(device.Pointer, Length);
+        BenchmarkNative.PrefaultWrite(device.Pointer, Length);
         for (var i = 0; i < repetitions; i++)
         {
             var started = Stopwatch.GetTimestamp();
@@ -141,7 +142,7 @@ internal static unsafe class ZeroingBenchmark
             refault[i] = GiBPerSecond(RefaultLength, started);
 
             started = Stopwatch.GetTimestamp();
-            Interop.Libc.PrefaultWrite(device.Pointer + RefaultLength, Length - RefaultLength);
+            BenchmarkNative.PrefaultWrite(device.Pointer + RefaultLength, Length - RefaultLength);
             populate[i] = GiBPerSecond(Length - RefaultLength, started);
         }
 
