@@ -121,9 +121,11 @@ internal static class SuperblockReader
             return $"physical base 0x{sb.PhysicalBase:x} is not 2 MiB aligned";
         }
 
-        if (!MetadataScanner.IsUnixMs(sb.FormattedAtUnixMs) || !MetadataScanner.IsUnixMs(sb.AttachedAtUnixMs))
+        // The state-change time is read too (RegionInfo.StateChangedAt): unchecked, it made every GetRegion throw.
+        if (!MetadataScanner.IsUnixMs(sb.FormattedAtUnixMs) || !MetadataScanner.IsUnixMs(sb.AttachedAtUnixMs)
+            || !MetadataScanner.IsUnixMs(sb.StateChangedAtUnixMs))
         {
-            return $"times {sb.FormattedAtUnixMs} and {sb.AttachedAtUnixMs} are not valid unix milliseconds";
+            return $"times {sb.FormattedAtUnixMs}, {sb.AttachedAtUnixMs} and {sb.StateChangedAtUnixMs} are not valid unix milliseconds";
         }
 
         return null;
