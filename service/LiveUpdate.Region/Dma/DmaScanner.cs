@@ -102,6 +102,13 @@ internal sealed class DmaScanner
             return;
         }
 
+        // ListDomains turns the creation time into a DateTimeOffset: an impossible one must be refused here, not thrown there.
+        if (!MetadataScanner.IsUnixMs(contents.CreatedUnixMs))
+        {
+            Problem(node, descriptorPage, $"domain {id}'s creation time {contents.CreatedUnixMs} is not valid unix milliseconds");
+            return;
+        }
+
         if (!IsPageOf(node, contents.TopTable) || contents.TopTable == descriptorPage)
         {
             Problem(node, descriptorPage, $"domain {id}'s top table 0x{contents.TopTable:x} is not one of its pages");
