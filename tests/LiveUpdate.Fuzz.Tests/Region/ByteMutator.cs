@@ -50,7 +50,9 @@ internal sealed class ByteMutator(Random random)
 
     private string MutateOnce(byte[] bytes)
     {
-        var at = random.Next(bytes.Length);
+        // Half the damage lands in the first 128 bytes: every record keeps its header there, and a 4 KiB page is
+        // otherwise mostly entries or reserved bytes.
+        var at = random.Next(Math.Min(bytes.Length, random.Next(2) == 0 ? 128 : bytes.Length));
         switch (random.Next(7))
         {
             case 0:

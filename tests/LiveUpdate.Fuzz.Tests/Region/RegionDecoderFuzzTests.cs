@@ -5,13 +5,15 @@ using Xunit.Abstractions;
 namespace LiveUpdate.Fuzz.Tests.Region;
 
 /// <summary>
-/// One fuzz target per decoder of region metadata: superblock, inode record, journal record and extent block. Each
-/// input is the valid, sealed record of a populated region (tests/LiveUpdate.Region.Tests' corruption image) damaged by
+/// One fuzz target per decoder of region metadata: superblock, inode record, journal record, extent block, and the
+/// IOMMU structures' domain page and mapping block. Each input is the valid, sealed record of a populated region
+/// (tests/LiveUpdate.Region.Tests' corruption image, or <see cref="DmaImage"/>) damaged by
 /// <see cref="ByteMutator"/>, stored in a working copy on a real file device, then checked offline and attached
 /// (<see cref="RegionFuzzLane"/>): no exception but the documented refusal, no hang, and a refused input or a check
 /// without repair changes no byte of the file. The seed and count are fixed (<see cref="FuzzBudget"/>).
 /// </summary>
-public sealed class RegionDecoderFuzzTests(CorruptionImage image, ITestOutputHelper output) : IClassFixture<CorruptionImage>
+public sealed class RegionDecoderFuzzTests(CorruptionImage image, DmaImage dma, ITestOutputHelper output)
+    : IClassFixture<CorruptionImage>, IClassFixture<DmaImage>
 {
     private const int CiInputs = 600;
 
@@ -55,6 +57,18 @@ public sealed class RegionDecoderFuzzTests(CorruptionImage image, ITestOutputHel
     public void ExtentBlock_DamagedOverflowBlock_IsRefusedOrReportedAndRefusalChangesNothing()
     {
         Fuzz("extent block", image.CleanPath, _ => ([image.ExtentBlockOffset], ExtentBlock.TotalSize, Checksum.ExtentBlockSeed));
+    }
+
+    [Fact]
+    public void DmaDomainPage_Damaged_IsRefusedOrReportedAndRefusalChangesNothing()
+    {
+        Fuzz("dma domain page", dma.ImagePath, _ => ([dma.DomainPage], RegionLayout.SmallGranule, Checksum.DmaDomainSeed));
+    }
+
+    [Fact]
+    public void DmaMappingBlock_Damaged_IsRefusedOrReportedAndRefusalChangesNothing()
+    {
+        Fuzz("dma mapping block", dma.ImagePath, _ => ([dma.MappingBlock], RegionLayout.SmallGranule, Checksum.DmaMappingSeed));
     }
 
     /// <summary>Runs the target's inputs: <paramref name="pick"/> chooses where (one or more offsets damaged alike), how long the record is, and its checksum seed.</summary>

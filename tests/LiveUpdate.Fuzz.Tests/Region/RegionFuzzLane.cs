@@ -114,6 +114,10 @@ internal sealed class RegionFuzzLane : IDisposable
                 var report = region.Check();
                 _ = TreeSnapshot.Of(region);
                 _ = region.Info;
+                foreach (var domain in region.Dma.ListDomains())
+                {
+                    _ = region.Dma.ListMappings(domain.Id);
+                }
                 return report.Clean ? FuzzResult.Accepted : FuzzResult.AcceptedAndReported;
             }
         }
