@@ -35,12 +35,20 @@ internal static class GenericCall
             if (method.IsClientStreaming)
             {
                 using var call = invoker.AsyncClientStreamingCall(rpc, null, options);
-                foreach (var request in requests)
+                try
                 {
-                    await call.RequestStream.WriteAsync(request);
+                    foreach (var request in requests)
+                    {
+                        await call.RequestStream.WriteAsync(request);
+                    }
+
+                    await call.RequestStream.CompleteAsync();
+                }
+                catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+                {
+                    // The daemon answered before the stream ended (a refusal of an early message): its status is the response's.
                 }
 
-                await call.RequestStream.CompleteAsync();
                 return new CallOutcome(StatusCode.OK, await call.ResponseAsync, false, null);
             }
 

@@ -6,8 +6,9 @@ namespace LiveUpdate.Fuzz.Tests.Daemon;
 
 /// <summary>
 /// Random, valid protobuf messages of any type, generated from its descriptor: each field set or left out, scalars
-/// drawn from boundary values and random ones, enums from their defined values and undefined numbers, strings from
-/// paths that exist (so that some requests succeed and reach deeper code), new paths, UUIDs and hostile text (control
+/// drawn from boundary values and random ones (and, for fields whose name says what they hold, from plausible values:
+/// paths, VM UUIDs, PCI addresses, domain ids, aligned offsets), enums from their defined values and undefined
+/// numbers, strings from paths that exist (so that some requests succeed and reach deeper code), new paths, UUIDs and hostile text (control
 /// characters, "..", very long names, lone surrogates), bytes fields random, repeated fields and maps 0–3 elements,
 /// nested messages (well-known ones too: a Duration or Timestamp may be out of its valid range) up to a small depth.
 /// </summary>
@@ -33,6 +34,26 @@ internal sealed class RandomRequests(Random random, Func<IReadOnlyList<string>> 
         "not-a-uuid", "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", "{5d2f8a61-3c1e-4b7a-8e90-0123456789ab}",
         "5d2f8a613c1e4b7a8e900123456789ab", "qemu:///system", "-1", "18446744073709551616", "rw", "ro",
     ];
+
+    /// <summary>Plausible values for integer fields by name, drawn more often than the generic ones so that requests get past validation.</summary>
+    private static readonly Dictionary<string, long[]> s_integerHints = new(StringComparer.Ordinal)
+    {
+        ["domain_id"] = [1, 2, 6, 65535],
+        ["address_width"] = [39, 48, 57],
+        ["owner_uid"] = [0, 65534],
+        ["mode"] = [0x180, 0x1A4, 0x1FF],
+        ["iova"] = [0, 4096, 1 << 21, 1 << 30],
+        ["file_offset"] = [0, 4096, 1 << 21],
+        ["offset"] = [0, 1, 4096],
+        ["length"] = [4096, 8192, 1 << 21],
+        ["size_bytes"] = [4096, 8192, 1 << 21, 4 << 20],
+    };
+
+    /// <summary>Plausible values for string fields by name (paths, UUIDs and PCI addresses are added where the name says so).</summary>
+    private static readonly Dictionary<string, string[]> s_textHints = new(StringComparer.Ordinal)
+    {
+        ["pci_address"] = ["0000:05:00.0", "0000:05:00.1", "0000:00:02.0"],
+    };
 
     /// <summary>How many fields in ten a top-level request sets.</summary>
     private static readonly int[] s_presence = [2, 5, 7, 9];
@@ -60,7 +81,8 @@ internal sealed class RandomRequests(Random random, Func<IReadOnlyList<string>> 
         var present = depth == 0 ? s_presence[random.Next(s_presence.Length)] : 7;
         foreach (var field in descriptor.Fields.InFieldNumberOrder())
         {
-            if (random.Next(10) >= present)
+            // A path or kind is what most requests need first: left out, the request stops at "required".
+            if (random.Next(10) >= (field.Name.EndsWith("path", StringComparison.Ordinal) || field.Name == "kind" ? 9 : present))
             {
                 continue;
             }
@@ -102,13 +124,13 @@ internal sealed class RandomRequests(Random random, Func<IReadOnlyList<string>> 
     private object? Value(FieldDescriptor field, int depth) => field.FieldType switch
     {
         FieldType.Bool => random.Next(2) == 0,
-        FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => unchecked((int)Integer()),
-        FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => Integer(),
-        FieldType.UInt32 or FieldType.Fixed32 => unchecked((uint)Integer()),
-        FieldType.UInt64 or FieldType.Fixed64 => unchecked((ulong)Integer()),
+        FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => unchecked((int)Integer(field.Name)),
+        FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => Integer(field.Name),
+        FieldType.UInt32 or FieldType.Fixed32 => unchecked((uint)Integer(field.Name)),
+        FieldType.UInt64 or FieldType.Fixed64 => unchecked((ulong)Integer(field.Name)),
         FieldType.Float => (float)Double(),
         FieldType.Double => Double(),
-        FieldType.String => Text(),
+        FieldType.String => Text(field.Name),
         FieldType.Bytes => Bytes(),
         FieldType.Enum => Enum(field.EnumType),
         FieldType.Message or FieldType.Group => depth < MaxDepth ? Message(field.MessageType, depth + 1) : null,
@@ -122,6 +144,9 @@ internal sealed class RandomRequests(Random random, Func<IReadOnlyList<string>> 
         FieldType.Bytes => ByteString.Empty,
         _ => throw new NotSupportedException($"map value type {field.FieldType}"),
     };
+
+    private long Integer(string name) =>
+        s_integerHints.TryGetValue(name, out var hints) && random.Next(2) == 0 ? hints[random.Next(hints.Length)] : Integer();
 
     private long Integer() => random.Next(5) switch
     {
@@ -158,8 +183,26 @@ internal sealed class RandomRequests(Random random, Func<IReadOnlyList<string>> 
         return ByteString.CopyFrom(bytes);
     }
 
-    private string Text()
+    private string Text(string name)
     {
+        if (random.Next(2) == 0)
+        {
+            if (s_textHints.TryGetValue(name, out var hints))
+            {
+                return hints[random.Next(hints.Length)];
+            }
+
+            if (name.EndsWith("uuid", StringComparison.Ordinal))
+            {
+                return random.Next(3) == 0 ? Guid.NewGuid().ToString() : SeedVm.ToString();
+            }
+
+            if (name.EndsWith("path", StringComparison.Ordinal) && existingPaths() is { Count: > 0 } existing)
+            {
+                return existing[random.Next(existing.Count)] + (random.Next(2) == 0 ? string.Empty : "/" + s_names[random.Next(s_names.Length)]);
+            }
+        }
+
         var paths = existingPaths();
         return random.Next(10) switch
         {
