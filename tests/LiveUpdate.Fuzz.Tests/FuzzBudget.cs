@@ -12,12 +12,15 @@ internal static class FuzzBudget
     /// <summary>The seed every target starts from unless <c>LIVEUPDATE_FUZZ_SEED</c> says otherwise.</summary>
     public const int DefaultSeed = 0x15F0_2215;
 
+    /// <summary>The run's seed (<c>LIVEUPDATE_FUZZ_SEED</c>, or the default): what a report names, to run the same inputs again.</summary>
+    public static int RunSeed => Read("LIVEUPDATE_FUZZ_SEED") ?? DefaultSeed;
+
     /// <summary>The number of inputs for a target whose CI budget is <paramref name="ciDefault"/>.</summary>
     public static int Iterations(int ciDefault) => Read("LIVEUPDATE_FUZZ_ITERATIONS") ?? ciDefault;
 
     /// <summary>The seed of a target: the run's seed mixed with the target's name, so targets draw different inputs.</summary>
     public static int Seed(string target) =>
-        unchecked((Read("LIVEUPDATE_FUZZ_SEED") ?? DefaultSeed) * 31 + StableHash(target));
+        unchecked((RunSeed * 31) + StableHash(target));
 
     private static int? Read(string variable) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } text

@@ -36,7 +36,7 @@ internal sealed class FuzzTally(string target)
     public void Report(ITestOutputHelper output)
     {
         var summary = string.Create(CultureInfo.InvariantCulture,
-            $"{target}: {Inputs} inputs, {FailureCount} failures ({string.Join(", ", _outcomes.Select(o => $"{o.Key} {o.Value}"))})");
+            $"{target}: {Inputs} inputs, {FailureCount} failures ({string.Join(", ", _outcomes.Select(o => $"{o.Key} {o.Value}"))}; seed {FuzzBudget.RunSeed})");
         output.WriteLine(summary);
         foreach (var failure in _failures)
         {
