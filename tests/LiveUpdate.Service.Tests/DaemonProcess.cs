@@ -153,9 +153,11 @@ public sealed class DaemonProcess : IAsyncDisposable
     }
 
     /// <summary>A gRPC channel over the daemon's Unix socket.</summary>
-    public GrpcChannel Channel()
+    public GrpcChannel Channel() => Channel(GrpcSocketPath);
+
+    /// <summary>A gRPC channel over the Unix socket at <paramref name="path"/> (the daemon's, or a relay's in front of it).</summary>
+    public static GrpcChannel Channel(string path)
     {
-        var path = GrpcSocketPath;
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (_, cancellationToken) =>

@@ -37,7 +37,7 @@ public sealed class RpcFuzzTests(RunningDaemon fixture, ITestOutputHelper output
     {
         Assert.True(RunningDaemon.IsRoot, "acting as uid 65534 needs root (setpriv)");
         await using var relay = await UidRelay.StartAsync(RunningDaemon.NobodyUid, RunningDaemon.NobodyUid, fixture.Daemon.GrpcSocketPath);
-        using var channel = UnixChannel.For(relay.SocketPath);
+        using var channel = DaemonProcess.Channel(relay.SocketPath);
         await FuzzAsync("rpc as uid 65534", channel.CreateCallInvoker(), FuzzBudget.Iterations(CiCallsAsOtherUid));
     }
 

@@ -167,25 +167,6 @@ internal sealed class RegionFuzzLane : IDisposable
         }
     }
 
-    /// <summary>
-    /// The ranges that can differ: the file's data and the pristine image's. Elsewhere both are holes or zeros, and
-    /// reading a hole through the shared mapping would allocate it.
-    /// </summary>
-    private List<(long Start, long End)> Compared()
-    {
-        var merged = new List<(long Start, long End)>();
-        foreach (var (start, end) in SparseFile.DataRuns(_file, _pristine.Length).Concat(_pristineData).OrderBy(r => r.Start))
-        {
-            if (merged.Count > 0 && start <= merged[^1].End)
-            {
-                merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, end));
-            }
-            else
-            {
-                merged.Add((start, end));
-            }
-        }
-
-        return merged;
-    }
+    /// <summary>The ranges that can differ from the pristine image: the file's data and the image's.</summary>
+    private List<(long Start, long End)> Compared() => SparseFile.DataRunsOfEither(_file, _pristine.Length, _pristineData);
 }

@@ -190,28 +190,8 @@ internal sealed class CorruptionLane : IDisposable
         return -1;
     }
 
-    /// <summary>
-    /// The ranges that can differ: the live file's data and the pristine image's non-zero pages. Everywhere else
-    /// both read as zeros (a hole in the file, zeros in the image), so nothing else needs to be read.
-    /// </summary>
-    private List<(long Start, long End)> Compared()
-    {
-        var ranges = SparseFile.DataRuns(_file, Device.Size).Concat(_expect.PristineData).OrderBy(r => r.Start).ToList();
-        var merged = new List<(long Start, long End)>();
-        foreach (var (start, end) in ranges)
-        {
-            if (merged.Count > 0 && start <= merged[^1].End)
-            {
-                merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, end));
-            }
-            else
-            {
-                merged.Add((start, end));
-            }
-        }
-
-        return merged;
-    }
+    /// <summary>The ranges that can differ from the pristine image: the live file's data and the image's non-zero pages.</summary>
+    private List<(long Start, long End)> Compared() => SparseFile.DataRunsOfEither(_file, Device.Size, _expect.PristineData);
 
     /// <summary>Puts the pristine bytes back: the patches, the superblocks (which a successful attach rewrites), and anything else that differs.</summary>
     private void Restore(IReadOnlyList<RegionPatch> patches)

@@ -44,6 +44,29 @@ internal static partial class SparseFile
         }
     }
 
+    /// <summary>
+    /// The ranges where <paramref name="file"/> or <paramref name="other"/> (a pristine image's data runs) hold data,
+    /// merged and in order: everywhere else both read as zeros, so a comparison with the image reads only these (and
+    /// reading a hole through a shared tmpfs mapping would allocate it).
+    /// </summary>
+    public static List<(long Start, long End)> DataRunsOfEither(SafeFileHandle file, long size, IEnumerable<(long Start, long End)> other)
+    {
+        var merged = new List<(long Start, long End)>();
+        foreach (var (start, end) in DataRuns(file, size).Concat(other).OrderBy(r => r.Start))
+        {
+            if (merged.Count > 0 && start <= merged[^1].End)
+            {
+                merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, end));
+            }
+            else
+            {
+                merged.Add((start, end));
+            }
+        }
+
+        return merged;
+    }
+
     /// <summary>Copies <paramref name="source"/> to a new file at <paramref name="destination"/>, keeping its holes.</summary>
     public static void Copy(string source, string destination)
     {
