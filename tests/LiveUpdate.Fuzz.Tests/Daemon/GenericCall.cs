@@ -6,7 +6,7 @@ namespace LiveUpdate.Fuzz.Tests.Daemon;
 
 /// <summary>
 /// Calls any RPC of the liveupdate.v1 services from its descriptor alone (unary, client-streaming, server-streaming),
-/// with messages built by <see cref="RandomRequests"/>; answers the status the daemon gave and what it answered.
+/// with messages built by <see cref="RandomRequests"/>; answers the status the daemon gave.
 /// </summary>
 internal static class GenericCall
 {
@@ -49,38 +49,38 @@ internal static class GenericCall
                     // The daemon answered before the stream ended (a refusal of an early message): its status is the response's.
                 }
 
-                return new CallOutcome(StatusCode.OK, await call.ResponseAsync, false, null);
+                _ = await call.ResponseAsync;
+                return new CallOutcome(StatusCode.OK, false, null);
             }
 
             if (method.IsServerStreaming)
             {
                 using var stop = new CancellationTokenSource(s_streamReadTime);
                 using var call = invoker.AsyncServerStreamingCall(rpc, null, options.WithCancellationToken(stop.Token), requests[0]);
-                IMessage? last = null;
                 try
                 {
-                    await foreach (var response in call.ResponseStream.ReadAllAsync(stop.Token))
+                    await foreach (var _ in call.ResponseStream.ReadAllAsync(stop.Token))
                     {
-                        last = response;
                     }
                 }
                 catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && stop.IsCancellationRequested)
                 {
-                    return new CallOutcome(StatusCode.OK, last, true, null);
+                    return new CallOutcome(StatusCode.OK, true, null);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
-                    return new CallOutcome(StatusCode.OK, last, true, null);
+                    return new CallOutcome(StatusCode.OK, true, null);
                 }
 
-                return new CallOutcome(StatusCode.OK, last, false, null);
+                return new CallOutcome(StatusCode.OK, false, null);
             }
 
-            return new CallOutcome(StatusCode.OK, await invoker.AsyncUnaryCall(rpc, null, options, requests[0]), false, null);
+            _ = await invoker.AsyncUnaryCall(rpc, null, options, requests[0]);
+            return new CallOutcome(StatusCode.OK, false, null);
         }
         catch (RpcException ex)
         {
-            return new CallOutcome(ex.StatusCode, null, false, ex.Status.Detail);
+            return new CallOutcome(ex.StatusCode, false, ex.Status.Detail);
         }
     }
 
@@ -100,5 +100,5 @@ internal static class GenericCall
         Marshallers.Create(message => message.ToByteArray(), bytes => type.Parser.ParseFrom(bytes));
 }
 
-/// <summary>What one call got: its status (OK when it succeeded), the (last) answer, whether the client ended a stream that was still open, and the status detail.</summary>
-internal sealed record CallOutcome(StatusCode Status, IMessage? Answer, bool EndedByClient, string? Detail);
+/// <summary>What one call got: its status (OK when it succeeded), whether the client ended a stream that was still open, and the status detail.</summary>
+internal sealed record CallOutcome(StatusCode Status, bool EndedByClient, string? Detail);

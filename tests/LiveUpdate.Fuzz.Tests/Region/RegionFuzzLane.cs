@@ -7,9 +7,10 @@ namespace LiveUpdate.Fuzz.Tests.Region;
 
 /// <summary>
 /// A working copy of a region image on a real file device, fed one damaged record at a time through the engine's real
-/// paths: the offline check (read-only; it refuses only what is no region of a format it reads) and then attach, which either refuses with the documented
-/// <see cref="RegionException"/> (<see cref="RegionError.Corrupt"/> or <see cref="RegionError.UnsupportedFormat"/>) or
-/// attaches, after which Check and a walk of the tree must work. The check without repair and a refused attach must
+/// paths: the offline check (read-only; it refuses only what is no region of a format it reads) and then attach, which
+/// either refuses with the documented <see cref="RegionException"/> (<see cref="RegionError.Corrupt"/> or
+/// <see cref="RegionError.UnsupportedFormat"/>) or attaches, after which Check, a walk of the tree, the region's facts
+/// and the IOMMU domains and mappings must all read without an exception. The check without repair and a refused attach must
 /// leave every byte of the file as it was; after each input the pristine bytes are put back.
 /// </summary>
 internal sealed class RegionFuzzLane : IDisposable
@@ -118,6 +119,7 @@ internal sealed class RegionFuzzLane : IDisposable
                 {
                     _ = region.Dma.ListMappings(domain.Id);
                 }
+
                 return report.Clean ? FuzzResult.Accepted : FuzzResult.AcceptedAndReported;
             }
         }
