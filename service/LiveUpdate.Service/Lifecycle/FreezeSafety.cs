@@ -15,7 +15,10 @@ internal sealed class FreezeSafety(DescriptorHolders holders, VmmRegistry vmms)
     private const int NamedInMessage = 5;
 
     /// <summary>The live holders that neither a registered VMM of their file's VM nor one of its descendants is.</summary>
-    public IReadOnlyList<DescriptorHolder> Uncovered()
+    public IReadOnlyList<DescriptorHolder> Uncovered() => [.. Holders().Where(h => !h.Covered).Select(h => h.Holder)];
+
+    /// <summary>Every live holder, and whether the registered VMM of its file's VM (or a descendant of it) it is.</summary>
+    public IReadOnlyList<(DescriptorHolder Holder, bool Covered)> Holders()
     {
         var live = holders.Live();
         if (live.Count == 0)
@@ -24,17 +27,11 @@ internal sealed class FreezeSafety(DescriptorHolders holders, VmmRegistry vmms)
         }
 
         var vmmPids = vmms.Snapshot().Where(v => v.Connected).ToLookup(v => v.VmUuid, v => v.Caller.Pid);
-        var uncovered = new List<DescriptorHolder>();
-        foreach (var holder in live)
+        return [.. live.Select(holder =>
         {
             var pids = vmmPids[holder.VmUuid];
-            if (!pids.Contains(holder.Pid) && !ProcessAncestry.Of(holder.Pid).Any(pids.Contains))
-            {
-                uncovered.Add(holder);
-            }
-        }
-
-        return uncovered;
+            return (holder, pids.Contains(holder.Pid) || ProcessAncestry.Of(holder.Pid).Any(pids.Contains));
+        })];
     }
 
     /// <summary>One line naming <paramref name="uncovered"/>' pids, files and VMs (the first few, then how many more).</summary>

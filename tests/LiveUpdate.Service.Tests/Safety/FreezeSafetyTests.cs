@@ -34,8 +34,14 @@ public sealed class FreezeSafetyTests
         Assert.Contains(vm.ToString(), refused.Message, StringComparison.Ordinal);
         var status = await client.GetStatusAsync();
         Assert.Equal(LifecycleState.Active, status.State); // refused before anything changed
+        var listed = Assert.Single(status.DescriptorHolders);
+        Assert.Equal((uint)holder.Pid, listed.Pid);
+        Assert.Equal(memory, listed.Path);
+        Assert.Equal(vm.ToString(), listed.VmUuid);
+        Assert.False(listed.Covered);
 
         await holder.KillAsync();
+        Assert.Empty((await client.GetStatusAsync()).DescriptorHolders);
         var final = await client.FreezeAsync(s_freezeTimeout);
         Assert.True(final.Phase == FreezePhase.Frozen, $"the freeze ended {final.Phase}: {final.Message}");
         await client.ThawAsync();
@@ -69,6 +75,7 @@ public sealed class FreezeSafetyTests
         // The holder is a child of this test process, which is the registered VMM of the holder's VM.
         using var session = await client.RegisterVmmAsync(vm, "vm-with-child");
         await using var child = await HoldingPeer.StartAsync(client, memory);
+        Assert.True(Assert.Single((await client.GetStatusAsync()).DescriptorHolders, h => h.Pid == (uint)child.Pid).Covered);
         var final = await FreezeAckingAsync(client, session, vm, force: false);
         Assert.True(final.Phase == FreezePhase.Frozen, $"the freeze ended {final.Phase}: {final.Message}");
         await client.ThawAsync();
