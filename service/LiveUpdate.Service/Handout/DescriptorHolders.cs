@@ -26,8 +26,8 @@ internal sealed class DescriptorHolders(TimeProvider time, ILogger<DescriptorHol
     private bool _disposed;
 
     /// <summary>
-    /// Records that the peer of <paramref name="peer"/> received a descriptor for <paramref name="grant"/>'s file; a
-    /// file that is not guest memory is not recorded.
+    /// Records that the process on the other end of <paramref name="socket"/> (its SO_PEERCRED: <paramref name="peer"/>)
+    /// receives a descriptor for <paramref name="grant"/>'s file; a file that is not guest memory is not recorded.
     /// </summary>
     public void Record(System.Net.Sockets.Socket socket, PeerCredentials peer, HandoutGrant grant)
     {
@@ -178,10 +178,8 @@ internal sealed class DescriptorHolders(TimeProvider time, ILogger<DescriptorHol
             // Live() still looks at each pidfd, so a freeze stays safe; only the forgetting of exited holders stops.
             DescriptorHolderLog.WatchFailed(logger, ex);
         }
-        finally
-        {
-            _added.Dispose();
-        }
+
+        // _added is not disposed: a hand-out racing with the stop may still release it (it holds no OS resource).
     }
 
     /// <summary>One poll over the processes' pidfds, up to <see cref="s_rescan"/>: the processes that have exited.</summary>

@@ -149,8 +149,8 @@ internal sealed class FreezeCoordinator(
     }
 
     private static string RefusalFor(IReadOnlyList<DescriptorHolder> uncovered) =>
-        $"cannot freeze: {FreezeSafety.Describe(uncovered)}, and is neither the registered VMM of that VM nor a child of one; " +
-        "the freeze would not pause it. Stop it or register it as the VM's VMM (a freeze proceeds once it has exited), or freeze with force";
+        $"cannot freeze: {FreezeSafety.Describe(uncovered)}: not the registered VMM of that VM nor a child of one, so the freeze " +
+        "would not pause it; stop it or run it under the VM's registered VMM (a freeze proceeds once it has exited), or freeze with force";
 
     private async Task<FreezeProgress> RunAsync(
         PersistentRegion region, FreezeRun run, TimeSpan timeout, bool force, IReadOnlyList<DescriptorHolder> uncovered,
