@@ -109,7 +109,7 @@ public sealed partial class PersistentRegion : IDisposable
             throw new RegionException(RegionError.Corrupt,
                 $"corrupt {first.Structure} at region offset 0x{first.Offset:x}: {first.Message}" +
                 (scan.Problems.Count > 1 ? $" (and {scan.Problems.Count - 1} more problems)" : string.Empty) +
-                "; the region was not changed. Run a check (luctl check) to list every problem and check --repair to fix what can be fixed");
+                "; the region was not changed");
         }
 
         var check = RegionChecker.Report(device, [], [], scan, repair: false);

@@ -12,6 +12,13 @@ using Prometheus;
 // liveupdated: attaches the persistent region and serves liveupdate.v1 on {socket-dir}/liveupdate.sock (gRPC, HTTP/2)
 // and descriptors on {socket-dir}/fd.sock. Exit codes: 0 stopped cleanly (SIGTERM, Ctrl+C), 1 start-up failed,
 // 2 bad option. Start-up order: options → attach → reconcile → sockets listen → READY=1 (see Hosting/DaemonStartup).
+// `liveupdated check --region PATH` is the offline check instead (Hosting/OfflineCheck): no host, no sockets.
+if (args is ["check", ..])
+{
+    // The offline check: the engine alone, before (and instead of) anything the daemon sets up.
+    return OfflineCheck.Run(args[1..], Console.Out, Console.Error);
+}
+
 CommandLine commandLine;
 try
 {
@@ -26,6 +33,7 @@ catch (FormatException ex)
 if (commandLine.Help)
 {
     Console.Out.Write(DaemonOptionNames.Usage());
+    Console.Out.Write(OfflineCheck.Synopsis);
     return 0;
 }
 

@@ -24,13 +24,20 @@ internal static class FreezeCommand
             HelpName = "DURATION",
             CustomParser = result => ArgumentParsers.Age(result),
         };
-        var force = new Option<bool>("--force") { Description = "Seal FROZEN at the timeout even if some VMMs have not acked (they are named); without it the freeze aborts" };
+        var force = new Option<bool>("--force")
+        {
+            Description = "Freeze although a process that is no registered VMM holds guest memory, and seal FROZEN at the timeout even if some VMMs have not acked (both are named); without it the freeze is refused, or aborts",
+        };
         var command = new Command("freeze", "Pause every VMM and seal the region for a live update (the barrier before the kexec)") { timeout, force };
         setup.Describe(command, """
             The daemon sends PREPARE_FOR_UPDATE to every registered VMM; each pauses its VM, saves its device state and
             acks. When all have acked the region is sealed: FROZEN, exit 0. A timeout without --force, a Thaw, or
             Ctrl-C aborts the freeze back to ACTIVE and thaws the VMMs: ABORTED, exit 1. While FREEZING or FROZEN,
             changes to the region are refused (exit 4); 'luctl thaw' abandons the update.
+
+            A freeze is refused at once (exit 4, nothing changed) while a live process that received a guest-memory
+            descriptor is neither the registered VMM of that VM nor a child of one: the message names its pid, the
+            file and the VM. It proceeds once that process has exited; --force proceeds anyway and names it.
 
             JSON (--json): one document at the end: the last FreezeProgress message's fields - phase (FROZEN |
               ABORTED), acked[] and pending[] {vm_uuid, name, connected}, message, elapsed_seconds, generation, forced -

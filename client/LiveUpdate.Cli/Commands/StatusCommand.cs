@@ -10,10 +10,11 @@ internal static class StatusCommand
     /// <summary>Defines the command.</summary>
     public static Command Create(CommandSetup setup)
     {
-        var command = new Command("status", "Show the lifecycle state, generation, boot ids, kexec detection, registered VMMs and the last reconcile");
+        var command = new Command("status", "Show the lifecycle state, generation, boot ids, kexec detection, registered VMMs, guest-memory descriptor holders and the last reconcile");
         setup.Describe(command, """
             JSON (--json): the LifecycleStatus message: state, generation, boot_id, previous_boot_id, kexec_detected,
               reconcile_cause, vmms[] {vm_uuid, name, pid, uid, acked, connected, device_state_path, registered_at},
+              descriptor_holders[] {pid, uid, path, inode, vm_uuid, covered, since},
               last_reconcile (a ReconcileReport as in 'luctl reconcile --json', or null), state_changed_at, inventory.
             """);
         setup.SetAction(command, async (context, cancellationToken) =>
@@ -61,6 +62,22 @@ internal static class StatusCommand
             }
 
             vmms.Write(output, "  ");
+        }
+
+        if (status.DescriptorHolders.Count > 0)
+        {
+            var uncovered = status.DescriptorHolders.Count(h => !h.Covered);
+            output.WriteLine();
+            output.WriteLine($"guest-memory descriptor holders: {status.DescriptorHolders.Count}, {uncovered} not a registered VMM or its child"
+                + (uncovered > 0 ? " (a freeze is refused while one lives; --force proceeds)" : string.Empty));
+            var holders = Table.WithHeaders("PID", "UID", "VM UUID", "COVERED", "SINCE", "PATH").AlignRight(0, 1);
+            foreach (DescriptorHolder holder in status.DescriptorHolders)
+            {
+                holders.Add(Humanize.Number(holder.Pid), Humanize.Number(holder.Uid), Humanize.OrDash(holder.VmUuid), Humanize.YesNo(holder.Covered),
+                    Humanize.Time(holder.Since), holder.Path);
+            }
+
+            holders.Write(output, "  ");
         }
 
         output.WriteLine();

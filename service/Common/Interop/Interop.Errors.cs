@@ -13,6 +13,7 @@ internal static partial class Interop
         // Linux generic errno values (asm-generic/errno-base.h, asm-generic/errno.h); the same on x86_64 and arm64.
         internal const int EPERM = 1;
         internal const int ENOENT = 2;
+        internal const int ESRCH = 3;
         internal const int EINTR = 4;
         internal const int EIO = 5;
         internal const int ENXIO = 6;

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Lifecycle;
 using Proto = LiveUpdate.Protocol.V1;
 
@@ -110,6 +111,18 @@ internal static class LifecycleMapping
         Connected = registration.Connected,
         DeviceStatePath = registration.DeviceStatePath,
         RegisteredAt = Timestamp.FromDateTimeOffset(registration.RegisteredAt),
+    };
+
+    /// <summary>A live holder of a guest-memory descriptor as GetStatus shows it.</summary>
+    public static Proto.DescriptorHolder ToProto((DescriptorHolder Holder, bool Covered) held) => new()
+    {
+        Pid = (uint)Math.Max(0, held.Holder.Pid),
+        Uid = held.Holder.Uid,
+        Path = held.Holder.Path,
+        Inode = (ulong)held.Holder.Inode,
+        VmUuid = held.Holder.VmUuid == Guid.Empty ? string.Empty : held.Holder.VmUuid.ToString(),
+        Covered = held.Covered,
+        Since = Timestamp.FromDateTimeOffset(held.Holder.Since),
     };
 
     /// <summary>What a garbage collection of the quarantine did.</summary>

@@ -18,6 +18,7 @@ internal sealed class LifecycleService(
     LifecycleGate gate,
     VmmRegistry vmms,
     FreezeCoordinator freezes,
+    FreezeSafety freezeSafety,
     Reconciler reconciler,
     VmInventorySource inventory,
     OpenGrants grants,
@@ -56,6 +57,7 @@ internal sealed class LifecycleService(
         }
 
         status.Vmms.AddRange(vmms.Snapshot().OrderBy(v => v.Name, StringComparer.Ordinal).Select(LifecycleMapping.ToProto));
+        status.DescriptorHolders.AddRange(freezeSafety.Holders().OrderBy(h => h.Holder.Pid).ThenBy(h => h.Holder.Path, StringComparer.Ordinal).Select(LifecycleMapping.ToProto));
         if (last is not null)
         {
             status.LastReconcile = LifecycleMapping.ToProto(last);

@@ -32,7 +32,11 @@ internal sealed class OpenGrants(
     /// <summary>A token for <paramref name="file"/> bound to <paramref name="caller"/>; RESOURCE_EXHAUSTED when too many are outstanding.</summary>
     public Proto.OpenResponse Issue(Caller caller, RegionFileInfo file, bool writable)
     {
-        var issued = tokens.TryIssue(new HandoutGrant(caller.Uid, caller.Pid, file.Path, file.Inode, file.Generation, writable))
+        var issued = tokens.TryIssue(new HandoutGrant(caller.Uid, caller.Pid, file.Path, file.Inode, file.Generation, writable)
+            {
+                VmUuid = file.VmUuid,
+                GuestMemory = file.Kind == FileKind.GuestMemory,
+            })
             ?? throw new RpcException(new Status(StatusCode.ResourceExhausted,
                 $"{HandoutTokens.Capacity} descriptor tokens are outstanding; redeem or let them expire, then retry"));
         metrics.TokenIssued();

@@ -76,6 +76,8 @@ internal sealed partial class FdHandoutSocket
                     $"{path} no longer refers to the attached region device; refusing to hand it out", grant);
             }
 
+            // Recorded before the peer can have it, so that a freeze starting now already sees it (docs/design.md §13).
+            holders.Record(connection.Socket, connection.Peer, grant);
             var sent = Interop.Libc.SendMessage(connection.Socket.SafeHandle, [(byte)HandoutStatus.Ok], [descriptor],
                 Interop.Libc.MSG_DONTWAIT, out errno);
             if (sent < 0)

@@ -25,11 +25,13 @@ namespace LiveUpdate.Service.Handout;
 /// </para>
 /// Ownership of descriptors: the listening socket belongs to this object; each connection to its serving task
 /// (<see cref="FdConnection"/>); a region descriptor opened for a hand-out belongs to the serving task until sendmsg has
-/// copied it into the message, and is closed right after, sent or not; the client owns the copy it receives.
+/// copied it into the message, and is closed right after, sent or not; the client owns the copy it receives. Who
+/// received a guest-memory descriptor is remembered (<see cref="DescriptorHolders"/>) for the freeze.
 /// </summary>
 internal sealed partial class FdHandoutSocket(
     IOptions<DaemonOptions> options,
     HandoutTokens tokens,
+    DescriptorHolders holders,
     RegionHost regionHost,
     DaemonSocketDirectory socketDirectory,
     DaemonMetrics metrics,

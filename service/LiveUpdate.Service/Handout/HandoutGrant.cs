@@ -6,6 +6,12 @@ namespace LiveUpdate.Service.Handout;
 /// </summary>
 internal sealed record HandoutGrant(uint Uid, int Pid, string Path, long Inode, long Generation, bool Writable)
 {
+    /// <summary>The VM the file belongs to, or <see cref="Guid.Empty"/>.</summary>
+    public Guid VmUuid { get; init; }
+
+    /// <summary>True for a guest-memory file: its holders are remembered for the freeze (<see cref="DescriptorHolders"/>).</summary>
+    public bool GuestMemory { get; init; }
+
     /// <summary>The instant the token stops being valid (set by <see cref="HandoutTokens.TryIssue"/>).</summary>
     public DateTimeOffset ExpiresAt { get; init; }
 

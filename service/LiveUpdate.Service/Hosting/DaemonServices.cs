@@ -31,10 +31,12 @@ internal static class DaemonServices
         services.AddSingleton<DaemonSocketDirectory>();
         services.AddSingleton<CallerAuthorization>();
         services.AddSingleton<HandoutTokens>();
+        services.AddSingleton<DescriptorHolders>();
         services.AddSingleton<FdHandoutSocket>();
         services.AddSingleton<OpenGrants>();
         services.AddSingleton<VmmRegistry>();
         services.AddSingleton<LifecycleGate>();
+        services.AddSingleton<FreezeSafety>();
         services.AddSingleton<FreezeCoordinator>();
         services.AddSingleton<VmInventorySource>();
         services.AddSingleton<Reconciler>();

@@ -11,13 +11,15 @@ namespace LiveUpdate.Service.Lifecycle;
 /// mutations have finished), revoke read-write tokens, send PREPARE_FOR_UPDATE, wait until every VMM registered at the
 /// start (or since) has acked, then seal (FROZEN, generation bumped). A timeout without force, a Thaw, the Freeze
 /// caller going away, or a VMM that reports it could not save (AckFreeze with a failure) aborts back to ACTIVE and sends
-/// THAWED. One freeze at a time.
+/// THAWED. One freeze at a time. Before anything changes, a freeze without force refuses (FAILED_PRECONDITION) while a
+/// process that nothing pauses holds guest memory (<see cref="FreezeSafety"/>); with force it proceeds and names them.
 /// </summary>
 internal sealed class FreezeCoordinator(
     RegionHost regionHost,
     LifecycleGate gate,
     VmmRegistry vmms,
     HandoutTokens tokens,
+    FreezeSafety safety,
     TimeProvider time,
     ILogger<FreezeCoordinator> logger)
 {
@@ -54,7 +56,13 @@ internal sealed class FreezeCoordinator(
 
         try
         {
-            return await RunAsync(region, run, timeout, force, progress, cancellationToken).ConfigureAwait(false);
+            var uncovered = safety.Uncovered();
+            if (uncovered.Count > 0 && !force)
+            {
+                throw new DaemonException(DaemonError.WrongState, RefusalFor(uncovered));
+            }
+
+            return await RunAsync(region, run, timeout, force, uncovered, progress, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -140,15 +148,28 @@ internal sealed class FreezeCoordinator(
         return found;
     }
 
+    private static string RefusalFor(IReadOnlyList<DescriptorHolder> uncovered) =>
+        $"cannot freeze: {FreezeSafety.Describe(uncovered)}: not the registered VMM of that VM nor a child of one, so the freeze " +
+        "would not pause it; stop it or run it under the VM's registered VMM (a freeze proceeds once it has exited), or freeze with force";
+
     private async Task<FreezeProgress> RunAsync(
-        PersistentRegion region, FreezeRun run, TimeSpan timeout, bool force, Func<FreezeProgress, Task> progress, CancellationToken cancellationToken)
+        PersistentRegion region, FreezeRun run, TimeSpan timeout, bool force, IReadOnlyList<DescriptorHolder> uncovered,
+        Func<FreezeProgress, Task> progress, CancellationToken cancellationToken)
     {
         FreezeProgress last;
         void OnChanged() => run.Signal();
         vmms.Changed += OnChanged;
         try
         {
-            await Report(progress, last = Progress(run, FreezePhase.Draining, "closing the gate: new mutations are refused; waiting for in-flight ones",
+            var draining = "closing the gate: new mutations are refused; waiting for in-flight ones";
+            if (uncovered.Count > 0)
+            {
+                var named = FreezeSafety.Describe(uncovered);
+                DescriptorHolderLog.FreezeDespiteHolders(logger, named);
+                draining = $"by force although unregistered processes hold guest memory ({named}); {draining}";
+            }
+
+            await Report(progress, last = Progress(run, FreezePhase.Draining, draining,
                 region, pending: vmms.Snapshot().Where(v => v.Connected))).ConfigureAwait(false);
 
             // Taking the mutation lock waits for every in-flight mutation; under it the gate closes for the next ones.
@@ -160,56 +181,11 @@ internal sealed class FreezeCoordinator(
                 tokens.RevokeWritable();
             }
 
-            var deadline = time.GetUtcNow() + timeout;
-            LifecycleLog.FreezeStarted(logger, timeout.TotalSeconds, force, vmms.Snapshot().Count);
-            vmms.Broadcast(_ => VmmEvent.Of(VmmEventKind.PrepareForUpdate, region,
-                "pause the VM, save its device state to a DEVICE_STATE file of the VM, then call AckFreeze", deadline));
-
-            using var timer = new CancellationTokenSource(timeout, time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken, run.AbortToken);
-            var notified = new HashSet<VmmRegistration>(vmms.Snapshot());
-            while (true)
-            {
-                // A VMM that (re-)registered during the freeze is told too, and counts.
-                foreach (var registration in vmms.Snapshot())
-                {
-                    if (registration.Connected && notified.Add(registration))
-                    {
-                        registration.Send(VmmEvent.Of(VmmEventKind.PrepareForUpdate, region, "a freeze is running: save the device state and ack", deadline));
-                    }
-                }
-
-                var (acked, pending) = Tally();
-                if (pending.Count == 0)
-                {
-                    last = Seal(region, run, acked, pending, forced: false);
-                    break;
-                }
-
-                last = Progress(run, FreezePhase.WaitingForAcks, $"waiting for {pending.Count} of {acked.Count + pending.Count} VMMs to ack", region, acked, pending);
-                await Report(progress, last).ConfigureAwait(false);
-                if (!await run.WaitForChangeAsync(linked.Token).ConfigureAwait(false))
-                {
-                    (acked, pending) = Tally();
-                    if (pending.Count == 0)
-                    {
-                        last = Seal(region, run, acked, pending, forced: false);
-                    }
-                    else if (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !run.AbortRequested && force)
-                    {
-                        last = Seal(region, run, acked, pending, forced: true);
-                    }
-                    else
-                    {
-                        var why = run.AbortReason
-                            ?? (cancellationToken.IsCancellationRequested ? "the Freeze caller went away"
-                            : $"timed out after {timeout.TotalSeconds:0.###} s with {pending.Count} VMMs not acked: {string.Join(", ", pending.Select(Describe))}");
-                        last = Abort(region, run, acked, pending, why);
-                    }
-
-                    break;
-                }
-            }
+            // A hand-out that raced with the first look: the gate is closed now, so no new writable one follows.
+            var appeared = force ? [] : safety.Uncovered();
+            last = appeared.Count > 0
+                ? Abort(region, run, [], [], RefusalFor(appeared))
+                : await WaitForAcksAsync(region, run, timeout, force, progress, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not DaemonException)
         {
@@ -223,6 +199,65 @@ internal sealed class FreezeCoordinator(
         }
 
         await Report(progress, last).ConfigureAwait(false);
+        return last;
+    }
+
+    /// <summary>Sends PREPARE_FOR_UPDATE and waits for every VMM's ack; seals, or aborts at the timeout (unless forced).</summary>
+    private async Task<FreezeProgress> WaitForAcksAsync(
+        PersistentRegion region, FreezeRun run, TimeSpan timeout, bool force, Func<FreezeProgress, Task> progress, CancellationToken cancellationToken)
+    {
+        FreezeProgress last;
+        var deadline = time.GetUtcNow() + timeout;
+        LifecycleLog.FreezeStarted(logger, timeout.TotalSeconds, force, vmms.Snapshot().Count);
+        vmms.Broadcast(_ => VmmEvent.Of(VmmEventKind.PrepareForUpdate, region,
+            "pause the VM, save its device state to a DEVICE_STATE file of the VM, then call AckFreeze", deadline));
+
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken, run.AbortToken);
+        var notified = new HashSet<VmmRegistration>(vmms.Snapshot());
+        while (true)
+        {
+            // A VMM that (re-)registered during the freeze is told too, and counts.
+            foreach (var registration in vmms.Snapshot())
+            {
+                if (registration.Connected && notified.Add(registration))
+                {
+                    registration.Send(VmmEvent.Of(VmmEventKind.PrepareForUpdate, region, "a freeze is running: save the device state and ack", deadline));
+                }
+            }
+
+            var (acked, pending) = Tally();
+            if (pending.Count == 0)
+            {
+                last = Seal(region, run, acked, pending, forced: false);
+                break;
+            }
+
+            last = Progress(run, FreezePhase.WaitingForAcks, $"waiting for {pending.Count} of {acked.Count + pending.Count} VMMs to ack", region, acked, pending);
+            await Report(progress, last).ConfigureAwait(false);
+            if (!await run.WaitForChangeAsync(linked.Token).ConfigureAwait(false))
+            {
+                (acked, pending) = Tally();
+                if (pending.Count == 0)
+                {
+                    last = Seal(region, run, acked, pending, forced: false);
+                }
+                else if (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !run.AbortRequested && force)
+                {
+                    last = Seal(region, run, acked, pending, forced: true);
+                }
+                else
+                {
+                    var why = run.AbortReason
+                        ?? (cancellationToken.IsCancellationRequested ? "the Freeze caller went away"
+                        : $"timed out after {timeout.TotalSeconds:0.###} s with {pending.Count} VMMs not acked: {string.Join(", ", pending.Select(Describe))}");
+                    last = Abort(region, run, acked, pending, why);
+                }
+
+                break;
+            }
+        }
+
         return last;
     }
 

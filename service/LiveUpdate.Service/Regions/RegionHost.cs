@@ -119,7 +119,11 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
             {
                 region?.Dispose();
                 device.Dispose();
-                throw new DaemonStartupException($"cannot attach region {device.Path}: {ex.Message}", inner: ex);
+                // The daemon that refuses cannot serve luctl check: the offline check is the way out (docs/design.md §14).
+                var way = ex.Error == RegionError.Corrupt
+                    ? $". Run 'liveupdated check --region {settings.Region}' to list every problem, and again with --repair to fix what can be fixed"
+                    : string.Empty;
+                throw new DaemonStartupException($"cannot attach region {device.Path}: {ex.Message}{way}", inner: ex);
             }
             catch
             {
