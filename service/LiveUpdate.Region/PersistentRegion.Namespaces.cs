@@ -45,7 +45,7 @@ public sealed partial class PersistentRegion
 
     /// <summary>
     /// Resolves every namespace-backed file to its namespace now (device numbers change across a kexec) and gives each
-    /// device node to the file's owner with the file's mode (devtmpfs recreates nodes as root 0600 at every boot).
+    /// device node to the file's owner, 0600 (devtmpfs recreates nodes as root 0600 at every boot).
     /// Returns the files whose namespace is missing or does not match their extent.
     /// </summary>
     private List<CheckProblem> BindNamespaces(INamespaceDirectory directory)
@@ -67,7 +67,7 @@ public sealed partial class PersistentRegion
             }
 
             node.Namespace = byName[NamespaceNames.ForFile(node.InstanceId)];
-            directory.SetOwner(node.Namespace, node.OwnerUid, node.Mode);
+            directory.SetOwner(node.Namespace, node.OwnerUid);
         }
 
         return problems;
@@ -145,7 +145,7 @@ public sealed partial class PersistentRegion
         var directory = _options.Namespaces!;
         EnsureFreeInode();
         var instanceId = _options.NewInstanceId();
-        var space = directory.Create(NamespaceNames.ForFile(instanceId), size, options.OwnerUid, options.Mode ?? CreateFileOptions.DefaultFileMode);
+        var space = directory.Create(NamespaceNames.ForFile(instanceId), size, options.OwnerUid);
         try
         {
             var offset = RegionOffsetOf(space);

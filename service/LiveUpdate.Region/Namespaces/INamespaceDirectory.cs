@@ -17,13 +17,13 @@ public interface INamespaceDirectory
     /// <summary>
     /// Creates a devdax namespace called <paramref name="name"/> whose device holds at least <paramref name="minimumSize"/>
     /// bytes, zeroes the whole device (its new owner sees zeros, whatever an earlier namespace left there) and gives its
-    /// node to <paramref name="ownerUid"/> with <paramref name="mode"/>. Throws <see cref="RegionException"/> and leaves
-    /// no namespace behind when it fails.
+    /// node to <paramref name="ownerUid"/>, readable and writable by that owner only (0600). Throws
+    /// <see cref="RegionException"/> and leaves no namespace behind when it fails.
     /// </summary>
-    NamespaceInfo Create(string name, long minimumSize, uint ownerUid, uint mode);
+    NamespaceInfo Create(string name, long minimumSize, uint ownerUid);
 
-    /// <summary>Gives the namespace's device node to <paramref name="ownerUid"/> with <paramref name="mode"/> (nodes come back root 0600 after every boot).</summary>
-    void SetOwner(NamespaceInfo space, uint ownerUid, uint mode);
+    /// <summary>Gives the namespace's device node to <paramref name="ownerUid"/>, mode 0600 (nodes come back root 0600 after every boot).</summary>
+    void SetOwner(NamespaceInfo space, uint ownerUid);
 
     /// <summary>
     /// Scrubs (zeroes) the namespace's device and destroys the namespace. Throws <see cref="RegionException"/> when it
