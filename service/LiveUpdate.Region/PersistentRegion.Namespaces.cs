@@ -20,7 +20,8 @@ public sealed partial class PersistentRegion
     /// <summary>
     /// Scrubs and destroys every <c>lu-*</c> namespace no file names (left by a crash between a namespace's creation
     /// and its inode's commit, or between a removal's commit and the namespace's destruction). Returns their names;
-    /// empty on other backends. Namespaces with other names are not the engine's and are left alone.
+    /// empty on other backends. Namespaces with other names are not the engine's and are left alone. One the directory
+    /// fails to destroy stays (the directory says why) and check keeps reporting it.
     /// </summary>
     public IReadOnlyList<string> RemoveOrphanNamespaces()
     {
@@ -35,8 +36,10 @@ public sealed partial class PersistentRegion
             var removed = new List<string>();
             foreach (var space in Orphans(directory.List()))
             {
-                directory.Destroy(space);
-                removed.Add(space.Name);
+                if (DestroyQuietly(directory, space))
+                {
+                    removed.Add(space.Name);
+                }
             }
 
             return removed;
@@ -175,16 +178,18 @@ public sealed partial class PersistentRegion
         }
     }
 
-    /// <summary>Destroys a namespace no inode names; a failure is the directory's to log, and the orphan is removed later.</summary>
-    private static void DestroyQuietly(INamespaceDirectory directory, NamespaceInfo space)
+    /// <summary>Destroys a namespace no inode names; false when it failed (the directory logs why, and the orphan is removed later).</summary>
+    private static bool DestroyQuietly(INamespaceDirectory directory, NamespaceInfo space)
     {
         try
         {
             directory.Destroy(space);
+            return true;
         }
         catch (RegionException)
         {
             // No inode names it: the next RemoveOrphanNamespaces (attach, reconcile, check --repair) finishes the job.
+            return false;
         }
     }
 
