@@ -8,8 +8,8 @@ namespace LiveUpdate.Region.Tests.Namespaces;
 /// <summary>
 /// How namespace-backed extents are stored (no new format version: an inode flag, declared by an incompatible-feature bit
 /// of the superblock): regions of the other backends are written exactly as before; an engine without a namespace
-/// directory (an offline check) reads such a region without calling its extents out of bounds; a flag the superblock
-/// does not declare is corruption; an unknown feature bit is refused as a newer format.
+/// directory (an offline check) checks such a region without calling its extents out of bounds; a flag the superblock
+/// does not declare is corruption; such a region is attached only with its namespaces.
 /// </summary>
 [SupportedOSPlatform("linux")]
 public sealed class NamespaceFormatTests : IDisposable
@@ -51,37 +51,21 @@ public sealed class NamespaceFormatTests : IDisposable
     }
 
     [Fact]
-    public void WithoutADirectory_NamespaceBackedExtentsAreNotOutOfBounds_AndTheRegionChecksClean()
+    public void WithoutADirectory_TheRegionChecksClean_ButIsNotAttachedAsADeviceOfItsOwn()
     {
-        RegionFileInfo file;
-        using (var region = _temp.Format(new RegionOptions { Namespaces = _spaces }))
-        {
-            file = region.CreateFile("/memory", 4 * MiB, FileKind.GuestMemory);
-        }
+        using var device = RegionWithNamespaceBackedMemory();
+        var report = PersistentRegion.CheckDetached(device);
+        Assert.True(report.Clean, string.Join("; ", report.Problems));
 
-        using (var device = _temp.OpenDevice())
-        {
-            var report = PersistentRegion.CheckDetached(device);
-            Assert.True(report.Clean, string.Join("; ", report.Problems));
-        }
-
-        using var attached = _temp.Attach();
-        var again = attached.Stat("/memory");
-        Assert.Null(again.Namespace);
-        Assert.Equal(file.Extents, again.Extents);
-        Assert.Equal(RegionBackend.File, attached.Info.Backend);
-        AssertHealthy(attached);
+        var ex = Assert.Throws<RegionException>(() => PersistentRegion.Attach(device));
+        Assert.Equal(RegionError.UnsupportedFormat, ex.Error);
+        Assert.Contains("attach it through its nd region", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void AFlaggedInode_InARegionThatDoesNotDeclareTheFeature_IsCorrupt()
     {
-        using (var region = _temp.Format(new RegionOptions { Namespaces = _spaces }))
-        {
-            region.CreateFile("/memory", 4 * MiB, FileKind.GuestMemory);
-        }
-
-        using var device = _temp.OpenDevice();
+        using var device = RegionWithNamespaceBackedMemory();
         for (var slot = 0; slot < 2; slot++)
         {
             var bytes = device.Span(RegionLayout.SuperblockOffsets[slot], SuperblockRecord.TotalSize);
@@ -98,19 +82,25 @@ public sealed class NamespaceFormatTests : IDisposable
     [Fact]
     public void AFlaggedInode_ThatIsNotOneAlignedGuestMemoryExtentOutsideTheDevice_IsCorrupt()
     {
+        using var device = RegionWithNamespaceBackedMemory();
+        var (offset, record) = FindInode(device, "memory");
+        record.Extents[0] = new ExtentRecord(RegionLayout.HeaderSize, 4 * MiB); // inside the metadata device
+        record.WriteSealed(device.Span(offset, InodeRecord.TotalSize));
+
+        var ex = Assert.Throws<RegionException>(() => PersistentRegion.Attach(device, new RegionOptions { Namespaces = _spaces }));
+        Assert.Equal(RegionError.Corrupt, ex.Error);
+        Assert.Contains("overlaps the metadata device", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A namespaces-backend region holding one namespace-backed file, /memory, detached and opened as a plain device.</summary>
+    private RegionDevice RegionWithNamespaceBackedMemory()
+    {
         using (var region = _temp.Format(new RegionOptions { Namespaces = _spaces }))
         {
             region.CreateFile("/memory", 4 * MiB, FileKind.GuestMemory);
         }
 
-        using var device = _temp.OpenDevice();
-        var (offset, record) = FindInode(device, "memory");
-        record.Extents[0] = new ExtentRecord(RegionLayout.HeaderSize, 4 * MiB); // inside the metadata device
-        record.WriteSealed(device.Span(offset, InodeRecord.TotalSize));
-
-        var ex = Assert.Throws<RegionException>(() => PersistentRegion.Attach(device));
-        Assert.Equal(RegionError.Corrupt, ex.Error);
-        Assert.Contains("overlaps the metadata device", ex.Message, StringComparison.Ordinal);
+        return _temp.OpenDevice();
     }
 
     public void Dispose()
