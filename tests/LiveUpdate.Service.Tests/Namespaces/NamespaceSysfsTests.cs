@@ -90,6 +90,33 @@ public sealed class NamespaceSysfsTests : IDisposable
         Assert.Contains("driver_override", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ACreateLargerThanTheRegionsLargestFreeRange_IsRefusedBeforeNdctlRuns()
+    {
+        File.WriteAllText(Path.Combine(_tree.RegionFolder, "max_available_extent"), $"{100 * MiB}\n");
+        var sysfs = Sysfs();
+        Assert.Equal(100 * MiB, sysfs.AvailableBytes());
+        var directory = new NdNamespaceDirectory(sysfs, new NdctlTool("/nonexistent/ndctl"), _tree.Root, NullLogger.Instance);
+
+        var ex = Assert.Throws<RegionException>(() => directory.Create(NamespaceNames.ForFile(Guid.NewGuid()), 124 * MiB, 1000));
+
+        Assert.Equal(RegionError.NoSpace, ex.Error);
+        Assert.Contains($"room for a namespace of {100 * MiB} bytes at most", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"need one of {128 * MiB}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WithoutNdctl_ACreate_FailsSayingWhichPackageToInstall()
+    {
+        var directory = new NdNamespaceDirectory(Sysfs(), new NdctlTool("/nonexistent/ndctl"), _tree.Root, NullLogger.Instance);
+
+        var ex = Assert.Throws<RegionException>(() => directory.Create(NamespaceNames.ForFile(Guid.NewGuid()), 2 * MiB, 1000));
+
+        Assert.Equal(RegionError.Io, ex.Error);
+        Assert.Contains("apt-get install ndctl", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(directory.List());
+    }
+
     [Theory]
     [InlineData("16777216", 16L << 20)]
     [InlineData("0x1000000", 16L << 20)]
