@@ -27,6 +27,10 @@ public sealed partial class PersistentRegion
                     VoidReplacements();
                     Load(scan);
                     Dma.Load(dma!);
+                    if (_options.Namespaces is { } namespaces)
+                    {
+                        BindNamespaces(namespaces); // the reloaded nodes know their namespaces again (what is missing, CompareNamespaces reports)
+                    }
                 }
 
                 CompareWithMemory(scan, problems);

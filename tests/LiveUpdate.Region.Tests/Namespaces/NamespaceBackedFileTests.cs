@@ -151,6 +151,22 @@ public sealed class NamespaceBackedFileTests : IDisposable
     }
 
     [Fact]
+    public void ARepairThatReloadsTheIndexes_KeepsEachFileBoundToItsNamespace()
+    {
+        using var region = _temp.Format(Options());
+        var memory = region.CreateFile("/vm-a", 4 * MiB, FileKind.GuestMemory);
+        region.CreateFile("/blob", 100, FileKind.Blob);
+        var (offset, _) = InodeSlots.Find(region.Device, "blob");
+        region.Device.Span(offset + 200, 1)[0] ^= 0xFF; // a damaged inode: repair clears it and reloads every index
+
+        var report = region.Check(repair: true);
+
+        Assert.Contains(report.Problems, p => p.Repaired && p.Message.Contains("checksum", StringComparison.Ordinal));
+        Assert.Equal(memory.Namespace, region.Stat("/vm-a").Namespace);
+        AssertHealthy(region);
+    }
+
+    [Fact]
     public void AFileWhoseNamespaceIsGone_IsReportedByAttachAndCheck_AndHasNoDevice()
     {
         RegionFileInfo file;

@@ -83,7 +83,7 @@ public sealed class NamespaceFormatTests : IDisposable
     public void AFlaggedInode_ThatIsNotOneAlignedGuestMemoryExtentOutsideTheDevice_IsCorrupt()
     {
         using var device = RegionWithNamespaceBackedMemory();
-        var (offset, record) = FindInode(device, "memory");
+        var (offset, record) = InodeSlots.Find(device, "memory");
         record.Extents[0] = new ExtentRecord(RegionLayout.HeaderSize, 4 * MiB); // inside the metadata device
         record.WriteSealed(device.Span(offset, InodeRecord.TotalSize));
 
@@ -112,23 +112,5 @@ public sealed class NamespaceFormatTests : IDisposable
     private static SuperblockRecord Superblock(RegionDevice device) =>
         SuperblockRecord.Read(device.Span(RegionLayout.SuperblockOffsets[0], SuperblockRecord.TotalSize));
 
-    private static InodeRecord InodeOf(RegionDevice device, string name) => FindInode(device, name).Record;
-
-    /// <summary>The record (and its slot's offset) of the live inode called <paramref name="name"/>, read from the first inode chunk.</summary>
-    private static (long Offset, InodeRecord Record) FindInode(RegionDevice device, string name)
-    {
-        var chunk = ChunkTablePage.Entries(device.Span(RegionLayout.ChunkTableOffset, ChunkTablePage.TotalSize))[0];
-        for (var slot = 0; slot < RegionLayout.InodesPerChunk; slot++)
-        {
-            var offset = chunk + ((long)slot * InodeRecord.TotalSize);
-            var record = InodeRecord.Read(device.Span(offset, InodeRecord.TotalSize));
-            if (record.Magic == InodeRecord.MagicValue && record.Kind != 0
-                && System.Text.Encoding.UTF8.GetString(((ReadOnlySpan<byte>)record.Name)[..record.NameLength]) == name)
-            {
-                return (offset, record);
-            }
-        }
-
-        throw new InvalidOperationException($"no inode named {name}");
-    }
+    private static InodeRecord InodeOf(RegionDevice device, string name) => InodeSlots.Find(device, name).Record;
 }
