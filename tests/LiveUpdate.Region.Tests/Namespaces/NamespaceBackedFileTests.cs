@@ -151,6 +151,28 @@ public sealed class NamespaceBackedFileTests : IDisposable
     }
 
     [Fact]
+    public void TheOfflineCheck_ComparesNamespacesWithFiles_AndItsRepairDestroysOnlyOrphans()
+    {
+        RegionFileInfo kept, lost;
+        using (var region = _temp.Format(Options()))
+        {
+            kept = region.CreateFile("/vm-a", 4 * MiB, FileKind.GuestMemory);
+            lost = region.CreateFile("/vm-b", 4 * MiB, FileKind.GuestMemory);
+        }
+
+        _spaces.Lose(lost.Namespace!.Name);
+        var stray = _spaces.Create(NamespaceNames.ForFile(Guid.NewGuid()), 2 * MiB, 0);
+        using var device = _temp.OpenDevice();
+
+        var report = PersistentRegion.CheckDetached(device, repair: true, _spaces);
+
+        Assert.Equal(2, report.Problems.Count);
+        Assert.Contains(report.Problems, p => !p.Repaired && p.Message.Contains($"{lost.Namespace.Name}, which does not exist", StringComparison.Ordinal));
+        Assert.Contains(report.Problems, p => p.Repaired && p.Structure == $"namespace {stray.Name}");
+        Assert.Equal([kept.Namespace!.Name], _spaces.List().Select(space => space.Name));
+    }
+
+    [Fact]
     public void ARepairThatReloadsTheIndexes_KeepsEachFileBoundToItsNamespace()
     {
         using var region = _temp.Format(Options());
