@@ -93,6 +93,15 @@ public sealed partial class PersistentRegion : IDisposable
         var warnings = new List<CheckProblem>();
         var (superblock, slot) = SuperblockReader.Read(device, warnings);
         var versionFound = superblock.FormatVersion;
+        if ((superblock.IncompatibleFeatures & SuperblockRecord.FeatureNamespaceExtents) != 0 && options.Namespaces is null)
+        {
+            // Its guest memory is in other namespaces: attached as a plain device, a descriptor of it would be handed out
+            // for files that are not in it. A check without attaching (CheckDetached) reads it.
+            throw new RegionException(RegionError.UnsupportedFormat,
+                $"{device.Path} is the metadata of a namespaces-backend region (its guest memory is in namespaces of their own): " +
+                "attach it through its nd region (--region /sys/bus/nd/devices/regionN), not as a device of its own");
+        }
+
         var region = new PersistentRegion(device, ownsDevice, options);
         region._superblocks = new SuperblockStore(device, superblock, slot, options.FaultInjector);
         var replacedByReplay = new List<(long Offset, byte[] Bytes)>();
@@ -112,10 +121,11 @@ public sealed partial class PersistentRegion : IDisposable
                 "; the region was not changed");
         }
 
-        var check = RegionChecker.Report(device, [], [], scan, repair: false);
-        var checkDuration = Stopwatch.GetElapsedTime(checkStarted);
         region.Load(scan);
         region.Dma.Load(dma!);
+        var namespaceProblems = options.Namespaces is { } directory ? region.BindNamespaces(directory) : [];
+        var check = RegionChecker.Report(device, namespaceProblems, [], scan, repair: false);
+        var checkDuration = Stopwatch.GetElapsedTime(checkStarted);
         FormatUpgrades.UpgradeInPlace(region, region._superblocks);
         var now = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         region._superblocks.Update((ref SuperblockRecord sb) =>
@@ -125,7 +135,9 @@ public sealed partial class PersistentRegion : IDisposable
             sb.PhysicalBase = device.PhysicalBase;
             sb.Flags = (device.PhysicalBaseSimulated ? SuperblockRecord.FlagPhysicalBaseSimulated : 0)
                 | (device.Backend == RegionBackend.DevDax ? SuperblockRecord.FlagDevDax : 0);
+            sb.IncompatibleFeatures |= options.Namespaces is null ? 0 : SuperblockRecord.FeatureNamespaceExtents;
         });
+        var orphansRemoved = region.RemoveOrphanNamespaces();
         region._journal.CheckpointHere();
         region.AttachReport = new AttachReport
         {
@@ -136,6 +148,7 @@ public sealed partial class PersistentRegion : IDisposable
             Warnings = warnings,
             Check = check,
             CheckDuration = checkDuration,
+            OrphanNamespacesRemoved = orphansRemoved,
             Duration = Stopwatch.GetElapsedTime(started),
         };
         return region;
@@ -161,8 +174,8 @@ public sealed partial class PersistentRegion : IDisposable
                 ref readonly var sb = ref _superblocks.Current;
                 return new RegionInfo
                 {
-                    Backend = _device.Backend,
-                    Path = _device.Path,
+                    Backend = _options.Namespaces is null ? _device.Backend : RegionBackend.Namespaces,
+                    Path = _options.Namespaces?.RegionPath ?? _device.Path,
                     Size = sb.RegionSize,
                     SmallGranule = (int)sb.SmallGranule,
                     LargeGranule = sb.LargeGranule,

@@ -29,6 +29,12 @@ internal struct InodeRecord
     /// <summary>Extents kept in the inode itself; more go to a chain of extent blocks.</summary>
     public const int InlineExtentCapacity = 5;
 
+    /// <summary>
+    /// Flag: the file's one extent is its own devdax namespace (namespaces backend), at the namespace's physical start
+    /// minus the metadata device's; it is outside the device and never part of its free space. Older inodes keep 0 here.
+    /// </summary>
+    public const byte FlagNamespaceBacked = 1;
+
     [FieldOffset(0)] public uint Magic;
     [FieldOffset(4)] public byte Kind;
     [FieldOffset(5)] public byte Flags;
