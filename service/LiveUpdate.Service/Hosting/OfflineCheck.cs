@@ -2,13 +2,16 @@ using System.Diagnostics;
 using LiveUpdate.Region;
 using LiveUpdate.Region.Checking;
 using LiveUpdate.Region.Devices;
+using LiveUpdate.Region.Namespaces;
+using LiveUpdate.Service.Regions;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LiveUpdate.Service.Hosting;
 
 /// <summary>
 /// <c>liveupdated check --region PATH [--repair] [--json]</c> (docs/design.md §14): the engine's check of a region with no
 /// daemon running (no host, no sockets), for the region that attach refuses. The device is opened as the daemon opens
-/// it, taking its flock: while a daemon holds the region, the check stops there and nothing is read or changed.
+/// it (on the namespaces backend: the metadata namespace, found by name, with the namespaces compared with the files), taking its flock: while a daemon holds the region, the check stops there and nothing is read or changed.
 /// </summary>
 internal static class OfflineCheck
 {
@@ -52,9 +55,17 @@ internal static class OfflineCheck
         }
 
         RegionDevice device;
+        INamespaceDirectory? namespaces = null;
         try
         {
-            device = RegionDevice.Open(arguments.Region);
+            if (NamespaceRegion.IsNdRegionPath(arguments.Region))
+            {
+                (device, namespaces) = NamespaceRegion.OpenExisting(arguments.Region, NullLogger.Instance);
+            }
+            else
+            {
+                device = RegionDevice.Open(arguments.Region);
+            }
         }
         catch (RegionException ex) when (ex.Error == RegionError.Busy)
         {
@@ -75,7 +86,7 @@ internal static class OfflineCheck
             CheckReport report;
             try
             {
-                report = PersistentRegion.CheckDetached(device, arguments.Repair);
+                report = PersistentRegion.CheckDetached(device, arguments.Repair, namespaces);
             }
             catch (RegionException ex)
             {

@@ -56,6 +56,19 @@ internal static partial class NamespaceRegion
         }
     }
 
+    /// <summary>
+    /// Opens the metadata namespace's device of an existing region, locked, as the daemon would, without creating or
+    /// changing anything (the offline check). Throws <see cref="RegionException"/>: Busy while a daemon holds it.
+    /// </summary>
+    public static (RegionDevice Device, NdNamespaceDirectory Directory) OpenExisting(string region, ILogger logger)
+    {
+        var sysfs = new NamespaceSysfs(SysfsRoot, Path.TrimEndingDirectorySeparator(region), DeviceDirectory);
+        var directory = new NdNamespaceDirectory(sysfs, new NdctlTool(Ndctl), SysfsRoot, logger);
+        sysfs.RequireLabelCapable();
+        var metadata = directory.Resolve(NamespaceNames.Metadata);
+        return (RegionDevice.Open(metadata.DevicePath, new RegionDeviceOptions { SysfsRoot = SysfsRoot }), directory);
+    }
+
     private static NamespaceInfo CreateMetadata(DaemonOptions settings, NamespaceSysfs sysfs, NdNamespaceDirectory directory, ILogger logger)
     {
         if (!settings.Format)
