@@ -448,7 +448,7 @@ public sealed partial class PersistentRegion
     /// <summary>Finds the parent of a path that must not exist yet.</summary>
     private (Node Parent, string Name) ResolveNew(string path)
     {
-        var parts = NameRules.SplitPath(path);
+        var parts = NameRules.SplitNewPath(path);
         if (parts.Length == 0)
         {
             throw new RegionException(RegionError.AlreadyExists, "'/' exists");
