@@ -69,11 +69,14 @@ internal static class NameRules
         }
     }
 
-    /// <summary>Splits an absolute path whose last component is a new name (<see cref="ValidateNewName"/>).</summary>
-    public static string[] SplitNewPath(string? path)
+    /// <summary>
+    /// Splits an absolute path whose last component is a new name (<see cref="ValidateNewName"/>), unless it is
+    /// <paramref name="keptName"/>: a rename that keeps an entry's stored name (a move, e.g. into quarantine) stays possible.
+    /// </summary>
+    public static string[] SplitNewPath(string? path, string? keptName = null)
     {
         var parts = SplitPath(path);
-        if (parts.Length > 0)
+        if (parts.Length > 0 && !string.Equals(parts[^1], keptName, StringComparison.Ordinal))
         {
             ValidateNewName(parts[^1]);
         }

@@ -12,7 +12,8 @@ namespace LiveUpdate.Service.Api;
 /// The liveupdate.v1.Lifecycle service (docs/design.md §5, §7). Who may call what: anyone who reaches the socket may read the
 /// status, run a plain Check or a dry-run Reconcile; RegisterVmm and Reclaim need the VM's owner (docs/design.md §13,
 /// <see cref="VmOwnership"/>), and Reclaim's descriptors on a shared backend go to administrators only
-/// (<see cref="DescriptorReach"/>); AckFreeze needs the registering uid; Freeze, Thaw, Reconcile, Check with repair and CollectGarbage need root or the admin group.
+/// (<see cref="DescriptorReach"/>); AckFreeze needs the registering uid; Freeze, Thaw, Reconcile, Check with repair and
+/// CollectGarbage need an administrator.
 /// </summary>
 internal sealed class LifecycleService(
     RegionHost regionHost,

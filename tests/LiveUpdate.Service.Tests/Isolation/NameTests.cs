@@ -80,10 +80,13 @@ public sealed class NameTests
         Assert.Contains(parsed.RootElement.GetProperty("entries").EnumerateArray(), e => e.GetProperty("path").GetString() == "/stored\nname");
         Assert.Contains("\\n", json.Stdout, StringComparison.Ordinal);
 
-        // An error that quotes the name is escaped too, and the odd name can be renamed to a good one.
+        // An error that quotes the name is escaped too; the odd name can be moved keeping it (as quarantine does) and
+        // renamed to a good one.
         var refused = await Luctl.RunAsync(daemon, "mkdir", "/esc\u001b[31mred");
         Assert.NotEqual(0, refused.ExitCode);
         Assert.DoesNotContain('\u001b', refused.Stderr);
+        await after.MakeDirectoryAsync("/moved");
+        await after.RenameAsync("/esc\u001b[31mred", "/moved/esc\u001b[31mred");
         await after.RenameAsync("/stored\nname", "/stored-name");
         Assert.Equal(0, await daemon.StopAsync());
     }
