@@ -45,4 +45,13 @@ public sealed class PrintableTests
 
         Assert.Equal("NAME       SIZE\na\\nb       1\nlong-name  2\n", output.ToString());
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task UsageError_QuotingAnUnprintableArgument_IsEscaped()
+    {
+        await using var output = new StringWriter();
+        await using var error = new StringWriter();
+        Assert.Equal(ExitCodes.Usage, await Luctl.RunAsync(["no\u001b[2Jsuch"], output, error));
+        Assert.Contains("unknown command or argument 'no\\x1b[2Jsuch'", error.ToString(), StringComparison.Ordinal);
+    }
 }
