@@ -5,7 +5,8 @@ namespace LiveUpdate.Service.Lifecycle;
 
 /// <summary>
 /// The VMMs registered with RegisterVmm, by VM UUID (one registration per VM: a newer one replaces the older, whose
-/// stream gets <see cref="VmmEventKind.Replaced"/> and ends). Thread-safe; <see cref="Changed"/> fires after every registration, drop and ack, outside the lock.
+/// stream gets <see cref="VmmEventKind.Replaced"/> and ends). Thread-safe; <see cref="Changed"/> fires after every
+/// registration, drop and ack, outside the lock.
 /// </summary>
 internal sealed class VmmRegistry(TimeProvider time)
 {
@@ -50,7 +51,6 @@ internal sealed class VmmRegistry(TimeProvider time)
         }
 
         replaced?.Replace(replacedNotice);
-
         Changed?.Invoke();
         return registration;
     }
