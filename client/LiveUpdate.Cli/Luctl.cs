@@ -17,7 +17,7 @@ internal static class Luctl
             string command = parse.CommandResult.Command == root ? "luctl" : "luctl " + string.Join(' ', Path(parse));
             string message = parse.UnmatchedTokens.Count > 0 ? $"unknown command or argument '{parse.UnmatchedTokens[0]}'"
                 : parse.Errors.FirstOrDefault(e => !IsMissingSubcommand(e))?.Message ?? "no command given";
-            await error.WriteLineAsync($"luctl: {message} (see '{command} --help')").ConfigureAwait(false);
+            await error.WriteLineAsync(Output.Printable.Escape($"luctl: {message} (see '{command} --help')")).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 

@@ -101,7 +101,7 @@ public sealed partial class PersistentRegion
             }
 
             Dma.ThrowIfManaged(node, path);
-            var (parent, name) = ResolveNew(newPath);
+            var (parent, name) = ResolveNew(newPath, keptName: node.Name);
             Dma.ThrowIfReservedName(parent, name, newPath);
             for (var ancestor = parent; ; ancestor = ancestor.Parent!)
             {
@@ -461,10 +461,10 @@ public sealed partial class PersistentRegion
         return node;
     }
 
-    /// <summary>Finds the parent of a path that must not exist yet.</summary>
-    private (Node Parent, string Name) ResolveNew(string path)
+    /// <summary>Finds the parent of a path that must not exist yet (a new name, unless it is <paramref name="keptName"/>).</summary>
+    private (Node Parent, string Name) ResolveNew(string path, string? keptName = null)
     {
-        var parts = NameRules.SplitPath(path);
+        var parts = NameRules.SplitNewPath(path, keptName);
         if (parts.Length == 0)
         {
             throw new RegionException(RegionError.AlreadyExists, "'/' exists");

@@ -12,7 +12,8 @@ using LiveUpdate.Protocol.V1;
 // commands (each one argument, words separated by spaces):
 //   region                         GetRegion
 //   stat PATH | list PATH          Stat, List
-//   create PATH SIZE KIND [UID]    CreateFile (KIND: blob, guest, state), owner_uid UID when given
+//   create PATH SIZE KIND [UID]    CreateFile (KIND: blob, guest, state), owner_uid UID when given ("-": none)
+//   create PATH SIZE KIND UID VM   the same, tagged with VM (a UUID)
 //   mkdir PATH                     MakeDirectory
 //   resize PATH SIZE               Resize
 //   rename PATH NEW                Rename
@@ -31,6 +32,8 @@ using LiveUpdate.Protocol.V1;
 //   dma-domains                    Dma.ListDomains
 //   dma-mappings ID                Dma.ListMappings
 //   dma-translate ID IOVA          Dma.Translate from the domain
+//   register VM NAME               RegisterVmm: DETAIL is the first event's kind; the stream is then dropped
+//   reclaim VM                     Reclaim, then fetch and close each file's descriptor: DETAIL is "files=N"
 if (args.Length == 0)
 {
     Console.Error.WriteLine("usage: LiveUpdate.TestPeer COMMAND...  (socket directory from $LIVEUPDATE_SOCKET_DIR)");
@@ -85,8 +88,9 @@ static async Task<string> RunAsync(LiveUpdateClient client, string[] words)
         case "list":
             return "entries=" + (await client.ListAsync(words[1])).Count.ToString(CultureInfo.InvariantCulture);
         case "create":
-            uint? owner = words.Length > 4 ? uint.Parse(words[4], CultureInfo.InvariantCulture) : null;
-            return Describe(await client.CreateFileAsync(words[1], ulong.Parse(words[2], CultureInfo.InvariantCulture), Kind(words[3]), ownerUid: owner));
+            uint? owner = words.Length > 4 && words[4] != "-" ? uint.Parse(words[4], CultureInfo.InvariantCulture) : null;
+            Guid? vm = words.Length > 5 ? Guid.Parse(words[5], CultureInfo.InvariantCulture) : null;
+            return Describe(await client.CreateFileAsync(words[1], ulong.Parse(words[2], CultureInfo.InvariantCulture), Kind(words[3]), vm, owner));
         case "mkdir":
             return Describe(await client.MakeDirectoryAsync(words[1]));
         case "resize":
@@ -157,6 +161,20 @@ static async Task<string> RunAsync(LiveUpdateClient client, string[] words)
         case "dma-translate":
             var translation = await client.TranslateAsync(Number32(words[1]), Number(words[2]));
             return $"physical=0x{translation.PhysicalAddress:x}";
+        case "register":
+            using (var session = await client.RegisterVmmAsync(Guid.Parse(words[1], CultureInfo.InvariantCulture), words[2]))
+            {
+                return "registered";
+            }
+
+        case "reclaim":
+            var reclaimed = await client.ReclaimAsync(Guid.Parse(words[1], CultureInfo.InvariantCulture));
+            foreach (var file in reclaimed.Files)
+            {
+                using var opened = await client.OpenReclaimedAsync(file);
+            }
+
+            return $"files={reclaimed.Files.Count}";
         default:
             throw new FormatException($"unknown command '{words[0]}'");
     }

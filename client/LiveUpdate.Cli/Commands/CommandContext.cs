@@ -14,6 +14,8 @@ internal sealed class CommandContext : IAsyncDisposable
 
     private readonly GlobalOptions _options;
     private LiveUpdateClient? _client;
+    private TextWriter? _out;
+    private TextWriter? _error;
 
     /// <summary>A context for the command <paramref name="parse"/> chose.</summary>
     public CommandContext(ParseResult parse, GlobalOptions options)
@@ -34,11 +36,11 @@ internal sealed class CommandContext : IAsyncDisposable
     /// <summary>True with <c>--json</c>.</summary>
     public bool Json => Parse.GetValue(_options.Json);
 
-    /// <summary>Standard output (or the test's writer).</summary>
-    public TextWriter Out => Parse.InvocationConfiguration.Output;
+    /// <summary>Standard output (or the test's writer); as text, with everything unprintable escaped (names come from the region).</summary>
+    public TextWriter Out => _out ??= Json ? Parse.InvocationConfiguration.Output : new Output.PrintableWriter(Parse.InvocationConfiguration.Output);
 
-    /// <summary>Standard error (or the test's writer).</summary>
-    public TextWriter Error => Parse.InvocationConfiguration.Error;
+    /// <summary>Standard error (or the test's writer), with everything unprintable escaped (messages quote names).</summary>
+    public TextWriter Error => _error ??= new Output.PrintableWriter(Parse.InvocationConfiguration.Error);
 
     /// <summary>The daemon's socket directory.</summary>
     public string SocketDirectory { get; }

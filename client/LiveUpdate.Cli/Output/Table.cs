@@ -42,7 +42,7 @@ internal sealed class Table
         return this;
     }
 
-    /// <summary>Adds a row; it must have one cell per column.</summary>
+    /// <summary>Adds a row; it must have one cell per column. Unprintable characters are escaped (<see cref="Printable"/>).</summary>
     public void Add(params string[] cells)
     {
         ArgumentNullException.ThrowIfNull(cells);
@@ -51,7 +51,7 @@ internal sealed class Table
             throw new ArgumentException($"a row of {cells.Length} cells in a table of {_rightAligned.Length} columns", nameof(cells));
         }
 
-        _rows.Add(cells);
+        _rows.Add(Array.ConvertAll(cells, Printable.Escape)); // escaped before the widths are measured
     }
 
     /// <summary>Writes the header (if any) and the rows, each line indented by <paramref name="indent"/>.</summary>

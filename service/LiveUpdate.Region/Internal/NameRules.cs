@@ -3,7 +3,12 @@ using LiveUpdate.Region.Format;
 
 namespace LiveUpdate.Region.Internal;
 
-/// <summary>Validation of names and paths: the rules every caller's input meets before anything changes.</summary>
+/// <summary>
+/// Validation of names and paths: the rules every caller's input meets before anything changes. A new name (create, make
+/// directory, rename's destination) must also be free of control characters (C0, DEL, C1: docs/design.md §13), which
+/// would otherwise reach terminals and line-based listings; names stored before that rule still decode and can be
+/// looked up, so an older region is not corrupt and its odd names can be renamed or removed.
+/// </summary>
 internal static class NameRules
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -47,7 +52,39 @@ internal static class NameRules
         }
     }
 
-    /// <summary>Splits an absolute path into validated components ("/" gives none).</summary>
+    /// <summary>Throws <see cref="RegionError.InvalidArgument"/> unless <paramref name="name"/> is a valid name for a new entry.</summary>
+    public static void ValidateNewName(string name)
+    {
+        ValidateName(name);
+        var index = name.AsSpan().IndexOfAnyInRange('\u0000', '\u001F');
+        if (index < 0)
+        {
+            index = name.AsSpan().IndexOfAnyInRange('\u007F', '\u009F');
+        }
+
+        if (index >= 0)
+        {
+            throw RegionException.Invalid(
+                $"a name must not contain control characters: U+{(int)name[index]:X4} at character {index} of the new name");
+        }
+    }
+
+    /// <summary>
+    /// Splits an absolute path whose last component is a new name (<see cref="ValidateNewName"/>), unless it is
+    /// <paramref name="keptName"/>: a rename that keeps an entry's stored name (a move, e.g. into quarantine) stays possible.
+    /// </summary>
+    public static string[] SplitNewPath(string? path, string? keptName = null)
+    {
+        var parts = SplitPath(path);
+        if (parts.Length > 0 && !string.Equals(parts[^1], keptName, StringComparison.Ordinal))
+        {
+            ValidateNewName(parts[^1]);
+        }
+
+        return parts;
+    }
+
+    /// <summary>Splits an absolute path into validated components ("/" gives none); stored names of older regions pass.</summary>
     public static string[] SplitPath(string? path)
     {
         if (string.IsNullOrEmpty(path))

@@ -47,6 +47,13 @@ internal sealed class DmaService(RegionHost regionHost, LifecycleGate gate, ILog
         var id = RequestValidation.DomainId(request.DomainId);
         var device = RequestValidation.Pci(request.PciAddress);
         var region = Attached();
+        if (!caller.IsAdmin)
+        {
+            // A device attached to a domain reaches, by DMA, every page mapped there: docs/design.md §13 keeps this to admins.
+            throw Denied(caller, $"attach {device} to {NameOf(id)}",
+                $"uid {caller.Uid} may not attach {device} to {NameOf(id)}: only root, the daemon's uid and the admin group (--admin-group) attach PCI devices");
+        }
+
         DmaDomainInfo domain;
         VtdDeviceEntries entries;
         lock (regionHost.Mutations)

@@ -44,12 +44,14 @@ internal sealed partial class FilesService(
         var kind = RequestValidation.CreatableKind(request.Kind);
         var vmUuid = RequestValidation.VmUuid(request.VmUuid);
         var mode = RequestValidation.Mode(request.HasMode, request.Mode, DefaultFileMode);
-        var owner = OwnerOf(caller, RequestValidation.OwnerUid(request.HasOwnerUid, request.OwnerUid), "create", path);
+        var requested = RequestValidation.OwnerUid(request.HasOwnerUid, request.OwnerUid);
+        var owner = OwnerOf(caller, requested, "create", path);
         var region = Attached();
         RegionFileInfo file;
         lock (regionHost.Mutations)
         {
             gate.DemandMutable(caller, "create", path, kind == FileKind.DeviceState ? vmUuid : null);
+            owner = AuthorizeNew(caller, region, path, isDirectory: false, vmUuid, requested, owner);
             file = region.CreateFile(path, size, kind, new CreateFileOptions(vmUuid, owner, mode));
         }
 
@@ -69,12 +71,14 @@ internal sealed partial class FilesService(
         var path = RequestValidation.Path(request.Path, "path");
         // Unset mode: null, for the engine's directory default (0755).
         uint? mode = request.HasMode ? RequestValidation.Mode(hasMode: true, request.Mode, DefaultFileMode) : null;
-        var owner = OwnerOf(caller, RequestValidation.OwnerUid(request.HasOwnerUid, request.OwnerUid), "create", path);
+        var requested = RequestValidation.OwnerUid(request.HasOwnerUid, request.OwnerUid);
+        var owner = OwnerOf(caller, requested, "create", path);
         var region = Attached();
         RegionFileInfo directory;
         lock (regionHost.Mutations)
         {
             gate.DemandMutable(caller, "make directory", path);
+            owner = AuthorizeNew(caller, region, path, isDirectory: true, Guid.Empty, requested, owner);
             directory = region.MakeDirectory(path, new CreateFileOptions(Guid.Empty, owner, mode));
         }
 
@@ -148,6 +152,8 @@ internal sealed partial class FilesService(
         {
             var source = region.Stat(path);
             DemandOwnership(caller, source, "rename");
+            AuthorizeTakeOut(caller, region, source, "rename");
+            AuthorizeMoveInto(caller, region, source, newPath);
             gate.DemandMutable(caller, "rename", source.Path);
             file = region.Rename(path, newPath);
         }
@@ -172,6 +178,7 @@ internal sealed partial class FilesService(
         {
             file = region.Stat(path);
             DemandOwnership(caller, file, "remove");
+            AuthorizeTakeOut(caller, region, file, "remove");
             gate.DemandMutable(caller, "remove", file.Path);
             region.Remove(path);
         }
@@ -203,6 +210,7 @@ internal sealed partial class FilesService(
             }
 
             DemandOwnership(caller, file, writable ? "open read-write" : "open");
+            Demand(caller, "open", file.Path, DescriptorReach.WhyNot(caller, region, file.Path, writable ? "open read-write" : "open"));
             if (writable)
             {
                 gate.DemandMutable(caller, "open read-write", file.Path, file.Kind == FileKind.DeviceState ? file.VmUuid : null);
@@ -226,9 +234,7 @@ internal sealed partial class FilesService(
             return owner;
         }
 
-        var reason = $"only root and the admin group may {action} files owned by another uid (asked for uid {requested})";
-        FilesLog.Denied(logger, action, path, caller.Uid, caller.Pid, reason);
-        throw new RpcException(new Status(StatusCode.PermissionDenied, reason));
+        throw Denied(caller, action, path, $"only root, the daemon's uid and the admin group may {action} files owned by another uid (asked for uid {requested})");
     }
 
     private void DemandOwnership(Caller caller, RegionFileInfo file, string action)
@@ -238,8 +244,7 @@ internal sealed partial class FilesService(
             return;
         }
 
-        var reason = $"uid {caller.Uid} may not {action} '{file.Path}': it belongs to uid {file.OwnerUid} (only its owner, root and the admin group may)";
-        FilesLog.Denied(logger, action, file.Path, caller.Uid, caller.Pid, reason);
-        throw new RpcException(new Status(StatusCode.PermissionDenied, reason));
+        throw Denied(caller, action, file.Path,
+            $"uid {caller.Uid} may not {action} '{file.Path}': it belongs to uid {file.OwnerUid} (only its owner, root, the daemon's uid and the admin group may)");
     }
 }

@@ -10,8 +10,10 @@ namespace LiveUpdate.Service.Api;
 
 /// <summary>
 /// The liveupdate.v1.Lifecycle service (docs/design.md §5, §7). Who may call what: anyone who reaches the socket may read the
-/// status, register a VMM, run a plain Check or a dry-run Reconcile; AckFreeze needs the registering uid; Reclaim needs
-/// the files' owner; Freeze, Thaw, Reconcile, Check with repair and CollectGarbage need root or the admin group.
+/// status, run a plain Check or a dry-run Reconcile; RegisterVmm and Reclaim need the VM's owner (docs/design.md §13,
+/// <see cref="VmOwnership"/>), and Reclaim's descriptors on a shared backend go to administrators only
+/// (<see cref="DescriptorReach"/>); AckFreeze needs the registering uid; Freeze, Thaw, Reconcile, Check with repair and
+/// CollectGarbage need an administrator.
 /// </summary>
 internal sealed class LifecycleService(
     RegionHost regionHost,
@@ -75,7 +77,11 @@ internal sealed class LifecycleService(
         var region = Attached();
         // REGISTERED goes into the stream inside Register: a freeze woken by the registration may send PREPARE_FOR_UPDATE
         // to it at once, and the contract says REGISTERED comes first.
-        var registration = vmms.Register(vm, name, caller, VmmEvent.Of(VmmEventKind.Registered, region, $"registered as the VMM of {vm}"));
+        var owner = VmOwnership.OwnerOf(region.ListFilesOfVm(vm));
+        Demand(VmOwnership.WhyNot(caller, vm, owner, "register as the VMM of"), caller, "register as the VMM of", vm);
+        var registration = vmms.Register(vm, name, caller, ownsVm: owner == caller.Uid,
+            VmmEvent.Of(VmmEventKind.Registered, region, $"registered as the VMM of {vm}"),
+            VmmEvent.Of(VmmEventKind.Replaced, region, $"replaced by a newer registration of VM {vm} (uid {caller.Uid}, pid {caller.Pid}): this stream ends"));
         LifecycleLog.VmmRegistered(logger, vm, name, caller.Uid, caller.Pid);
         try
         {
@@ -203,18 +209,23 @@ internal sealed class LifecycleService(
         };
         lock (regionHost.Mutations)
         {
-            var files = region.ListFilesOfVm(vm).Where(f => !Quarantine.IsSetAside(f.Path)).ToList();
+            var all = region.ListFilesOfVm(vm);
+            var owner = VmOwnership.OwnerOf(all);
+            Demand(VmOwnership.WhyNot(caller, vm, owner, "reclaim"), caller, "reclaim", vm);
+            // Files of another uid tagged with the VM (planted in a region written before the ownership rule) are not the
+            // VM's: nobody reclaiming it receives them.
+            var files = all.Where(f => !Quarantine.IsSetAside(f.Path) && f.OwnerUid == owner).ToList();
             if (files.Count == 0)
             {
                 throw new RpcException(new Status(StatusCode.NotFound, $"the region holds no files of VM {vm} (see luctl reconcile for its verdict)"));
             }
 
-            if (files.FirstOrDefault(f => !CallerAuthorization.MayManage(caller, f.OwnerUid)) is { } foreign)
+            if (all.FirstOrDefault(f => f.OwnerUid != owner) is { } stranger)
             {
-                throw new RpcException(new Status(StatusCode.PermissionDenied,
-                    $"uid {caller.Uid} may not reclaim VM {vm}: '{foreign.Path}' belongs to uid {foreign.OwnerUid}"));
+                LifecycleLog.StrangerNotReclaimed(logger, vm, stranger.Path, stranger.OwnerUid, owner ?? 0);
             }
 
+            Demand(DescriptorReach.WhyNot(caller, region, files[0].Path, "reclaim"), caller, "reclaim", vm);
             foreach (var file in files)
             {
                 response.Files.Add(new Proto.ReclaimedFile { File = ProtoMapping.ToProto(file), Open = grants.CanHandOut(file) ? grants.Issue(caller, file, writable: true) : null });
@@ -280,4 +291,13 @@ internal sealed class LifecycleService(
     }
 
     private PersistentRegion Attached() => regionHost.RequireAttached();
+
+    private void Demand(string? reason, Caller caller, string action, Guid vm)
+    {
+        if (reason is not null)
+        {
+            LifecycleLog.Denied(logger, action, vm, caller.Uid, caller.Pid, reason);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, reason));
+        }
+    }
 }

@@ -14,4 +14,7 @@ internal enum VmmEventKind
 
     /// <summary>The reconcile after a boot has ended: reclaim the VM's files.</summary>
     ReclaimReady = 4,
+
+    /// <summary>A newer registration of the VM by its owner (or an administrator) replaced this one: the stream ends.</summary>
+    Replaced = 5,
 }

@@ -41,13 +41,23 @@ internal sealed class VmmRegistration(Guid vmUuid, string name, Caller caller, D
     /// <summary>The events for the stream, in order.</summary>
     public ChannelReader<VmmEvent> Events => _events.Reader;
 
-    /// <summary>Cancelled when a newer registration of the same VM replaces this one.</summary>
+    /// <summary>Cancelled when the stream must end at once (the daemon stops, or the VMM went away).</summary>
     public CancellationToken Ended => _ended.Token;
 
     /// <summary>Queues an event for the stream (dropped when the stream is gone).</summary>
     public void Send(VmmEvent e) => _events.Writer.TryWrite(e);
 
-    /// <summary>Ends the stream: a newer registration replaced this one, or the daemon stops.</summary>
+    /// <summary>
+    /// A newer registration replaced this one: <paramref name="notice"/> is the stream's last event, written after those
+    /// already queued, and the stream then ends by itself.
+    /// </summary>
+    public void Replace(VmmEvent notice)
+    {
+        _events.Writer.TryWrite(notice);
+        _events.Writer.TryComplete();
+    }
+
+    /// <summary>Ends the stream at once: the daemon stops, or the VMM went away.</summary>
     public void End()
     {
         _events.Writer.TryComplete();

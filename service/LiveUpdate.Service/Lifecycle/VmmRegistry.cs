@@ -5,7 +5,8 @@ namespace LiveUpdate.Service.Lifecycle;
 
 /// <summary>
 /// The VMMs registered with RegisterVmm, by VM UUID (one registration per VM: a newer one replaces the older, whose
-/// stream ends). Thread-safe; <see cref="Changed"/> fires after every registration, drop and ack, outside the lock.
+/// stream gets <see cref="VmmEventKind.Replaced"/> and ends). Thread-safe; <see cref="Changed"/> fires after every
+/// registration, drop and ack, outside the lock.
 /// </summary>
 internal sealed class VmmRegistry(TimeProvider time)
 {
@@ -26,18 +27,21 @@ internal sealed class VmmRegistry(TimeProvider time)
     }
 
     /// <summary>
-    /// Registers <paramref name="caller"/> as the VMM of <paramref name="vmUuid"/>; PERMISSION_DENIED when another uid holds it.
-    /// <paramref name="registered"/> is queued on the new stream before the registration becomes visible, so it is the
-    /// stream's first event whatever a running freeze or reconcile broadcasts at the same moment.
+    /// Registers <paramref name="caller"/> as the VMM of <paramref name="vmUuid"/>. The caller's right to act for the VM is
+    /// judged before (the VM's owner or an administrator, docs/design.md §13); here a live registration of another uid is
+    /// replaced only when <paramref name="ownsVm"/> or the caller is an administrator, otherwise PERMISSION_DENIED (a VM
+    /// without files: the first live registrant holds it). <paramref name="registered"/> is queued on the new stream
+    /// before the registration becomes visible, so it is the stream's first event whatever a running freeze or reconcile
+    /// broadcasts at the same moment; <paramref name="replacedNotice"/> is the last event of the stream it replaces.
     /// </summary>
-    public VmmRegistration Register(Guid vmUuid, string name, Caller caller, VmmEvent registered)
+    public VmmRegistration Register(Guid vmUuid, string name, Caller caller, bool ownsVm, VmmEvent registered, VmmEvent replacedNotice)
     {
         var registration = new VmmRegistration(vmUuid, name, caller, time.GetUtcNow());
         registration.Send(registered);
         VmmRegistration? replaced;
         lock (_lock)
         {
-            if (_byVm.TryGetValue(vmUuid, out replaced) && replaced.Connected && replaced.Caller.Uid != caller.Uid && !caller.IsAdmin)
+            if (_byVm.TryGetValue(vmUuid, out replaced) && replaced.Connected && replaced.Caller.Uid != caller.Uid && !caller.IsAdmin && !ownsVm)
             {
                 throw new DaemonException(DaemonError.Denied,
                     $"VM {vmUuid} is registered by uid {replaced.Caller.Uid} (pid {replaced.Caller.Pid}); uid {caller.Uid} may not replace it");
@@ -46,7 +50,7 @@ internal sealed class VmmRegistry(TimeProvider time)
             _byVm[vmUuid] = registration;
         }
 
-        replaced?.End();
+        replaced?.Replace(replacedNotice);
         Changed?.Invoke();
         return registration;
     }

@@ -60,4 +60,11 @@ internal static partial class LifecycleLog
     [LoggerMessage(EventId = 413, EventName = "InventoryUnavailable", Level = LogLevel.Warning,
         Message = "the VM inventory {Source} cannot be read now ({Reason}); reconcile will try again")]
     public static partial void InventoryUnavailable(ILogger logger, string source, string reason);
+
+    [LoggerMessage(EventId = 415, EventName = "Denied", Level = LogLevel.Warning, Message = "denied {Action} VM {VmUuid} to uid {Uid} pid {Pid}: {Reason}")]
+    public static partial void Denied(ILogger logger, string action, Guid vmUuid, uint uid, int pid, string reason);
+
+    [LoggerMessage(EventId = 416, EventName = "StrangerNotReclaimed", Level = LogLevel.Warning,
+        Message = "VM {VmUuid}: '{Path}' belongs to uid {OwnerUid}, not to the VM's owner uid {VmOwnerUid}; reclaim leaves it out")]
+    public static partial void StrangerNotReclaimed(ILogger logger, Guid vmUuid, string path, uint ownerUid, uint vmOwnerUid);
 }

@@ -5,15 +5,19 @@ using Microsoft.Extensions.Options;
 namespace LiveUpdate.Service.Security;
 
 /// <summary>
-/// Who may do what. The rules (documented in the README and the proto's PERMISSION_DENIED line):
+/// Who may do what. The rules (documented in the README's "Who may do what" and the proto's PERMISSION_DENIED line):
 /// <list type="bullet">
-/// <item>Administrators — uid 0, and members of <c>--admin-group</c> (the peer's gid, or a supplementary group of the
-/// peer process from /proc/PID/status, or, when that cannot be read, the group's member list) — may do everything.</item>
+/// <item>Administrators — uid 0, the daemon's own uid, and members of <c>--admin-group</c> (the peer's gid, or a
+/// supplementary group of the peer process from /proc/PID/status, or, when that cannot be read, the group's member
+/// list) — may do everything.</item>
 /// <item>Everyone who can reach the socket may read metadata: GetRegion, Stat and List of any file.</item>
-/// <item>Everyone may create files and directories anywhere; they are owned by the caller. Only an administrator may
-/// set <c>owner_uid</c> to another uid.</item>
+/// <item>Creating, renaming into or removing inside a directory needs its owner (<see cref="DirectoryOwnership"/>); new
+/// files are owned by the caller, and only an administrator may set <c>owner_uid</c> to another uid.</item>
+/// <item>A VM belongs to the owner of its first file (<see cref="VmOwnership"/>): only the owner may tag files with it,
+/// register as its VMM or reclaim it.</item>
 /// <item>Resize, Rename (judged by the source), Remove and Open (either access) need the caller to own the file, or to be an
-/// administrator. Open is the strictest: its descriptor reaches the whole region device.</item>
+/// administrator. On the shared backends a descriptor reaches the whole region and goes to administrators only
+/// (<see cref="DescriptorReach"/>).</item>
 /// </list>
 /// Group membership is resolved once per connection, when it is accepted.
 /// </summary>
@@ -21,6 +25,7 @@ internal sealed class CallerAuthorization
 {
     private readonly uint? _adminGid;
     private readonly HashSet<string> _adminMembers = new(StringComparer.Ordinal);
+    private readonly uint _daemonUid = Interop.Libc.GetEuid();
 
     /// <summary>Resolves the admin group (its gid and member list) once, at start.</summary>
     public CallerAuthorization(IOptions<DaemonOptions> options)
@@ -37,8 +42,9 @@ internal sealed class CallerAuthorization
     /// <summary>The admin group's gid, or null when none is configured.</summary>
     public uint? AdminGid => _adminGid;
 
-    /// <summary>Decides, once per connection, whether the peer is an administrator.</summary>
-    public Caller Identify(PeerCredentials peer) => new(peer, peer.Uid == 0 || IsInAdminGroup(peer));
+    /// <summary>Decides, once per connection, whether the peer is an administrator: root, the daemon's own uid (it could open
+    /// the region anyway) or a member of the admin group.</summary>
+    public Caller Identify(PeerCredentials peer) => new(peer, peer.Uid == 0 || peer.Uid == _daemonUid || IsInAdminGroup(peer));
 
     /// <summary>True when <paramref name="caller"/> may change or open a file owned by <paramref name="ownerUid"/>.</summary>
     public static bool MayManage(Caller caller, uint ownerUid) => caller.IsAdmin || caller.Uid == ownerUid;

@@ -131,13 +131,30 @@ public sealed class BadPathTests : IDisposable
     [Fact]
     public void Names_WithSpacesAndPunctuation_AreFine()
     {
-        foreach (var name in new[] { " ", "a b", "...", ".hidden", "a.", "-", "#1.2", "\t", "名前" })
+        foreach (var name in new[] { " ", "a b", "...", ".hidden", "a.", "-", "#1.2", "名前" })
         {
             _region.CreateFile("/dir/" + name, 1, FileKind.Blob);
             Assert.Equal(1, _region.Stat("/dir/" + name).Size);
         }
 
         AssertHealthy(_region);
+    }
+
+    [Theory]
+    [InlineData("\t")]
+    [InlineData("a\nb")]
+    [InlineData("\u001b[31m")]
+    [InlineData("del\u007f")]
+    [InlineData("c1\u0085")]
+    [InlineData("c1\u009f")]
+    public void NewNames_WithControlCharacters_AreRefused(string name)
+    {
+        _region.CreateFile("/dir/kept", 1, FileKind.Blob);
+        AssertFailsWithoutChange(_region, RegionError.InvalidArgument, () => _region.CreateFile("/dir/" + name, 1, FileKind.Blob));
+        AssertFailsWithoutChange(_region, RegionError.InvalidArgument, () => _region.MakeDirectory("/dir/" + name));
+        AssertFailsWithoutChange(_region, RegionError.InvalidArgument, () => _region.Rename("/dir/kept", "/dir/" + name));
+        var refused = Assert.Throws<RegionException>(() => _region.CreateFile("/dir/" + name, 1, FileKind.Blob));
+        Assert.Contains("a name must not contain control characters", refused.Message, StringComparison.Ordinal);
     }
 
     public void Dispose()

@@ -223,8 +223,10 @@ public sealed class DmaApiTests(SeededDaemon fixture) : IClassFixture<SeededDaem
     }
 
     [RootFact(Timeout = 120_000)]
-    public async Task OtherUid_ReadsEveryDomain_ButChangesOnlyItsOwn_AndMapsOnlyItsOwnFiles()
+    public async Task OtherUid_ReadsEveryDomain_ChangesOnlyItsOwn_MapsOnlyItsOwnFiles_AndAttachesNoDevice()
     {
+        // "/" belongs to root: uid 65534 makes its files in a directory given to it.
+        await fixture.Files.MakeDirectoryAsync(new MakeDirectoryRequest { Path = "/nobodys-dma", OwnerUid = RunningDaemon.NobodyUid });
         var before = await DmaSnapshot.CaptureAsync(_dma);
         var outcomes = await TestPeer.RunAsync(RunAs.Nobody, fixture.Daemon.SocketDirectory,
             "dma-domains",
@@ -238,19 +240,20 @@ public sealed class DmaApiTests(SeededDaemon fixture) : IClassFixture<SeededDaem
             "dma-create 31 0",
             "dma-create 31",
             $"dma-map 31 0x0 {SeededDaemon.MappedFile} 2097152",
-            "create /nobodys-dma-ram 2097152 guest",
-            "dma-map 31 0x0 /nobodys-dma-ram 2097152",
+            "create /nobodys-dma/ram 2097152 guest",
+            "dma-map 31 0x0 /nobodys-dma/ram 2097152",
             "dma-attach 31 0000:1f:00.0",
             "dma-unmap 31 0x0 2097152",
             "dma-destroy 31");
 
         Assert.Equal(
             ["OK", "OK", "OK", "PermissionDenied", "PermissionDenied", "PermissionDenied", "PermissionDenied", "PermissionDenied", "PermissionDenied",
-             "OK", "PermissionDenied", "OK", "OK", "OK", "OK", "OK"],
+             "OK", "PermissionDenied", "OK", "OK", "PermissionDenied", "OK", "OK"],
             outcomes.Select(o => o.Result));
         Assert.Contains("uid 65534 may not map into IOMMU domain 13: it belongs to uid 0", outcomes[3].Detail, StringComparison.Ordinal);
         Assert.Contains($"uid 65534 may not DMA-map '{SeededDaemon.MappedFile}'", outcomes[10].Detail, StringComparison.Ordinal);
         Assert.Equal("domain=31 owner=65534", outcomes[9].Detail);
+        Assert.Contains("uid 65534 may not attach 0000:1f:00.0 to IOMMU domain 31: only root", outcomes[13].Detail, StringComparison.Ordinal);
         before.AssertUnchanged(await DmaSnapshot.CaptureAsync(_dma), "refused requests of uid 65534, and its own domain created and destroyed");
     }
 
