@@ -24,7 +24,8 @@ public sealed class VmmSession : IDisposable
     public Guid VmUuid { get; }
 
     /// <summary>
-    /// The next event, or null when the daemon ended the stream (it stopped, or a newer registration replaced this one).
+    /// The next event, or null when the daemon ended the stream (it stopped). A newer registration of the same VM by its owner
+    /// sends <see cref="VmmEventKind.Replaced"/> (naming the new VMM), then ends the stream.
     /// Throws <see cref="LiveUpdateException"/> when the stream breaks (Unavailable: the daemon died or was not there).
     /// </summary>
     public async Task<VmmEvent?> ReadAsync(CancellationToken cancellationToken = default)

@@ -45,7 +45,9 @@ internal sealed partial class Supervisor
 
     /// <summary>
     /// Follows the daemon's events while QEMU runs; registers again whenever the stream ends (a daemon restart) or an
-    /// event could not be handled because the daemon went away.
+    /// event could not be handled because the daemon went away. REPLACED ends it: another VMM of the same owner
+    /// registered for this VM and now answers its freezes; registering again would take the VM back from it, and two
+    /// supervisors would replace each other forever.
     /// </summary>
     private async Task FollowDaemonAsync(CancellationToken cancellationToken)
     {
@@ -65,6 +67,9 @@ internal sealed partial class Supervisor
                     case VmmEventKind.Thawed:
                         await ThawAsync(cancellationToken).ConfigureAwait(false);
                         break;
+                    case VmmEventKind.Replaced:
+                        _log.Line($"{e.Message}; this supervisor no longer answers the daemon for the VM (QEMU keeps running)");
+                        return;
                     default:
                         break;
                 }
