@@ -2,6 +2,7 @@ using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Lifecycle;
+using LiveUpdate.Service.Limits;
 using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;
@@ -21,6 +22,7 @@ internal sealed partial class FilesService(
     RegionHost regionHost,
     LifecycleGate gate,
     OpenGrants grants,
+    Quotas quotas,
     IOptions<DaemonOptions> options,
     ILogger<FilesService> logger) : Proto.Files.FilesBase
 {
@@ -50,7 +52,7 @@ internal sealed partial class FilesService(
         lock (regionHost.Mutations)
         {
             gate.DemandMutable(caller, "create", path, kind == FileKind.DeviceState ? vmUuid : null);
-            file = region.CreateFile(path, size, kind, new CreateFileOptions(vmUuid, owner, mode));
+            file = quotas.Create(owner, size, () => region.CreateFile(path, size, kind, new CreateFileOptions(vmUuid, owner, mode)));
         }
 
         if (logger.IsEnabled(LogLevel.Information))
@@ -75,7 +77,7 @@ internal sealed partial class FilesService(
         lock (regionHost.Mutations)
         {
             gate.DemandMutable(caller, "make directory", path);
-            directory = region.MakeDirectory(path, new CreateFileOptions(Guid.Empty, owner, mode));
+            directory = quotas.Create(owner, 0, () => region.MakeDirectory(path, new CreateFileOptions(Guid.Empty, owner, mode)));
         }
 
         if (logger.IsEnabled(LogLevel.Information))
@@ -124,7 +126,7 @@ internal sealed partial class FilesService(
             DemandOwnership(caller, current, "resize");
             gate.DemandMutable(caller, "resize", current.Path, current.Kind == FileKind.DeviceState ? current.VmUuid : null);
             before = current.Size;
-            file = region.Resize(path, size);
+            file = quotas.Resize(current, size, () => region.Resize(path, size));
         }
 
         if (logger.IsEnabled(LogLevel.Information))
@@ -174,6 +176,7 @@ internal sealed partial class FilesService(
             DemandOwnership(caller, file, "remove");
             gate.DemandMutable(caller, "remove", file.Path);
             region.Remove(path);
+            quotas.Removed(file);
         }
 
         if (logger.IsEnabled(LogLevel.Information))

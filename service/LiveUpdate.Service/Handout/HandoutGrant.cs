@@ -6,7 +6,7 @@ namespace LiveUpdate.Service.Handout;
 /// </summary>
 internal sealed record HandoutGrant(uint Uid, int Pid, string Path, long Inode, long Generation, bool Writable)
 {
-    /// <summary>The instant the token stops being valid (set by <see cref="HandoutTokens.TryIssue"/>).</summary>
+    /// <summary>The instant the token stops being valid (set by <see cref="HandoutTokens.Issue"/>).</summary>
     public DateTimeOffset ExpiresAt { get; init; }
 
     /// <summary>"read-write" or "read-only".</summary>

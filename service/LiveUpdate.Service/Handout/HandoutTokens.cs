@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using LiveUpdate.Protocol;
+using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Errors;
+using Microsoft.Extensions.Options;
 
 namespace LiveUpdate.Service.Handout;
 
@@ -8,14 +11,19 @@ namespace LiveUpdate.Service.Handout;
 /// One-time tokens for the descriptor socket: <see cref="HandoutToken.Size"/> bytes from
 /// <see cref="RandomNumberGenerator"/>, valid once, for <see cref="Lifetime"/> on <see cref="TimeProvider"/>'s clock, bound
 /// to the uid that called Open. Presenting a token consumes it whatever the outcome. Expired tokens are remembered for
-/// <see cref="ExpiredMemory"/> (so a late client hears "expired" rather than "unknown"), and at most
-/// <see cref="Capacity"/> tokens are held: when full, expired ones are dropped first and then Open is refused
-/// (RESOURCE_EXHAUSTED) until tokens are used or expire. Thread-safe.
+/// <see cref="ExpiredMemory"/> (so a late client hears "expired" rather than "unknown"). Limits (docs/design.md §13),
+/// each refusal RESOURCE_EXHAUSTED naming it, expired tokens dropped first: a uid outside the admin group holds at most
+/// <c>--max-tokens-per-uid</c> unexpired tokens, all such uids together at most <see cref="Capacity"/> minus
+/// <see cref="AdminReserve"/>, and administrators (root, the daemon's uid, the admin group) the rest up to
+/// <see cref="Capacity"/>: no uid can make another's Open fail, and none can keep root from a token. Thread-safe.
 /// </summary>
-internal sealed class HandoutTokens(TimeProvider time)
+internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> options)
 {
     /// <summary>Most tokens held at once.</summary>
     public const int Capacity = 65_536;
+
+    /// <summary>Tokens only administrators may take, whatever the other uids hold.</summary>
+    public const int AdminReserve = 8192;
 
     /// <summary>How long a token is valid.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
@@ -26,7 +34,10 @@ internal sealed class HandoutTokens(TimeProvider time)
     private const int PurgeEvery = 1024;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<UInt128, HandoutGrant> _grants = [];
+    private readonly Dictionary<UInt128, (HandoutGrant Grant, bool Admin)> _grants = [];
+    private readonly Dictionary<uint, int> _heldByUid = [];
+    private readonly int _maxPerUid = options.Value.MaxTokensPerUid;
+    private int _heldByOthers;
     private int _issuedSincePurge;
 
     /// <summary>Tokens held (issued, not yet presented, not yet forgotten).</summary>
@@ -41,29 +52,39 @@ internal sealed class HandoutTokens(TimeProvider time)
         }
     }
 
+    /// <summary>Tokens <paramref name="uid"/> holds (issued, not yet presented, not yet forgotten).</summary>
+    public int CountOf(uint uid)
+    {
+        lock (_lock)
+        {
+            return _heldByUid.GetValueOrDefault(uid);
+        }
+    }
+
     /// <summary>
-    /// Issues a token for <paramref name="grant"/>; returns the token and the grant with its expiry, or null when
-    /// <see cref="Capacity"/> unexpired tokens are outstanding.
+    /// Issues a token for <paramref name="grant"/>, asked for by an administrator or not (<paramref name="isAdmin"/>);
+    /// returns the token and the grant with its expiry. Throws <see cref="DaemonException"/> (<see cref="DaemonError.Exhausted"/>)
+    /// naming the limit the caller reached.
     /// </summary>
-    public (byte[] Token, HandoutGrant Grant)? TryIssue(HandoutGrant grant)
+    public (byte[] Token, HandoutGrant Grant) Issue(HandoutGrant grant, bool isAdmin)
     {
         var token = new byte[HandoutToken.Size];
         var now = time.GetUtcNow();
         var issued = grant with { ExpiresAt = now + Lifetime };
         lock (_lock)
         {
-            if (++_issuedSincePurge >= PurgeEvery || _grants.Count >= Capacity)
+            if (++_issuedSincePurge >= PurgeEvery || Refusal(grant.Uid, isAdmin) is not null)
             {
                 Purge(now - ExpiredMemory);
-                if (_grants.Count >= Capacity)
+                if (Refusal(grant.Uid, isAdmin) is not null)
                 {
                     Purge(now);
                 }
 
                 _issuedSincePurge = 0;
-                if (_grants.Count >= Capacity)
+                if (Refusal(grant.Uid, isAdmin) is { } refusal)
                 {
-                    return null;
+                    throw new DaemonException(DaemonError.Exhausted, refusal + "; redeem tokens or let them expire (30 s), then retry");
                 }
             }
 
@@ -73,7 +94,13 @@ internal sealed class HandoutTokens(TimeProvider time)
                 RandomNumberGenerator.Fill(token);
                 key = BinaryPrimitives.ReadUInt128LittleEndian(token);
             }
-            while (!_grants.TryAdd(key, issued));
+            while (!_grants.TryAdd(key, (issued, isAdmin)));
+
+            _heldByUid[grant.Uid] = _heldByUid.GetValueOrDefault(grant.Uid) + 1;
+            if (!isAdmin)
+            {
+                _heldByOthers++;
+            }
         }
 
         return (token, issued);
@@ -92,13 +119,16 @@ internal sealed class HandoutTokens(TimeProvider time)
         }
 
         var key = BinaryPrimitives.ReadUInt128LittleEndian(token);
-        HandoutGrant? found;
+        HandoutGrant found;
         lock (_lock)
         {
-            if (!_grants.Remove(key, out found))
+            if (!_grants.Remove(key, out var held))
             {
                 return HandoutStatus.UnknownToken;
             }
+
+            Forget(held);
+            found = held.Grant;
         }
 
         grant = found;
@@ -121,9 +151,10 @@ internal sealed class HandoutTokens(TimeProvider time)
         {
             foreach (var (key, value) in _grants)
             {
-                if (value.Writable)
+                if (value.Grant.Writable)
                 {
                     _grants.Remove(key);
+                    Forget(value);
                     revoked++;
                 }
             }
@@ -137,10 +168,55 @@ internal sealed class HandoutTokens(TimeProvider time)
     {
         foreach (var (key, value) in _grants)
         {
-            if (value.ExpiresAt <= cutoff)
+            if (value.Grant.ExpiresAt <= cutoff)
             {
                 _grants.Remove(key);
+                Forget(value);
             }
+        }
+    }
+
+    /// <summary>Why <paramref name="uid"/> may not take one more token now, naming the limit; null when it may. Called under the lock.</summary>
+    private string? Refusal(uint uid, bool isAdmin)
+    {
+        if (_grants.Count >= Capacity)
+        {
+            return $"limit: {Capacity} descriptor tokens are outstanding, the most the daemon holds";
+        }
+
+        if (isAdmin)
+        {
+            return null;
+        }
+
+        var mine = _heldByUid.GetValueOrDefault(uid);
+        if (_maxPerUid > 0 && mine >= _maxPerUid)
+        {
+            return $"limit: uid {uid} holds {mine} unredeemed descriptor tokens, its limit (--{DaemonOptionNames.MaxTokensPerUid} {_maxPerUid})";
+        }
+
+        return _heldByOthers >= Capacity - AdminReserve
+            ? $"limit: {_heldByOthers} descriptor tokens are outstanding for uids outside the admin group, the most they may hold together ({Capacity - AdminReserve}; {AdminReserve} are kept for administrators)"
+            : null;
+    }
+
+    /// <summary>Uncounts a token that was just removed. Called under the lock.</summary>
+    private void Forget((HandoutGrant Grant, bool Admin) held)
+    {
+        var uid = held.Grant.Uid;
+        var mine = _heldByUid.GetValueOrDefault(uid) - 1;
+        if (mine <= 0)
+        {
+            _heldByUid.Remove(uid);
+        }
+        else
+        {
+            _heldByUid[uid] = mine;
+        }
+
+        if (!held.Admin)
+        {
+            _heldByOthers--;
         }
     }
 }
