@@ -1,6 +1,7 @@
 using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Lifecycle;
 using LiveUpdate.Service.Limits;
 using LiveUpdate.Service.Regions;
@@ -23,6 +24,7 @@ internal sealed partial class FilesService(
     LifecycleGate gate,
     OpenGrants grants,
     Quotas quotas,
+    HandoutTokens tokens,
     IOptions<DaemonOptions> options,
     ILogger<FilesService> logger) : Proto.Files.FilesBase
 {

@@ -61,6 +61,15 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
         }
     }
 
+    /// <summary>The uids holding tokens now.</summary>
+    public IReadOnlyList<uint> Holders()
+    {
+        lock (_lock)
+        {
+            return [.. _heldByUid.Keys];
+        }
+    }
+
     /// <summary>
     /// Issues a token for <paramref name="grant"/>, asked for by an administrator or not (<paramref name="isAdmin"/>);
     /// returns the token and the grant with its expiry. Throws <see cref="DaemonException"/> (<see cref="DaemonError.Exhausted"/>)
