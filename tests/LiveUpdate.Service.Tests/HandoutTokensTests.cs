@@ -18,7 +18,7 @@ public sealed class HandoutTokensTests
     {
         var clock = new ManualClock();
         var tokens = Tokens(clock);
-        var (token, grant) = tokens.Issue(Grant(), isAdmin: false);
+        var (token, grant) = tokens.Issue(Grant());
         Assert.Equal(16, token.Length);
         Assert.Equal(clock.GetUtcNow() + TimeSpan.FromSeconds(30), grant.ExpiresAt);
 
@@ -33,7 +33,7 @@ public sealed class HandoutTokensTests
     {
         var clock = new ManualClock();
         var tokens = Tokens(clock);
-        var (token, _) = tokens.Issue(Grant(), isAdmin: false);
+        var (token, _) = tokens.Issue(Grant());
         clock.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(HandoutStatus.Expired, tokens.Redeem(token, 1000, out _));
         Assert.Equal(HandoutStatus.UnknownToken, tokens.Redeem(token, 1000, out _));
@@ -43,7 +43,7 @@ public sealed class HandoutTokensTests
     public void Redeem_ByAnotherUid_IsRefusedAndConsumed()
     {
         var tokens = Tokens(new ManualClock());
-        var (token, _) = tokens.Issue(Grant(uid: 1000), isAdmin: false);
+        var (token, _) = tokens.Issue(Grant(uid: 1000));
         Assert.Equal(HandoutStatus.PeerUidMismatch, tokens.Redeem(token, 0, out _));
         Assert.Equal(HandoutStatus.UnknownToken, tokens.Redeem(token, 1000, out _));
     }
@@ -63,13 +63,13 @@ public sealed class HandoutTokensTests
         var tokens = Tokens(clock);
         for (var i = 0; i < HandoutTokens.Capacity; i++)
         {
-            tokens.Issue(Grant(uid: 0), isAdmin: true);
+            tokens.Issue(Grant(uid: 0));
         }
 
-        var refused = Assert.Throws<DaemonException>(() => tokens.Issue(Grant(uid: 0), isAdmin: true));
+        var refused = Assert.Throws<DaemonException>(() => tokens.Issue(Grant(uid: 0)));
         Assert.Equal(DaemonError.Exhausted, refused.Error);
         clock.Advance(TimeSpan.FromSeconds(31));
-        tokens.Issue(Grant(uid: 0), isAdmin: true);
+        tokens.Issue(Grant(uid: 0));
         Assert.True(tokens.Count <= 1);
     }
 
@@ -80,37 +80,37 @@ public sealed class HandoutTokensTests
         var tokens = Tokens(clock, maxPerUid: 3);
         for (var i = 0; i < 3; i++)
         {
-            tokens.Issue(Grant(uid: 1000), isAdmin: false);
+            tokens.Issue(Grant(uid: 1000));
         }
 
-        var refused = Assert.Throws<DaemonException>(() => tokens.Issue(Grant(uid: 1000), isAdmin: false));
+        var refused = Assert.Throws<DaemonException>(() => tokens.Issue(Grant(uid: 1000)));
         Assert.Equal(DaemonError.Exhausted, refused.Error);
         Assert.Contains("uid 1000 holds 3", refused.Message, StringComparison.Ordinal);
         Assert.Contains("--max-tokens-per-uid 3", refused.Message, StringComparison.Ordinal);
-        tokens.Issue(Grant(uid: 1001), isAdmin: false);
-        tokens.Issue(Grant(uid: 0), isAdmin: true);
+        tokens.Issue(Grant(uid: 1001));
+        tokens.Issue(Grant(uid: 0));
         Assert.Equal(3, tokens.CountOf(1000));
 
         // Redeeming gives the uid its room back; so does expiry.
-        var (token, _) = tokens.Issue(Grant(uid: 1002), isAdmin: false);
+        var (token, _) = tokens.Issue(Grant(uid: 1002));
         Assert.Equal(HandoutStatus.Ok, tokens.Redeem(token, 1002, out _));
         Assert.Equal(0, tokens.CountOf(1002));
         clock.Advance(TimeSpan.FromSeconds(31));
-        tokens.Issue(Grant(uid: 1000), isAdmin: false);
+        tokens.Issue(Grant(uid: 1000));
     }
 
     [Fact]
-    public void Issue_WhenOtherUidsHoldTheirShare_AdministratorsStillGetTokens()
+    public void Issue_WhenOtherUidsHoldTheirShare_RootStillGetsTokens()
     {
         var tokens = Tokens(new ManualClock(), maxPerUid: 0);
         for (var i = 0; i < HandoutTokens.Capacity - HandoutTokens.AdminReserve; i++)
         {
-            tokens.Issue(Grant(uid: 1000), isAdmin: false);
+            tokens.Issue(Grant(uid: 1000));
         }
 
-        var refused = Assert.Throws<DaemonException>(() => tokens.Issue(Grant(uid: 1001), isAdmin: false));
-        Assert.Contains("kept for administrators", refused.Message, StringComparison.Ordinal);
-        tokens.Issue(Grant(uid: 0), isAdmin: true);
+        var refused = Assert.Throws<DaemonException>(() => tokens.Issue(Grant(uid: 1001)));
+        Assert.Contains("kept for root", refused.Message, StringComparison.Ordinal);
+        tokens.Issue(Grant(uid: 0));
         Assert.Equal(1, tokens.CountOf(0));
     }
 
@@ -121,7 +121,7 @@ public sealed class HandoutTokensTests
         var seen = new HashSet<string>();
         for (var i = 0; i < 10_000; i++)
         {
-            Assert.True(seen.Add(Convert.ToHexString(tokens.Issue(Grant(uid: 0), isAdmin: true).Token)));
+            Assert.True(seen.Add(Convert.ToHexString(tokens.Issue(Grant(uid: 0)).Token)));
         }
     }
 

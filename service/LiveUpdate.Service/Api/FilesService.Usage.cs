@@ -37,7 +37,7 @@ internal sealed partial class FilesService
                 QuotaBytesSetting = quota.BytesSetting,
                 QuotaInodesSetting = quota.InodesSetting,
                 OutstandingTokens = (uint)tokens.CountOf(uid),
-                MaxTokens = ReferenceEquals(quota, UidQuota.Unlimited) ? 0 : (uint)options.Value.MaxTokensPerUid,
+                MaxTokens = (uint)tokens.LimitOf(uid),
             });
         }
 

@@ -32,7 +32,7 @@ internal sealed class OpenGrants(
     /// <summary>A token for <paramref name="file"/> bound to <paramref name="caller"/>; RESOURCE_EXHAUSTED naming the limit when the caller may hold no more.</summary>
     public Proto.OpenResponse Issue(Caller caller, RegionFileInfo file, bool writable)
     {
-        var issued = tokens.Issue(new HandoutGrant(caller.Uid, caller.Pid, file.Path, file.Inode, file.Generation, writable), caller.IsAdmin);
+        var issued = tokens.Issue(new HandoutGrant(caller.Uid, caller.Pid, file.Path, file.Inode, file.Generation, writable));
         metrics.TokenIssued();
         HandoutLog.TokenIssued(logger, caller.Uid, caller.Pid, issued.Grant.AccessName, file.Path, file.Inode, issued.Grant.ExpiresAt);
         var response = new Proto.OpenResponse

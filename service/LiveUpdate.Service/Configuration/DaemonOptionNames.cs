@@ -38,7 +38,7 @@ internal static class DaemonOptionNames
         new(MaxContentsSize, "SIZE", "largest contents Files.WriteContents accepts for one file (device state, blobs); default 1GiB"),
         new(QuotaBytes, "SIZE|N%", "most bytes one uid outside the admin group may own (4GiB, or 25% of the region); default 50%; 0 unlimited"),
         new(QuotaInodes, "N", $"most files and directories one uid outside the admin group may own; default {DaemonOptions.DefaultQuotaInodes}; 0 unlimited"),
-        new(MaxTokensPerUid, "N", $"descriptor tokens (Open, Reclaim) one uid outside the admin group may hold unredeemed; default {DaemonOptions.DefaultMaxTokensPerUid}; 0 unlimited"),
+        new(MaxTokensPerUid, "N", $"descriptor tokens (Open, Reclaim) one uid other than root and the daemon's may hold unredeemed; default {DaemonOptions.DefaultMaxTokensPerUid}; 0 unlimited"),
         new(MaxConnections, "N", $"gRPC connections open at once from uids outside the admin group (admins have {DaemonOptions.AdminConnectionHeadroom} more); default {DaemonOptions.DefaultMaxConnections}; 0 unlimited"),
         new(MaxConnectionsPerUid, "N", $"gRPC connections open at once from one uid outside the admin group; default {DaemonOptions.DefaultMaxConnectionsPerUid}; 0 unlimited"),
         new(MaxStreams, "N", $"streaming calls (RegisterVmm, Freeze, WriteContents, ReadContents) open at once from uids outside the admin group (admins have {DaemonOptions.AdminStreamHeadroom} more); default {DaemonOptions.DefaultMaxStreams}; 0 unlimited"),

@@ -101,7 +101,7 @@ internal sealed class DaemonOptions
     /// <summary>Per-uid quotas from the <see cref="QuotaOverride.SectionName"/> section, by uid.</summary>
     public Dictionary<uint, QuotaOverride> QuotaOverrides { get; } = [];
 
-    /// <summary><c>--max-tokens-per-uid N</c>: descriptor tokens a uid outside the admin group may hold unredeemed; 0 is unlimited.</summary>
+    /// <summary><c>--max-tokens-per-uid N</c>: descriptor tokens a uid other than root and the daemon's may hold unredeemed; 0 is unlimited.</summary>
     public int MaxTokensPerUid { get; set; } = DefaultMaxTokensPerUid;
 
     /// <summary><c>--max-connections N</c>: gRPC connections open at once from uids outside the admin group; 0 is unlimited.</summary>

@@ -12,17 +12,18 @@ namespace LiveUpdate.Service.Handout;
 /// <see cref="RandomNumberGenerator"/>, valid once, for <see cref="Lifetime"/> on <see cref="TimeProvider"/>'s clock, bound
 /// to the uid that called Open. Presenting a token consumes it whatever the outcome. Expired tokens are remembered for
 /// <see cref="ExpiredMemory"/> (so a late client hears "expired" rather than "unknown"). Limits (docs/design.md §13),
-/// each refusal RESOURCE_EXHAUSTED naming it, expired tokens dropped first: a uid outside the admin group holds at most
-/// <c>--max-tokens-per-uid</c> unexpired tokens, all such uids together at most <see cref="Capacity"/> minus
-/// <see cref="AdminReserve"/>, and administrators (root, the daemon's uid, the admin group) the rest up to
-/// <see cref="Capacity"/>: no uid can make another's Open fail, and none can keep root from a token. Thread-safe.
+/// each refusal RESOURCE_EXHAUSTED naming it, expired tokens dropped first: every uid but root and the daemon's own holds
+/// at most <c>--max-tokens-per-uid</c> unexpired tokens (the admin group's members too: each is capped on its own, and
+/// a runaway tool of theirs must not use up root's), all of them together at most <see cref="Capacity"/> minus
+/// <see cref="AdminReserve"/>, and root and the daemon's uid the rest up to <see cref="Capacity"/>: no uid can make
+/// another's Open fail, and none can keep root from a token. Thread-safe.
 /// </summary>
 internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> options)
 {
     /// <summary>Most tokens held at once.</summary>
     public const int Capacity = 65_536;
 
-    /// <summary>Tokens only administrators may take, whatever the other uids hold.</summary>
+    /// <summary>Tokens only root and the daemon's uid may take, whatever the other uids hold.</summary>
     public const int AdminReserve = 8192;
 
     /// <summary>How long a token is valid.</summary>
@@ -34,9 +35,10 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
     private const int PurgeEvery = 1024;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<UInt128, (HandoutGrant Grant, bool Admin)> _grants = [];
+    private readonly Dictionary<UInt128, (HandoutGrant Grant, bool Exempt)> _grants = [];
     private readonly Dictionary<uint, int> _heldByUid = [];
     private readonly int _maxPerUid = options.Value.MaxTokensPerUid;
+    private readonly uint _daemonUid = Interop.Libc.GetEuid();
     private int _heldByOthers;
     private int _issuedSincePurge;
 
@@ -70,28 +72,31 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
         }
     }
 
+    /// <summary>The most tokens <paramref name="uid"/> may hold; 0 = unlimited (root, the daemon's uid, or configured so).</summary>
+    public int LimitOf(uint uid) => IsExempt(uid) ? 0 : _maxPerUid;
+
     /// <summary>
-    /// Issues a token for <paramref name="grant"/>, asked for by an administrator or not (<paramref name="isAdmin"/>);
-    /// returns the token and the grant with its expiry. Throws <see cref="DaemonException"/> (<see cref="DaemonError.Exhausted"/>)
-    /// naming the limit the caller reached.
+    /// Issues a token for <paramref name="grant"/>; returns the token and the grant with its expiry. Throws
+    /// <see cref="DaemonException"/> (<see cref="DaemonError.Exhausted"/>) naming the limit the grant's uid reached.
     /// </summary>
-    public (byte[] Token, HandoutGrant Grant) Issue(HandoutGrant grant, bool isAdmin)
+    public (byte[] Token, HandoutGrant Grant) Issue(HandoutGrant grant)
     {
+        var exempt = IsExempt(grant.Uid);
         var token = new byte[HandoutToken.Size];
         var now = time.GetUtcNow();
         var issued = grant with { ExpiresAt = now + Lifetime };
         lock (_lock)
         {
-            if (++_issuedSincePurge >= PurgeEvery || Refusal(grant.Uid, isAdmin) is not null)
+            if (++_issuedSincePurge >= PurgeEvery || Refusal(grant.Uid, exempt) is not null)
             {
                 Purge(now - ExpiredMemory);
-                if (Refusal(grant.Uid, isAdmin) is not null)
+                if (Refusal(grant.Uid, exempt) is not null)
                 {
                     Purge(now);
                 }
 
                 _issuedSincePurge = 0;
-                if (Refusal(grant.Uid, isAdmin) is { } refusal)
+                if (Refusal(grant.Uid, exempt) is { } refusal)
                 {
                     throw new DaemonException(DaemonError.Exhausted, refusal + "; redeem tokens or let them expire (30 s), then retry");
                 }
@@ -103,10 +108,10 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
                 RandomNumberGenerator.Fill(token);
                 key = BinaryPrimitives.ReadUInt128LittleEndian(token);
             }
-            while (!_grants.TryAdd(key, (issued, isAdmin)));
+            while (!_grants.TryAdd(key, (issued, exempt)));
 
             _heldByUid[grant.Uid] = _heldByUid.GetValueOrDefault(grant.Uid) + 1;
-            if (!isAdmin)
+            if (!exempt)
             {
                 _heldByOthers++;
             }
@@ -185,15 +190,17 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
         }
     }
 
+    private bool IsExempt(uint uid) => uid == 0 || uid == _daemonUid;
+
     /// <summary>Why <paramref name="uid"/> may not take one more token now, naming the limit; null when it may. Called under the lock.</summary>
-    private string? Refusal(uint uid, bool isAdmin)
+    private string? Refusal(uint uid, bool exempt)
     {
         if (_grants.Count >= Capacity)
         {
             return $"limit: {Capacity} descriptor tokens are outstanding, the most the daemon holds";
         }
 
-        if (isAdmin)
+        if (exempt)
         {
             return null;
         }
@@ -205,12 +212,12 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
         }
 
         return _heldByOthers >= Capacity - AdminReserve
-            ? $"limit: {_heldByOthers} descriptor tokens are outstanding for uids outside the admin group, the most they may hold together ({Capacity - AdminReserve}; {AdminReserve} are kept for administrators)"
+            ? $"limit: {_heldByOthers} descriptor tokens are outstanding for uids other than root, the most they may hold together ({Capacity - AdminReserve}; {AdminReserve} are kept for root)"
             : null;
     }
 
     /// <summary>Uncounts a token that was just removed. Called under the lock.</summary>
-    private void Forget((HandoutGrant Grant, bool Admin) held)
+    private void Forget((HandoutGrant Grant, bool Exempt) held)
     {
         var uid = held.Grant.Uid;
         var mine = _heldByUid.GetValueOrDefault(uid) - 1;
@@ -223,7 +230,7 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
             _heldByUid[uid] = mine;
         }
 
-        if (!held.Admin)
+        if (!held.Exempt)
         {
             _heldByOthers--;
         }

@@ -4,14 +4,10 @@ namespace LiveUpdate.Service.Observability;
 internal static partial class LimitsLog
 {
     [LoggerMessage(EventId = 1500, EventName = "ConnectionRefused", Level = LogLevel.Warning,
-        Message = "gRPC connection of uid {Uid} pid {Pid} closed at once: {Reason}")]
-    public static partial void ConnectionRefused(ILogger logger, uint uid, int pid, string reason);
+        Message = "gRPC connection of uid {Uid} pid {Pid} closed at once: {Reason} ({Suppressed} more of this uid's closed since the last such line)")]
+    public static partial void ConnectionRefused(ILogger logger, uint uid, int pid, string reason, int suppressed);
 
     [LoggerMessage(EventId = 1501, EventName = "StreamRefused", Level = LogLevel.Warning,
         Message = "{Method} of uid {Uid} pid {Pid} refused: {Reason}")]
     public static partial void StreamRefused(ILogger logger, string method, uint uid, int pid, string reason);
-
-    [LoggerMessage(EventId = 1502, EventName = "Refused", Level = LogLevel.Warning,
-        Message = "refused to uid {Uid} pid {Pid}: {Reason}")]
-    public static partial void Refused(ILogger logger, uint uid, int pid, string reason);
 }

@@ -19,7 +19,8 @@ internal static class PeerCredentialsMiddleware
     public static ListenOptions UsePeerCredentials(this ListenOptions listen)
     {
         var authorization = listen.ApplicationServices.GetRequiredService<CallerAuthorization>();
-        var connections = listen.ApplicationServices.GetRequiredService<ConnectionLimits>().Slots;
+        var limits = listen.ApplicationServices.GetRequiredService<ConnectionLimits>();
+        var connections = limits.Slots;
         var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PeerCredentialsMiddleware));
         listen.Use(next => async connection =>
         {
@@ -38,7 +39,11 @@ internal static class PeerCredentialsMiddleware
 
             if (connections.TryAcquire(caller.Uid, caller.IsAdmin) is { } refusal)
             {
-                LimitsLog.ConnectionRefused(logger, caller.Uid, caller.Pid, refusal);
+                if (limits.Log.ShouldLog(caller.Uid, out var suppressed))
+                {
+                    LimitsLog.ConnectionRefused(logger, caller.Uid, caller.Pid, refusal, suppressed);
+                }
+
                 connection.Abort(new ConnectionAbortedException(refusal));
                 return;
             }
