@@ -103,7 +103,7 @@ public sealed class HandoutTokensTests
     public void Issue_WhenOtherUidsHoldTheirShare_RootStillGetsTokens()
     {
         var tokens = Tokens(new ManualClock(), maxPerUid: 0);
-        for (var i = 0; i < HandoutTokens.Capacity - HandoutTokens.AdminReserve; i++)
+        for (var i = 0; i < HandoutTokens.Capacity - HandoutTokens.RootReserve; i++)
         {
             tokens.Issue(Grant(uid: 1000));
         }

@@ -59,13 +59,14 @@ internal static class DaemonOptionNames
         text.AppendLine("on {socket-dir}/liveupdate.sock and file descriptors on {socket-dir}/fd.sock.");
         text.AppendLine();
         text.AppendLine("options (each also LIVEUPDATE_NAME in the environment, or \"LiveUpdate\": { \"name\": … } in appsettings.json):");
-        foreach (var option in All)
+        var heads = All.Select(option => option.IsFlag ? $"  --{option.Name}" : $"  --{option.Name} {option.Value}").ToList();
+        var width = heads.Max(head => head.Length) + 2;
+        for (var i = 0; i < All.Count; i++)
         {
-            var head = option.IsFlag ? $"  --{option.Name}" : $"  --{option.Name} {option.Value}";
-            text.Append(head.PadRight(26)).AppendLine(option.Help);
+            text.Append(heads[i].PadRight(width)).AppendLine(All[i].Help);
         }
 
-        text.Append("  --help".PadRight(26)).AppendLine("print this text");
+        text.Append("  --help".PadRight(width)).AppendLine("print this text");
         text.AppendLine();
         text.AppendLine("per-uid quotas (configuration only; what a uid's entry leaves out follows --quota-bytes and --quota-inodes):");
         text.AppendLine("  appsettings.json  \"LiveUpdate\": { \"Quotas\": { \"1000\": { \"Bytes\": \"4GiB\", \"Inodes\": 5000 } } }");

@@ -15,7 +15,7 @@ namespace LiveUpdate.Service.Handout;
 /// each refusal RESOURCE_EXHAUSTED naming it, expired tokens dropped first: every uid but root and the daemon's own holds
 /// at most <c>--max-tokens-per-uid</c> unexpired tokens (the admin group's members too: each is capped on its own, and
 /// a runaway tool of theirs must not use up root's), all of them together at most <see cref="Capacity"/> minus
-/// <see cref="AdminReserve"/>, and root and the daemon's uid the rest up to <see cref="Capacity"/>: no uid can make
+/// <see cref="RootReserve"/>, and root and the daemon's uid the rest up to <see cref="Capacity"/>: no uid can make
 /// another's Open fail, and none can keep root from a token. Thread-safe.
 /// </summary>
 internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> options)
@@ -24,7 +24,7 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
     public const int Capacity = 65_536;
 
     /// <summary>Tokens only root and the daemon's uid may take, whatever the other uids hold.</summary>
-    public const int AdminReserve = 8192;
+    public const int RootReserve = 8192;
 
     /// <summary>How long a token is valid.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
@@ -34,6 +34,9 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
 
     private const int PurgeEvery = 1024;
 
+    /// <summary>The least time between two purges made for a refusal.</summary>
+    private static readonly TimeSpan s_purgeInterval = TimeSpan.FromSeconds(1);
+
     private readonly Lock _lock = new();
     private readonly Dictionary<UInt128, (HandoutGrant Grant, bool Exempt)> _grants = [];
     private readonly Dictionary<uint, int> _heldByUid = [];
@@ -41,6 +44,7 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
     private readonly uint _daemonUid = Interop.Libc.GetEuid();
     private int _heldByOthers;
     private int _issuedSincePurge;
+    private DateTimeOffset _lastPurge = DateTimeOffset.MinValue;
 
     /// <summary>Tokens held (issued, not yet presented, not yet forgotten).</summary>
     public int Count
@@ -87,19 +91,24 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
         var issued = grant with { ExpiresAt = now + Lifetime };
         lock (_lock)
         {
-            if (++_issuedSincePurge >= PurgeEvery || Refusal(grant.Uid, exempt) is not null)
+            // A purge walks every token: at most one a second on refusals, so a uid hammering at its limit is refused
+            // cheaply instead of making every other caller wait for walks of the whole table.
+            var refused = Refusal(grant.Uid, exempt) is not null;
+            if (++_issuedSincePurge >= PurgeEvery || (refused && now - _lastPurge >= s_purgeInterval))
             {
                 Purge(now - ExpiredMemory);
-                if (Refusal(grant.Uid, exempt) is not null)
+                if (refused)
                 {
                     Purge(now);
                 }
 
                 _issuedSincePurge = 0;
-                if (Refusal(grant.Uid, exempt) is { } refusal)
-                {
-                    throw new DaemonException(DaemonError.Exhausted, refusal + "; redeem tokens or let them expire (30 s), then retry");
-                }
+                _lastPurge = now;
+            }
+
+            if (Refusal(grant.Uid, exempt) is { } refusal)
+            {
+                throw new DaemonException(DaemonError.Exhausted, refusal + "; redeem tokens or let them expire (30 s), then retry");
             }
 
             UInt128 key;
@@ -211,8 +220,8 @@ internal sealed class HandoutTokens(TimeProvider time, IOptions<DaemonOptions> o
             return $"limit: uid {uid} holds {mine} unredeemed descriptor tokens, its limit (--{DaemonOptionNames.MaxTokensPerUid} {_maxPerUid})";
         }
 
-        return _heldByOthers >= Capacity - AdminReserve
-            ? $"limit: {_heldByOthers} descriptor tokens are outstanding for uids other than root, the most they may hold together ({Capacity - AdminReserve}; {AdminReserve} are kept for root)"
+        return _heldByOthers >= Capacity - RootReserve
+            ? $"limit: {_heldByOthers} descriptor tokens are outstanding for uids other than root, the most they may hold together ({Capacity - RootReserve}; {RootReserve} are kept for root)"
             : null;
     }
 
