@@ -221,14 +221,9 @@ public sealed class FilesApiTests(RunningDaemon fixture) : IClassFixture<Running
         }
     }
 
-    [Fact(Timeout = 60_000)]
+    [RootFact(Timeout = 60_000)]
     public async Task FdSocket_TokenPresentedByAnotherUid_IsRefusedAndConsumed()
     {
-        if (!RunningDaemon.IsRoot)
-        {
-            return; // needs to drop a child to another uid
-        }
-
         await _files.CreateFileAsync(new CreateFileRequest { Path = "/mismatch", SizeBytes = 4096, Kind = FileKind.Blob });
         var open = await _files.OpenAsync(new OpenRequest { Path = "/mismatch", Access = Access.ReadOnly });
         const string script = """

@@ -222,14 +222,9 @@ public sealed class DmaApiTests(SeededDaemon fixture) : IClassFixture<SeededDaem
         await AssertUnchangedAsync(before, name);
     }
 
-    [Fact(Timeout = 120_000)]
+    [RootFact(Timeout = 120_000)]
     public async Task OtherUid_ReadsEveryDomain_ButChangesOnlyItsOwn_AndMapsOnlyItsOwnFiles()
     {
-        if (!RunningDaemon.IsRoot)
-        {
-            return; // setpriv needs root; as any other user this test has nothing to show.
-        }
-
         var before = await DmaSnapshot.CaptureAsync(_dma);
         var outcomes = await TestPeer.RunAsync(RunAs.Nobody, fixture.Daemon.SocketDirectory,
             "dma-domains",

@@ -1,31 +1,25 @@
 using System.Diagnostics;
 using LiveUpdate.Client;
 using LiveUpdate.Protocol.V1;
-using Xunit.Abstractions;
 
 namespace LiveUpdate.Service.Tests.EndToEnd;
 
 /// <summary>
 /// Who may do what (service README, "Who may do what"), seen from real processes of other uids: tests/LiveUpdate.TestPeer
-/// (LiveUpdate.Client) and EndToEnd/peer.py started with setpriv as uid 65534. These need root to change uid; as any
-/// other user they pass vacuously and say so. Tokens: single use is FilesApiTests.Open_TokenUsedTwice_SecondIsRejected,
+/// (LiveUpdate.Client) and EndToEnd/peer.py started with setpriv as uid 65534. These need root to change uid ([RootFact]:
+/// reported skipped with the reason otherwise). Tokens: single use is FilesApiTests.Open_TokenUsedTwice_SecondIsRejected,
 /// a root token presented by uid 65534 is FilesApiTests.FdSocket_TokenPresentedByAnotherUid_IsRefusedAndConsumed, and
 /// expiry is HandoutTokensTests.Redeem_AtThirtySeconds_IsExpiredAndConsumed (the daemon has no hook to shorten the 30 s,
 /// so expiry is tested on HandoutTokens with a fake clock).
 /// </summary>
 [Trait("Category", "EndToEnd")]
-public sealed class OtherUidTests(RunningDaemon fixture, ITestOutputHelper output) : IClassFixture<RunningDaemon>
+public sealed class OtherUidTests(RunningDaemon fixture) : IClassFixture<RunningDaemon>
 {
     private readonly Files.FilesClient _files = fixture.Files;
 
-    [Fact(Timeout = 120_000)]
+    [RootFact(Timeout = 120_000)]
     public async Task OtherUid_OnAnotherOwnersFiles_ReadsMetadataButEveryChangeAndOpenIsPermissionDenied()
     {
-        if (!RunningAsRoot())
-        {
-            return;
-        }
-
         await _files.MakeDirectoryAsync(new MakeDirectoryRequest { Path = "/roots" });
         await _files.CreateFileAsync(new CreateFileRequest { Path = "/roots/blob", SizeBytes = 4096, Kind = FileKind.Blob });
         await _files.CreateFileAsync(new CreateFileRequest { Path = "/roots/ram", SizeBytes = 2 * Clients.MiB, Kind = FileKind.GuestMemory });
@@ -55,14 +49,9 @@ public sealed class OtherUidTests(RunningDaemon fixture, ITestOutputHelper outpu
         before.AssertUnchanged(await RegionTree.CaptureAsync(_files), "refused requests of uid 65534");
     }
 
-    [Fact(Timeout = 120_000)]
+    [RootFact(Timeout = 120_000)]
     public async Task OtherUid_ItsOwnFiles_AreCreatedOpenedMappedResizedRenamedAndRemoved()
     {
-        if (!RunningAsRoot())
-        {
-            return;
-        }
-
         var outcomes = await TestPeer.RunAsync(RunAs.Nobody, fixture.Daemon.SocketDirectory,
             "mkdir /nobodys",
             "create /nobodys/ram 2097152 guest",
@@ -81,14 +70,9 @@ public sealed class OtherUidTests(RunningDaemon fixture, ITestOutputHelper outpu
         Assert.Equal(Grpc.Core.StatusCode.NotFound, missing.StatusCode);
     }
 
-    [Fact(Timeout = 120_000)]
+    [RootFact(Timeout = 120_000)]
     public async Task OtherUid_ContentsOfAnotherOwnersState_AreNeitherWrittenNorRead_ItsOwnAre()
     {
-        if (!RunningAsRoot())
-        {
-            return;
-        }
-
         await _files.MakeDirectoryAsync(new MakeDirectoryRequest { Path = "/contents" });
         await _files.CreateFileAsync(new CreateFileRequest { Path = "/contents/roots", SizeBytes = 0, Kind = FileKind.DeviceState });
         await using (var client = new LiveUpdateClient(new LiveUpdateClientOptions { SocketDirectory = fixture.Daemon.SocketDirectory }))
@@ -114,14 +98,9 @@ public sealed class OtherUidTests(RunningDaemon fixture, ITestOutputHelper outpu
         Assert.Equal($"bytes=1500000 xxhash64={System.IO.Hashing.XxHash64.HashToUInt64(expected):x16}", own[2].Detail);
     }
 
-    [Fact(Timeout = 120_000)]
+    [RootFact(Timeout = 120_000)]
     public async Task TokenIssuedToOtherUid_PresentedByRoot_IsRefusedAsUidMismatchAndConsumed()
     {
-        if (!RunningAsRoot())
-        {
-            return;
-        }
-
         // Root is not exempt at the fd socket: the token is bound to the uid that called Open.
         var outcomes = await TestPeer.RunAsync(RunAs.Nobody, fixture.Daemon.SocketDirectory,
             "create /nobodys-token 4096 blob",
@@ -144,14 +123,9 @@ public sealed class OtherUidTests(RunningDaemon fixture, ITestOutputHelper outpu
         Assert.Equal(0, late.GetProperty("fds").GetInt32());
     }
 
-    [Fact(Timeout = 120_000)]
+    [RootFact(Timeout = 120_000)]
     public async Task UidOutsideTheSocketDirectorysGroup_CannotConnectToEitherSocket()
     {
-        if (!RunningAsRoot())
-        {
-            return;
-        }
-
         // The directory is 0750 root:nogroup (README: non-root clients must be in the socket directory's group).
         var outcomes = await TestPeer.RunAsync(RunAs.NobodyOutsideTheSocketGroup, fixture.Daemon.SocketDirectory, "region", "stat /");
         Assert.All(outcomes, o => Assert.True(o.Result == "PermissionDenied" && o.Detail.Contains("Permission denied", StringComparison.Ordinal),
@@ -163,14 +137,9 @@ public sealed class OtherUidTests(RunningDaemon fixture, ITestOutputHelper outpu
         Assert.Equal("ok", (await PythonPeer.RunAsync(RunAs.Nobody, "connect", fixture.Daemon.FdSocketPath)).GetProperty("connect").GetString());
     }
 
-    [Fact(Timeout = 120_000)]
+    [RootFact(Timeout = 120_000)]
     public async Task AdminGroupMember_ManagesAndOpensAnotherUidsFile_WhileTheSameUidOutsideItCannot()
     {
-        if (!RunningAsRoot())
-        {
-            return;
-        }
-
         const uint Users = 100; // Debian's "users" group
         await using var daemon = DaemonProcess.Create();
         Directory.CreateDirectory(daemon.SocketDirectory);
@@ -211,19 +180,5 @@ public sealed class OtherUidTests(RunningDaemon fixture, ITestOutputHelper outpu
         using var mapped = file.Map(writable: false);
         Assert.Equal(0, mapped.GetReadOnlySpan(0, 1)[0]);
         Assert.Throws<InvalidOperationException>(() => mapped.GetSpan(0, 1));
-    }
-
-    /// <summary>True as root; otherwise says why the test checks nothing and returns false.</summary>
-    private bool RunningAsRoot()
-    {
-        if (RunningDaemon.IsRoot)
-        {
-            Assert.True(File.Exists("/usr/bin/setpriv"), "setpriv (util-linux) is needed to run peers as uid 65534");
-            return true;
-        }
-
-        output.WriteLine($"not run: this needs root to start peers as uid 65534, and the tests run as uid {RunningDaemon.CurrentUid}");
-        Assert.NotEqual(0u, RunningDaemon.CurrentUid);
-        return false;
     }
 }
