@@ -35,6 +35,8 @@ using LiveUpdate.Protocol.V1;
 //   tokens PATH N                  N Opens (read-only) left unredeemed: DETAIL is "issued=N", or "issued=K then CODE: MESSAGE"
 //   hold-writes PATH N             N + 1 WriteContents streams opened and left open (the process holds them until it ends);
 //                                  DETAIL is "held=N refused=CODE: MESSAGE" for the one the daemon ended, or "held=N+1"
+//   connections N                  N + 1 clients, each on a connection of its own, call GetRegion and stay connected;
+//                                  DETAIL is "held=N then RESULT: MESSAGE" for the last, or "held=N+1"
 //   touch PATH | await PATH        create a file / wait (up to 60 s) until a file exists: how a test paces a peer
 if (args.Length == 0)
 {
@@ -56,7 +58,7 @@ foreach (var command in args)
     string line;
     try
     {
-        line = "OK\t" + await RunAsync(client, words);
+        line = "OK\t" + await RunAsync(client, options, words);
     }
     catch (LiveUpdateException ex)
     {
@@ -78,7 +80,7 @@ foreach (var command in args)
 
 return 0;
 
-static async Task<string> RunAsync(LiveUpdateClient client, string[] words)
+static async Task<string> RunAsync(LiveUpdateClient client, LiveUpdateClientOptions options, string[] words)
 {
     switch (words[0])
     {
@@ -183,6 +185,8 @@ static async Task<string> RunAsync(LiveUpdateClient client, string[] words)
             return $"issued={wanted}";
         case "hold-writes":
             return await HeldStreams.OpenAsync(client, words[1], int.Parse(words[2], CultureInfo.InvariantCulture));
+        case "connections":
+            return await HeldConnections.OpenAsync(options, int.Parse(words[1], CultureInfo.InvariantCulture));
         case "touch":
             await File.WriteAllTextAsync(words[1], string.Empty);
             return "touched";
@@ -251,5 +255,31 @@ internal static class HeldStreams
         s_calls.Remove(refused);
         var status = refused.GetStatus();
         return $"held={s_calls.Count} refused={status.StatusCode}: {status.Detail}";
+    }
+}
+
+/// <summary>Clients the peer keeps connected until it exits (the daemon counts their connections as held).</summary>
+internal static class HeldConnections
+{
+    private static readonly List<LiveUpdateClient> s_clients = [];
+
+    /// <summary>Connects <paramref name="count"/> + 1 clients one after the other; says how the last one fared.</summary>
+    public static async Task<string> OpenAsync(LiveUpdateClientOptions options, int count)
+    {
+        for (var i = 0; i <= count; i++)
+        {
+            var client = new LiveUpdateClient(options);
+            s_clients.Add(client);
+            try
+            {
+                await client.GetRegionAsync();
+            }
+            catch (LiveUpdateException ex)
+            {
+                return $"held={i} then {ex.Error}: {ex.Message.ReplaceLineEndings(" ")}";
+            }
+        }
+
+        return $"held={s_clients.Count}";
     }
 }

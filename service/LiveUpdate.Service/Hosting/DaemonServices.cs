@@ -56,14 +56,14 @@ internal static class DaemonServices
 
         services.AddSingleton<MetricsInterceptor>();
         services.AddSingleton<ErrorMappingInterceptor>();
-        services.AddSingleton<StreamLimitInterceptor>();
+        services.AddSingleton<LimitsInterceptor>();
         services.AddGrpc(grpc =>
         {
             grpc.EnableDetailedErrors = false;
             // The first interceptor is the outermost: metrics see the status the mapping produced.
             grpc.Interceptors.Add<MetricsInterceptor>();
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
-            grpc.Interceptors.Add<StreamLimitInterceptor>();
+            grpc.Interceptors.Add<LimitsInterceptor>();
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(health =>

@@ -10,8 +10,9 @@ namespace LiveUpdate.Service.Security;
 /// A Kestrel connection middleware for the gRPC Unix socket: reads SO_PEERCRED once per accepted connection, decides
 /// whether the peer is an administrator, and sets a <see cref="CallerFeature"/> on the connection, where every request
 /// on it finds it (HTTP/2 request features fall back to the connection's). A connection whose credentials cannot be read,
-/// or one more than its uid or everyone may hold (<see cref="ConnectionLimits"/>), is closed before it can send a request:
-/// nothing of HTTP/2 is set up for it, so thousands of stalled connections cost the daemon a socket each for an instant.
+/// is closed before it can send a request. One more than its uid or everyone may hold (<see cref="ConnectionLimits"/>) is
+/// closed at accept too, nothing of HTTP/2 set up for it, so thousands of stalled connections cost the daemon a socket
+/// each for an instant; only a few at a time are let through for a few seconds to be told why (<see cref="ConnectionRefusal"/>).
 /// </summary>
 internal static class PeerCredentialsMiddleware
 {
@@ -44,7 +45,25 @@ internal static class PeerCredentialsMiddleware
                     LimitsLog.ConnectionRefused(logger, caller.Uid, caller.Pid, refusal, suppressed);
                 }
 
-                connection.Abort(new ConnectionAbortedException(refusal));
+                if (!limits.TryBeginExplaining())
+                {
+                    connection.Abort(new ConnectionAbortedException(refusal));
+                    return;
+                }
+
+                // A few at a time, briefly: the calls on it are answered RESOURCE_EXHAUSTED with the reason (Api/LimitsInterceptor).
+                try
+                {
+                    using var deadline = new CancellationTokenSource(ConnectionLimits.ExplainFor);
+                    using var abort = deadline.Token.Register(() => connection.Abort(new ConnectionAbortedException(refusal)));
+                    connection.Features.Set(new ConnectionRefusal(refusal));
+                    await next(connection).ConfigureAwait(false);
+                }
+                finally
+                {
+                    limits.EndExplaining();
+                }
+
                 return;
             }
 

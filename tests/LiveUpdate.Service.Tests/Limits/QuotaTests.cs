@@ -13,7 +13,7 @@ public sealed class QuotaTests
 {
     private const string MiB4 = "4194304";
 
-    [Fact(Timeout = 180_000)]
+    [RootFact(Timeout = 180_000)]
     public async Task UidFillingItsQuotas_IsRefusedNamingTheOption_NothingChanges_RootStillCreates()
     {
         await using var daemon = await LimitedDaemon.StartAsync(64L << 20, "--quota-bytes", "8MiB", "--quota-inodes", "4");
@@ -49,7 +49,7 @@ public sealed class QuotaTests
         Assert.Equal((16UL << 20, 0UL, 0UL), (all.Uids[0].Bytes, all.Uids[0].QuotaBytes, all.Uids[0].QuotaInodes));
     }
 
-    [Fact(Timeout = 180_000)]
+    [RootFact(Timeout = 180_000)]
     public async Task QuotaAsAShare_IsThatShareOfTheRegion_AndRootIsUnlimited()
     {
         await using var daemon = await LimitedDaemon.StartAsync(64L << 20, "--quota-bytes", "25%");

@@ -31,7 +31,7 @@ public sealed class StalledConnectionTests(ITestOutputHelper output)
 
     private static readonly uint[] s_uids = [RunningDaemon.NobodyUid, 60011, 60012, 60013];
 
-    [Fact(Timeout = 600_000)]
+    [RootFact(Timeout = 600_000)]
     public async Task TwentyThousandStalledConnections_AreClosedPastTheLimits_RootIsServed_MemoryStaysBounded()
     {
         await using var daemon = await LimitedDaemon.StartAsync(64L << 20,

@@ -13,7 +13,7 @@ public sealed class StreamLimitTests
 {
     private const uint OtherUid = 60002;
 
-    [Fact(Timeout = 240_000)]
+    [RootFact(Timeout = 240_000)]
     public async Task UidHoldingItsStreams_IsRefusedNamingTheLimit_AnotherUidAndRootStillStream()
     {
         await using var daemon = await LimitedDaemon.StartAsync(64L << 20, "--max-streams-per-uid", "3");
@@ -35,7 +35,7 @@ public sealed class StreamLimitTests
         Assert.Equal("held=3 refused=ResourceExhausted: limit: uid 65534 holds 3 streaming calls, its limit (--max-streams-per-uid 3); close some and retry", held[0].Detail);
     }
 
-    [Fact(Timeout = 240_000)]
+    [RootFact(Timeout = 240_000)]
     public async Task StreamsOfAllUidsAtTheTotal_AreRefusedNamingTheLimit_RootStillStreams()
     {
         await using var daemon = await LimitedDaemon.StartAsync(64L << 20, "--max-streams", "4", "--max-streams-per-uid", "0");

@@ -16,7 +16,7 @@ public sealed class TokenLimitTests
     private const uint Users = 100;
     private const uint OtherUid = 60001;
 
-    [Fact(Timeout = 240_000)]
+    [RootFact(Timeout = 240_000)]
     public async Task OneUidHolding1024Tokens_IsRefusedNamingTheLimit_RootAndOthersStillOpen()
     {
         await using var daemon = await LimitedDaemon.StartAsync(64L << 20, "--admin-group", "users");

@@ -2,17 +2,30 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using LiveUpdate.Service.Limits;
 using LiveUpdate.Service.Observability;
+using Microsoft.AspNetCore.Connections.Features;
 
 namespace LiveUpdate.Service.Api;
 
 /// <summary>
-/// Holds a <see cref="StreamLimits"/> slot for every streaming call (RegisterVmm, Freeze, WriteContents, ReadContents)
-/// while it runs, and refuses one past <c>--max-streams-per-uid</c> or <c>--max-streams</c> with RESOURCE_EXHAUSTED
-/// naming the limit before the service sees it. Unary calls end by themselves and are bounded by Kestrel's streams per
-/// connection (Hosting/KestrelLimits).
+/// The limits a call meets before the service sees it, each RESOURCE_EXHAUSTED naming the limit:
+/// <list type="bullet">
+/// <item>a call on a connection that was past a connection limit (<see cref="ConnectionRefusal"/>) is told why, and the
+/// connection is asked to close;</item>
+/// <item>a streaming call (RegisterVmm, Freeze, WriteContents, ReadContents) holds a <see cref="StreamLimits"/> slot while
+/// it runs, and one past <c>--max-streams-per-uid</c> or <c>--max-streams</c> is refused. Unary calls end by themselves
+/// and are bounded by Kestrel's streams per connection (Hosting/KestrelLimits).</item>
+/// </list>
 /// </summary>
-internal sealed class StreamLimitInterceptor(StreamLimits limits, ILogger<StreamLimitInterceptor> logger) : Interceptor
+internal sealed class LimitsInterceptor(StreamLimits limits, ILogger<LimitsInterceptor> logger) : Interceptor
 {
+    /// <inheritdoc/>
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        DemandConnectionAccepted(context);
+        return continuation(request, context);
+    }
+
     /// <inheritdoc/>
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
@@ -38,8 +51,19 @@ internal sealed class StreamLimitInterceptor(StreamLimits limits, ILogger<Stream
         await continuation(requestStream, responseStream, context).ConfigureAwait(false);
     }
 
+    private static void DemandConnectionAccepted(ServerCallContext context)
+    {
+        var http = context.GetHttpContext();
+        if (http.Features.Get<ConnectionRefusal>() is { } refused)
+        {
+            http.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, refused.Reason));
+        }
+    }
+
     private Slot Acquire(ServerCallContext context)
     {
+        DemandConnectionAccepted(context);
         var caller = Callers.Of(context);
         if (limits.Slots.TryAcquire(caller.Uid, caller.IsAdmin) is { } refusal)
         {
