@@ -23,11 +23,12 @@ public sealed class StalledConnectionTests(ITestOutputHelper output)
     private const int ConnectionsPerPeer = 5_000;
 
     /// <summary>
-    /// The bound on the daemon's peak RSS (VmHWM) under the flood: its idle size (about 76 MiB) plus the garbage of 20,000
-    /// accepted-and-closed connections that the workstation GC's gen0 budget lets pile up between collections (about
-    /// 90 to 105 MiB measured), with room to spare and still under the 260 MB at which the issue saw the daemon die.
+    /// The bound on the daemon's peak RSS (VmHWM) under the flood: its idle size (about 75 MiB) plus the garbage of 20,000
+    /// accepted-and-closed connections that the workstation GC's gen0 budget lets pile up between collections (peaks of
+    /// 155 to 214 MiB measured over two floods; with DOTNET_GCgen0MaxBudget=0x600000, 135 MiB), under the 260 MB at
+    /// which the issue saw the daemon die. What the daemon holds does not grow with the flood: the limits bound it.
     /// </summary>
-    private const long PeakBound = 240L << 20;
+    private const long PeakBound = 256L << 20;
 
     private static readonly uint[] s_uids = [RunningDaemon.NobodyUid, 60011, 60012, 60013];
 
