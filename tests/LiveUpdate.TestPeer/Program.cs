@@ -34,6 +34,13 @@ using LiveUpdate.Protocol.V1;
 //   dma-translate ID IOVA          Dma.Translate from the domain
 //   register VM NAME               RegisterVmm: DETAIL is the first event's kind; the stream is then dropped
 //   reclaim VM                     Reclaim, then fetch and close each file's descriptor: DETAIL is "files=N"
+//   usage [UID]                    GetUsage: DETAIL is "uid=U bytes=B inodes=I quota_bytes=Q quota_inodes=J tokens=T max_tokens=M" per uid, ';'-separated
+//   tokens PATH N                  N Opens (read-only) left unredeemed: DETAIL is "issued=N", or "issued=K then CODE: MESSAGE"
+//   hold-writes PATH N             N + 1 WriteContents streams opened and left open (the process holds them until it ends);
+//                                  DETAIL is "held=N refused=CODE: MESSAGE" for the one the daemon ended, or "held=N+1"
+//   connections N                  N + 1 clients, each on a connection of its own, call GetRegion and stay connected;
+//                                  DETAIL is "held=N then RESULT: MESSAGE" for the last, or "held=N+1"
+//   touch PATH | await PATH        create a file / wait (up to 60 s) until a file exists: how a test paces a peer
 if (args.Length == 0)
 {
     Console.Error.WriteLine("usage: LiveUpdate.TestPeer COMMAND...  (socket directory from $LIVEUPDATE_SOCKET_DIR)");
@@ -54,7 +61,7 @@ foreach (var command in args)
     string line;
     try
     {
-        line = "OK\t" + await RunAsync(client, words);
+        line = "OK\t" + await RunAsync(client, options, words);
     }
     catch (LiveUpdateException ex)
     {
@@ -76,7 +83,7 @@ foreach (var command in args)
 
 return 0;
 
-static async Task<string> RunAsync(LiveUpdateClient client, string[] words)
+static async Task<string> RunAsync(LiveUpdateClient client, LiveUpdateClientOptions options, string[] words)
 {
     switch (words[0])
     {
@@ -175,6 +182,42 @@ static async Task<string> RunAsync(LiveUpdateClient client, string[] words)
             }
 
             return $"files={reclaimed.Files.Count}";
+        case "usage":
+            var usage = await client.GetUsageAsync(words.Length > 1 ? uint.Parse(words[1], CultureInfo.InvariantCulture) : null);
+            return string.Join(';', usage.Uids.Select(u =>
+                $"uid={u.Uid} bytes={u.Bytes} inodes={u.Inodes} quota_bytes={u.QuotaBytes} quota_inodes={u.QuotaInodes} tokens={u.OutstandingTokens} max_tokens={u.MaxTokens}"));
+        case "tokens":
+            var wanted = int.Parse(words[2], CultureInfo.InvariantCulture);
+            for (var i = 0; i < wanted; i++)
+            {
+                try
+                {
+                    await client.FilesClient.OpenAsync(new OpenRequest { Path = words[1], Access = Access.ReadOnly });
+                }
+                catch (RpcException ex)
+                {
+                    return $"issued={i} then {ex.StatusCode}: {ex.Status.Detail}";
+                }
+            }
+
+            return $"issued={wanted}";
+        case "hold-writes":
+            return await HeldStreams.OpenAsync(client, words[1], int.Parse(words[2], CultureInfo.InvariantCulture));
+        case "connections":
+            return await HeldConnections.OpenAsync(options, int.Parse(words[1], CultureInfo.InvariantCulture));
+        case "touch":
+            await File.WriteAllTextAsync(words[1], string.Empty);
+            return "touched";
+        case "await":
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); !File.Exists(words[1]); await Task.Delay(20))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    return "timed out";
+                }
+            }
+
+            return "present";
         default:
             throw new FormatException($"unknown command '{words[0]}'");
     }
@@ -203,3 +246,58 @@ static Access AccessOf(string word) => word switch
     "rw" => Access.ReadWrite,
     _ => throw new FormatException($"unknown access '{word}'"),
 };
+
+/// <summary>WriteContents streams the peer opens and keeps open until it exits (the daemon counts them as held).</summary>
+internal static class HeldStreams
+{
+    private static readonly List<AsyncClientStreamingCall<WriteContentsRequest, LiveUpdate.Protocol.V1.FileInfo>> s_calls = [];
+
+    /// <summary>Opens <paramref name="count"/> + 1 streams on <paramref name="path"/>; says which one the daemon ended, if any.</summary>
+    public static async Task<string> OpenAsync(LiveUpdateClient client, string path, int count)
+    {
+        for (var i = 0; i <= count; i++)
+        {
+            var call = client.FilesClient.WriteContents();
+            await call.RequestStream.WriteAsync(new WriteContentsRequest { Path = path });
+            s_calls.Add(call);
+        }
+
+        // A refused stream ends at once; held ones never end by themselves. The delay is only a deadline.
+        var ended = await Task.WhenAny(s_calls.Select(c => (Task)c.ResponseAsync).Append(Task.Delay(TimeSpan.FromSeconds(20))));
+        var refused = s_calls.FirstOrDefault(c => c.ResponseAsync == ended);
+        if (refused is null)
+        {
+            return $"held={s_calls.Count}";
+        }
+
+        s_calls.Remove(refused);
+        var status = refused.GetStatus();
+        return $"held={s_calls.Count} refused={status.StatusCode}: {status.Detail}";
+    }
+}
+
+/// <summary>Clients the peer keeps connected until it exits (the daemon counts their connections as held).</summary>
+internal static class HeldConnections
+{
+    private static readonly List<LiveUpdateClient> s_clients = [];
+
+    /// <summary>Connects <paramref name="count"/> + 1 clients one after the other; says how the last one fared.</summary>
+    public static async Task<string> OpenAsync(LiveUpdateClientOptions options, int count)
+    {
+        for (var i = 0; i <= count; i++)
+        {
+            var client = new LiveUpdateClient(options);
+            s_clients.Add(client);
+            try
+            {
+                await client.GetRegionAsync();
+            }
+            catch (LiveUpdateException ex)
+            {
+                return $"held={i} then {ex.Error}: {ex.Message.ReplaceLineEndings(" ")}";
+            }
+        }
+
+        return $"held={s_clients.Count}";
+    }
+}

@@ -29,6 +29,7 @@ internal static class RootCommandFactory
             DmaCommand.Create(setup),
             PlanKexecCommand.Create(setup),
             QemuArgsCommand.Create(setup),
+            UsageCommand.Create(setup),
         };
         setup.Describe(root, """
             A live update, step by step:

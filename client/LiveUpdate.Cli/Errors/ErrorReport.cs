@@ -72,6 +72,10 @@ internal static class ErrorReport
             StatusCode.AlreadyExists when dma =>
                 (ExitCodes.Failed, $"{name}: {detail}; choose another domain id or IOVA range, or detach or unmap first (see 'luctl dma ls')"),
             StatusCode.AlreadyExists => (ExitCodes.Failed, $"{name}: {detail}; choose another path or 'luctl rm' the old one"),
+            StatusCode.ResourceExhausted when detail.StartsWith("quota:", StringComparison.Ordinal) =>
+                (ExitCodes.Failed, $"{name}: {detail}; see 'luctl usage' for what each uid owns against its quota"),
+            StatusCode.ResourceExhausted when detail.StartsWith("limit:", StringComparison.Ordinal) =>
+                (ExitCodes.Failed, $"{name}: {detail}"),
             StatusCode.ResourceExhausted => (ExitCodes.Failed, $"{name}: {detail}; see 'luctl region' for free space, 'luctl gc' to delete quarantined files"),
             StatusCode.PermissionDenied or StatusCode.Unauthenticated when dma =>
                 (ExitCodes.Failed, $"{name}: {detail}; run as the domain's (and the file's) owner, as root or as a member of the daemon's admin group"),

@@ -67,6 +67,7 @@ internal sealed partial class FilesService
                         $"the contents of '{path}' pass {limit} bytes, the most this daemon accepts (--max-contents-size); nothing was changed"));
                 }
 
+                quotas.DemandContents(before, replacement.Length + data.Length);
                 hash.Append(data);
                 replacement.Append(data);
                 if (message.Last)
@@ -94,7 +95,7 @@ internal sealed partial class FilesService
             {
                 // The state may have moved on while the bytes arrived (a freeze began, or this VMM acked).
                 gate.DemandMutable(caller, action, before.Path, DeviceStateVm(before));
-                file = replacement.Commit();
+                file = quotas.ReplaceContents(region, path, replacement.Length, replacement.Commit);
             }
 
             if (logger.IsEnabled(LogLevel.Information))

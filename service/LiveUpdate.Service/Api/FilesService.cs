@@ -1,7 +1,9 @@
 using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Service.Configuration;
+using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Lifecycle;
+using LiveUpdate.Service.Limits;
 using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;
@@ -21,6 +23,8 @@ internal sealed partial class FilesService(
     RegionHost regionHost,
     LifecycleGate gate,
     OpenGrants grants,
+    Quotas quotas,
+    HandoutTokens tokens,
     IOptions<DaemonOptions> options,
     ILogger<FilesService> logger) : Proto.Files.FilesBase
 {
@@ -52,7 +56,7 @@ internal sealed partial class FilesService(
         {
             gate.DemandMutable(caller, "create", path, kind == FileKind.DeviceState ? vmUuid : null);
             owner = AuthorizeNew(caller, region, path, isDirectory: false, vmUuid, requested, owner);
-            file = region.CreateFile(path, size, kind, new CreateFileOptions(vmUuid, owner, mode));
+            file = quotas.Create(owner, size, () => region.CreateFile(path, size, kind, new CreateFileOptions(vmUuid, owner, mode)));
         }
 
         if (logger.IsEnabled(LogLevel.Information))
@@ -79,7 +83,7 @@ internal sealed partial class FilesService(
         {
             gate.DemandMutable(caller, "make directory", path);
             owner = AuthorizeNew(caller, region, path, isDirectory: true, Guid.Empty, requested, owner);
-            directory = region.MakeDirectory(path, new CreateFileOptions(Guid.Empty, owner, mode));
+            directory = quotas.Create(owner, 0, () => region.MakeDirectory(path, new CreateFileOptions(Guid.Empty, owner, mode)));
         }
 
         if (logger.IsEnabled(LogLevel.Information))
@@ -128,7 +132,7 @@ internal sealed partial class FilesService(
             DemandOwnership(caller, current, "resize");
             gate.DemandMutable(caller, "resize", current.Path, current.Kind == FileKind.DeviceState ? current.VmUuid : null);
             before = current.Size;
-            file = region.Resize(path, size);
+            file = quotas.Resize(current, size, () => region.Resize(path, size));
         }
 
         if (logger.IsEnabled(LogLevel.Information))
@@ -181,6 +185,7 @@ internal sealed partial class FilesService(
             AuthorizeTakeOut(caller, region, file, "remove");
             gate.DemandMutable(caller, "remove", file.Path);
             region.Remove(path);
+            quotas.Removed(file);
         }
 
         if (logger.IsEnabled(LogLevel.Information))

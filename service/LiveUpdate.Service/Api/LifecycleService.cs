@@ -2,6 +2,7 @@ using Grpc.Core;
 using LiveUpdate.Region;
 using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Lifecycle;
+using LiveUpdate.Service.Limits;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Security;
 using Proto = LiveUpdate.Protocol.V1;
@@ -24,6 +25,7 @@ internal sealed class LifecycleService(
     Reconciler reconciler,
     VmInventorySource inventory,
     OpenGrants grants,
+    Quotas quotas,
     TimeProvider time,
     ILogger<LifecycleService> logger) : Proto.Lifecycle.LifecycleBase
 {
@@ -284,6 +286,7 @@ internal sealed class LifecycleService(
             }
 
             collected = Quarantine.Collect(region, olderThan, time.GetUtcNow(), request.DryRun);
+            quotas.Recount(region);
         }
 
         LifecycleLog.GarbageCollected(logger, olderThan, request.DryRun, caller.Uid, collected.Removed.Count, collected.BytesFreed, collected.Kept);

@@ -37,8 +37,8 @@ internal sealed class OpenGrants(
     public bool CanHandOut(RegionFileInfo file) => regionHost.Namespaces is null || file.Namespace is not null;
 
     /// <summary>
-    /// A token for <paramref name="file"/> bound to <paramref name="caller"/>; RESOURCE_EXHAUSTED when too many are
-    /// outstanding, FAILED_PRECONDITION when <see cref="CanHandOut"/> says no. On the namespaces backend the descriptor
+    /// A token for <paramref name="file"/> bound to <paramref name="caller"/>; RESOURCE_EXHAUSTED naming the limit when the
+    /// caller may hold no more, FAILED_PRECONDITION when <see cref="CanHandOut"/> says no. On the namespaces backend the descriptor
     /// will be the file's own device, and the extents are relative to it (docs/design.md §6).
     /// </summary>
     public Proto.OpenResponse Issue(Caller caller, RegionFileInfo file, bool writable)
@@ -51,14 +51,12 @@ internal sealed class OpenGrants(
         }
 
         var device = file.Namespace is { } space ? new FileDevice(space.DevicePath, space.DeviceMajor, space.DeviceMinor) : null;
-        var issued = tokens.TryIssue(new HandoutGrant(caller.Uid, caller.Pid, file.Path, file.Inode, file.Generation, writable)
+        var issued = tokens.Issue(new HandoutGrant(caller.Uid, caller.Pid, file.Path, file.Inode, file.Generation, writable)
             {
                 VmUuid = file.VmUuid,
                 GuestMemory = file.Kind == FileKind.GuestMemory,
                 Device = device,
-            })
-            ?? throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"{HandoutTokens.Capacity} descriptor tokens are outstanding; redeem or let them expire, then retry"));
+            });
         metrics.TokenIssued();
         HandoutLog.TokenIssued(logger, caller.Uid, caller.Pid, issued.Grant.AccessName, file.Path, file.Inode, issued.Grant.ExpiresAt);
         var response = new Proto.OpenResponse

@@ -64,15 +64,31 @@ internal sealed class CommandLine
         return new CommandLine(help, settings);
     }
 
-    /// <summary>The <c>LIVEUPDATE_*</c> environment variables that are set, as configuration keys.</summary>
-    public static Dictionary<string, string?> FromEnvironment()
+    /// <summary>
+    /// The <c>LIVEUPDATE_*</c> environment variables that are set, as configuration keys: one per option, and the per-uid
+    /// quotas as <c>LIVEUPDATE_QUOTAS__UID__BYTES</c> (<c>__</c> for <c>:</c>, as .NET configuration writes sections).
+    /// </summary>
+    public static Dictionary<string, string?> FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariables());
+
+    /// <summary><see cref="FromEnvironment()"/> over the variables <paramref name="environment"/>.</summary>
+    public static Dictionary<string, string?> FromEnvironment(System.Collections.IDictionary environment)
     {
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var option in DaemonOptionNames.All)
         {
-            if (Environment.GetEnvironmentVariable(option.EnvironmentVariable) is { } value)
+            if (environment[option.EnvironmentVariable] is string value)
             {
                 settings[$"{DaemonOptions.SectionName}:{option.Name}"] = value;
+            }
+        }
+
+        var quotaPrefix = $"LIVEUPDATE_{QuotaOverride.SectionName.ToUpperInvariant()}__";
+        foreach (System.Collections.DictionaryEntry variable in environment)
+        {
+            if (variable.Key is string name && name.StartsWith(quotaPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                var key = $"{DaemonOptions.SectionName}:{QuotaOverride.SectionName}:{name[quotaPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)}";
+                settings[key] = variable.Value as string;
             }
         }
 

@@ -15,6 +15,13 @@ internal static class DaemonOptionNames
     public const string MetricsPort = "metrics-port";
     public const string LibvirtUri = "libvirt-uri";
     public const string MaxContentsSize = "max-contents-size";
+    public const string QuotaBytes = "quota-bytes";
+    public const string QuotaInodes = "quota-inodes";
+    public const string MaxTokensPerUid = "max-tokens-per-uid";
+    public const string MaxConnections = "max-connections";
+    public const string MaxConnectionsPerUid = "max-connections-per-uid";
+    public const string MaxStreams = "max-streams";
+    public const string MaxStreamsPerUid = "max-streams-per-uid";
 
     /// <summary>Every option, in usage order.</summary>
     public static IReadOnlyList<DaemonOption> All { get; } =
@@ -29,6 +36,13 @@ internal static class DaemonOptionNames
         new(MetricsPort, "N", "serve Prometheus metrics on http://127.0.0.1:N/metrics; default 0 (off)"),
         new(LibvirtUri, "URI", "libvirt connection whose domains reconcile compares files with (qemu:///system); default none (files alone)"),
         new(MaxContentsSize, "SIZE", "largest contents Files.WriteContents accepts for one file (device state, blobs); default 1GiB"),
+        new(QuotaBytes, "SIZE|N%", "most bytes one uid outside the admin group may own (4GiB, or 25% of the region); default 50%; 0 unlimited"),
+        new(QuotaInodes, "N", $"most files and directories one uid outside the admin group may own; default {DaemonOptions.DefaultQuotaInodes}; 0 unlimited"),
+        new(MaxTokensPerUid, "N", $"descriptor tokens (Open, Reclaim) one uid other than root and the daemon's may hold unredeemed; default {DaemonOptions.DefaultMaxTokensPerUid}; 0 unlimited"),
+        new(MaxConnections, "N", $"gRPC connections open at once from uids outside the admin group (admins have {DaemonOptions.AdminConnectionHeadroom} more); default {DaemonOptions.DefaultMaxConnections}; 0 unlimited"),
+        new(MaxConnectionsPerUid, "N", $"gRPC connections open at once from one uid outside the admin group; default {DaemonOptions.DefaultMaxConnectionsPerUid}; 0 unlimited"),
+        new(MaxStreams, "N", $"streaming calls (RegisterVmm, Freeze, WriteContents, ReadContents) open at once from uids outside the admin group (admins have {DaemonOptions.AdminStreamHeadroom} more); default {DaemonOptions.DefaultMaxStreams}; 0 unlimited"),
+        new(MaxStreamsPerUid, "N", $"streaming calls open at once from one uid outside the admin group; default {DaemonOptions.DefaultMaxStreamsPerUid}; 0 unlimited"),
     ];
 
     /// <summary>The option called <paramref name="name"/> (case-insensitive), or null.</summary>
@@ -45,13 +59,19 @@ internal static class DaemonOptionNames
         text.AppendLine("on {socket-dir}/liveupdate.sock and file descriptors on {socket-dir}/fd.sock.");
         text.AppendLine();
         text.AppendLine("options (each also LIVEUPDATE_NAME in the environment, or \"LiveUpdate\": { \"name\": … } in appsettings.json):");
-        foreach (var option in All)
+        var heads = All.Select(option => option.IsFlag ? $"  --{option.Name}" : $"  --{option.Name} {option.Value}").ToList();
+        var width = heads.Max(head => head.Length) + 2;
+        for (var i = 0; i < All.Count; i++)
         {
-            var head = option.IsFlag ? $"  --{option.Name}" : $"  --{option.Name} {option.Value}";
-            text.Append(head.PadRight(26)).AppendLine(option.Help);
+            text.Append(heads[i].PadRight(width)).AppendLine(All[i].Help);
         }
 
-        text.Append("  --help".PadRight(26)).AppendLine("print this text");
+        text.Append("  --help".PadRight(width)).AppendLine("print this text");
+        text.AppendLine();
+        text.AppendLine("per-uid quotas (configuration only; what a uid's entry leaves out follows --quota-bytes and --quota-inodes):");
+        text.AppendLine("  appsettings.json  \"LiveUpdate\": { \"Quotas\": { \"1000\": { \"Bytes\": \"4GiB\", \"Inodes\": 5000 } } }");
+        text.AppendLine("  environment       LIVEUPDATE_QUOTAS__1000__BYTES=4GiB LIVEUPDATE_QUOTAS__1000__INODES=5000");
+        text.AppendLine("  Bytes takes SIZE or N%; 0 is unlimited. Root, the daemon's uid and --admin-group have no quota.");
         text.AppendLine();
         text.AppendLine("exit codes: 0 stopped cleanly, 1 start-up failed (region busy, foreign or corrupt; sockets in use), 2 bad option");
         return text.ToString();

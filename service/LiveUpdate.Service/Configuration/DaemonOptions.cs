@@ -26,6 +26,33 @@ internal sealed class DaemonOptions
     /// <summary>The simulated physical base of a file region (4 GiB).</summary>
     public const ulong DefaultPhysicalBase = 0x1_0000_0000;
 
+    /// <summary>The default of <c>--quota-inodes</c> (docs/design.md §13).</summary>
+    public const long DefaultQuotaInodes = 100_000;
+
+    /// <summary>The default of <c>--max-tokens-per-uid</c> (docs/design.md §13).</summary>
+    public const int DefaultMaxTokensPerUid = 1024;
+
+    /// <summary>The default of <c>--max-connections</c>.</summary>
+    public const int DefaultMaxConnections = 1024;
+
+    /// <summary>The default of <c>--max-connections-per-uid</c>: a VMM supervisor holds one; libvirt runs every QEMU as one uid.</summary>
+    public const int DefaultMaxConnectionsPerUid = 256;
+
+    /// <summary>The default of <c>--max-streams</c>.</summary>
+    public const int DefaultMaxStreams = 2048;
+
+    /// <summary>The default of <c>--max-streams-per-uid</c>: one RegisterVmm per VM, plus contents streams.</summary>
+    public const int DefaultMaxStreamsPerUid = 512;
+
+    /// <summary>
+    /// Connections root and the admin group may hold beyond <c>--max-connections</c>, so that no uid filling the total
+    /// keeps an administrator out (docs/design.md §13).
+    /// </summary>
+    public const int AdminConnectionHeadroom = 64;
+
+    /// <summary>Streaming calls root and the admin group may hold beyond <c>--max-streams</c>.</summary>
+    public const int AdminStreamHeadroom = 256;
+
     /// <summary>Where the running kernel's boot id is read.</summary>
     public const string DefaultBootIdFile = "/proc/sys/kernel/random/boot_id";
 
@@ -64,6 +91,30 @@ internal sealed class DaemonOptions
 
     /// <summary><c>--max-contents-size SIZE</c>: the largest contents Files.WriteContents accepts; more is RESOURCE_EXHAUSTED.</summary>
     public long MaxContentsSize { get; set; } = DefaultMaxContentsSize;
+
+    /// <summary><c>--quota-bytes SIZE|N%</c>: the most bytes a uid outside the admin group may own; 0 is unlimited.</summary>
+    public ByteQuota QuotaBytes { get; set; } = ByteQuota.Default;
+
+    /// <summary><c>--quota-inodes N</c>: the most files and directories a uid outside the admin group may own; 0 is unlimited.</summary>
+    public long QuotaInodes { get; set; } = DefaultQuotaInodes;
+
+    /// <summary>Per-uid quotas from the <see cref="QuotaOverride.SectionName"/> section, by uid.</summary>
+    public Dictionary<uint, QuotaOverride> QuotaOverrides { get; } = [];
+
+    /// <summary><c>--max-tokens-per-uid N</c>: descriptor tokens a uid other than root and the daemon's may hold unredeemed; 0 is unlimited.</summary>
+    public int MaxTokensPerUid { get; set; } = DefaultMaxTokensPerUid;
+
+    /// <summary><c>--max-connections N</c>: gRPC connections open at once from uids outside the admin group; 0 is unlimited.</summary>
+    public int MaxConnections { get; set; } = DefaultMaxConnections;
+
+    /// <summary><c>--max-connections-per-uid N</c>: gRPC connections open at once from one uid outside the admin group; 0 is unlimited.</summary>
+    public int MaxConnectionsPerUid { get; set; } = DefaultMaxConnectionsPerUid;
+
+    /// <summary><c>--max-streams N</c>: streaming calls open at once from uids outside the admin group; 0 is unlimited.</summary>
+    public int MaxStreams { get; set; } = DefaultMaxStreams;
+
+    /// <summary><c>--max-streams-per-uid N</c>: streaming calls open at once from one uid outside the admin group; 0 is unlimited.</summary>
+    public int MaxStreamsPerUid { get; set; } = DefaultMaxStreamsPerUid;
 
     /// <summary>The gRPC socket's path.</summary>
     public string GrpcSocketPath => Path.Combine(SocketDirectory, Protocol.SocketDirectory.GrpcSocketName);

@@ -17,6 +17,12 @@ internal sealed class DaemonOptionsBinder(IConfiguration configuration) : IConfi
         var failures = new List<string>();
         foreach (var setting in configuration.GetSection(DaemonOptions.SectionName).GetChildren())
         {
+            if (string.Equals(setting.Key, QuotaOverride.SectionName, StringComparison.OrdinalIgnoreCase))
+            {
+                QuotaOverrideBinder.Bind(setting, options.QuotaOverrides, failures);
+                continue;
+            }
+
             var option = DaemonOptionNames.Find(setting.Key);
             if (option is null)
             {
@@ -77,6 +83,27 @@ internal sealed class DaemonOptionsBinder(IConfiguration configuration) : IConfi
             case DaemonOptionNames.MaxContentsSize:
                 options.MaxContentsSize = ParseSize(value);
                 break;
+            case DaemonOptionNames.QuotaBytes:
+                options.QuotaBytes = ByteQuota.Parse(value);
+                break;
+            case DaemonOptionNames.QuotaInodes:
+                options.QuotaInodes = ParseCount(value);
+                break;
+            case DaemonOptionNames.MaxTokensPerUid:
+                options.MaxTokensPerUid = ParseLimit(value);
+                break;
+            case DaemonOptionNames.MaxConnections:
+                options.MaxConnections = ParseLimit(value);
+                break;
+            case DaemonOptionNames.MaxConnectionsPerUid:
+                options.MaxConnectionsPerUid = ParseLimit(value);
+                break;
+            case DaemonOptionNames.MaxStreams:
+                options.MaxStreams = ParseLimit(value);
+                break;
+            case DaemonOptionNames.MaxStreamsPerUid:
+                options.MaxStreamsPerUid = ParseLimit(value);
+                break;
             default:
                 throw new FormatException($"'{name}' is not handled");
         }
@@ -87,6 +114,17 @@ internal sealed class DaemonOptionsBinder(IConfiguration configuration) : IConfi
         var bytes = ByteSize.Parse(value);
         return bytes <= long.MaxValue ? (long)bytes : throw new FormatException($"'{value}' is too large (at most {long.MaxValue} bytes)");
     }
+
+    /// <summary>A count of things (inodes): decimal digits, 0 for unlimited.</summary>
+    internal static long ParseCount(string value) =>
+        long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            ? count
+            : throw new FormatException($"'{value}' is not a count (decimal digits; 0 for unlimited)");
+
+    private static int ParseLimit(string value) =>
+        int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var limit)
+            ? limit
+            : throw new FormatException($"'{value}' is not a limit (0 to {int.MaxValue}; 0 for unlimited)");
 
     private static bool ParseFlag(string value) => value.Trim().ToUpperInvariant() switch
     {

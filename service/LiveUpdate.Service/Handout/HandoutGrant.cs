@@ -19,7 +19,7 @@ internal sealed record HandoutGrant(uint Uid, int Pid, string Path, long Inode, 
     /// </summary>
     public FileDevice? Device { get; init; }
 
-    /// <summary>The instant the token stops being valid (set by <see cref="HandoutTokens.TryIssue"/>).</summary>
+    /// <summary>The instant the token stops being valid (set by <see cref="HandoutTokens.Issue"/>).</summary>
     public DateTimeOffset ExpiresAt { get; init; }
 
     /// <summary>"read-write" or "read-only".</summary>

@@ -2,10 +2,12 @@ using LiveUpdate.Service.Api;
 using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Lifecycle;
+using LiveUpdate.Service.Limits;
 using LiveUpdate.Service.Observability;
 using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Security;
 using LiveUpdate.Service.Sockets;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
@@ -30,6 +32,11 @@ internal static class DaemonServices
         services.AddSingleton<RegionHost>();
         services.AddSingleton<DaemonSocketDirectory>();
         services.AddSingleton<CallerAuthorization>();
+        services.AddSingleton<QuotaExemption>();
+        services.AddSingleton<Quotas>();
+        services.AddSingleton<ConnectionLimits>();
+        services.AddSingleton<StreamLimits>();
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelLimits>();
         services.AddSingleton<HandoutTokens>();
         services.AddSingleton<DescriptorHolders>();
         services.AddSingleton<FdHandoutSocket>();
@@ -51,12 +58,14 @@ internal static class DaemonServices
 
         services.AddSingleton<MetricsInterceptor>();
         services.AddSingleton<ErrorMappingInterceptor>();
+        services.AddSingleton<LimitsInterceptor>();
         services.AddGrpc(grpc =>
         {
             grpc.EnableDetailedErrors = false;
             // The first interceptor is the outermost: metrics see the status the mapping produced.
             grpc.Interceptors.Add<MetricsInterceptor>();
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
+            grpc.Interceptors.Add<LimitsInterceptor>();
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(health =>

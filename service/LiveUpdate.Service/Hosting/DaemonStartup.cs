@@ -1,6 +1,7 @@
 using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Handout;
 using LiveUpdate.Service.Lifecycle;
+using LiveUpdate.Service.Limits;
 using LiveUpdate.Service.Regions;
 using LiveUpdate.Service.Sockets;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace LiveUpdate.Service.Hosting;
 /// The daemon's start-up and stop, in one place and in this order (the only hosted service whose order matters):
 /// <list type="number">
 /// <item>attach the region, before either socket exists (a second daemon on the same region stops at the region's lock
-/// and never touches the first one's sockets);</item>
+/// and never touches the first one's sockets), and count what each uid owns in it (quotas);</item>
 /// <item>load the lifecycle state and, after a boot, start the reconcile (in the background; Files calls answer
 /// UNAVAILABLE until it ends);</item>
 /// <item>prepare the socket directory and start the descriptor socket;</item>
@@ -26,6 +27,7 @@ internal sealed class DaemonStartup(
     RegionHost regionHost,
     LifecycleHost lifecycle,
     DaemonSocketDirectory socketDirectory,
+    Quotas quotas,
     FdHandoutSocket fdSocket,
     DaemonGauges gauges,
     SystemdIntegration systemd,
@@ -35,6 +37,7 @@ internal sealed class DaemonStartup(
     public Task StartingAsync(CancellationToken cancellationToken)
     {
         regionHost.Attach();
+        quotas.Recount(regionHost.RequireAttached());
         lifecycle.Start();
         socketDirectory.Prepare();
         return Task.CompletedTask;

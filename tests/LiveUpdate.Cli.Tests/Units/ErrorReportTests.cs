@@ -27,6 +27,18 @@ public sealed class ErrorReportTests
         Assert.DoesNotContain('\n', line);
     }
 
+    [Theory]
+    [InlineData("quota: uid 1000 would use 5.0 GiB of its 4.0 GiB --quota-bytes (3.0 GiB in use); nothing was changed", "'luctl usage'")]
+    [InlineData("limit: uid 1000 holds 3 gRPC connections, its limit (--max-connections-per-uid 3); close some and retry", "close some and retry")]
+    public void Describe_QuotaOrLimit_PointsAtUsageOrStandsAlone(string detail, string advice)
+    {
+        var (code, line) = ErrorReport.Describe(new RpcException(new Status(StatusCode.ResourceExhausted, detail)), "create", "/s");
+
+        Assert.Equal(1, code);
+        Assert.Contains(advice, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("'luctl gc'", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Describe_CliFailure_KeepsItsCodeAndText()
     {

@@ -20,6 +20,7 @@ public sealed class LayeringTests(ITestOutputHelper output)
         ["Configuration"] = 0,
         ["Observability"] = 1,
         ["Namespaces"] = 2,
+        ["Limits"] = 2,
         ["Regions"] = 3,
         ["Sockets"] = 3,
         ["Security"] = 3,
