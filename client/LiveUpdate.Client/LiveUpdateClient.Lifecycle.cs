@@ -115,11 +115,21 @@ public sealed partial class LiveUpdateClient
             static (s, ct) => s.client.LifecycleClient.ReclaimAsync(s.request, s.client.CallOptions(ct)).ResponseAsync,
             cancellationToken);
 
-    /// <summary>Redeems a reclaimed file's token for its descriptor (read-write), as <see cref="OpenAsync"/> does.</summary>
+    /// <summary>
+    /// Redeems a reclaimed file's token for its descriptor (read-write), as <see cref="OpenAsync"/> does. A file that came
+    /// with no token (on the namespaces backend, device state and blobs kept in the metadata namespace, whose device is never
+    /// handed out) throws <see cref="LiveUpdateError.FailedPrecondition"/>: read it with <see cref="ReadContentsAsync"/>.
+    /// </summary>
     public Task<OpenedFile> OpenReclaimedAsync(ReclaimedFile file, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(file);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (file.Open is null)
+        {
+            throw new LiveUpdateException(LiveUpdateError.FailedPrecondition,
+                $"Reclaim gave no descriptor of '{file.File.Path}': it is kept in the region's metadata; read it with ReadContents");
+        }
+
         return RedeemAsync(file.File.Path, Access.ReadWrite, file.Open, connection: null, connectionSocket: null, cancellationToken);
     }
 
