@@ -16,7 +16,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
     /// <summary>luctl plan-kexec on the namespaces backend: the ramdax region's reservation.</summary>
     private static readonly Dictionary<string, string?> s_namespacesPlan = new()
     {
-        ["FAKE_PLAN_JSON"] = """{"device": "/sys/bus/nd/devices/region0", "backend": "namespaces", "memmap": "memmap=2G!4G", "already_reserved": true}""",
+        ["FAKE_PLAN_JSON"] = """{"device": "/sys/bus/nd/devices/region0", "backend": "NAMESPACES", "memmap": "memmap=2G!4G", "already_reserved": true}""",
     };
 
     private readonly TempDirectory _dir = CreateFakes();

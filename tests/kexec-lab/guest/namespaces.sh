@@ -190,6 +190,15 @@ big_file() {
     "$BIG_FILE: ${f[1]} bytes on namespace lu-${f[0]} (${f[2]}, sysfs /dev/$dax_during) created in $create ms; removed (luctl exit $rc) in $remove ms, namespace afterwards: $dax_after"
   figure namespace-create-1GiB "$create" ms
   figure namespace-destroy-1GiB "$remove" ms
+  # The daemon's own split of each (its log): ndctl's part and the zeroing.
+  local log=$LOGS/$PREFIX-boot1-daemon.log made gone
+  made=$(grep -m1 -oE "namespace lu-${f[0]} created .*\(ndctl [0-9]+ ms, zeroing [0-9]+ ms\)" "$log" | grep -oE '[0-9]+ ms' | awk '{ print $1 }' | tr '\n' ' ')
+  gone=$(grep -m1 -oE "namespace lu-${f[0]} .*scrubbed and destroyed .*\(zeroing [0-9]+ ms, ndctl [0-9]+ ms\)" "$log" | grep -oE '[0-9]+ ms' | awk '{ print $1 }' | tr '\n' ' ')
+  read -r made_ndctl made_zero <<<"$made"
+  read -r gone_zero gone_ndctl <<<"$gone"
+  [[ -n "${made_zero:-}" ]] && figure namespace-create-1GiB-ndctl "$made_ndctl" ms && figure namespace-create-1GiB-zeroing "$made_zero" ms
+  [[ -n "${gone_ndctl:-}" ]] && figure namespace-destroy-1GiB-zeroing "$gone_zero" ms && figure namespace-destroy-1GiB-ndctl "$gone_ndctl" ms
+  return 0
 }
 
 ns_phase_fresh() {
@@ -259,7 +268,7 @@ ns_phase_after() {
   check "$PREFIX-check-clean" "$([[ ${f[0]} == True ]] && echo yes || echo no)" "luctl check: clean ${f[0]}, ${f[1]} inodes, problems ${f[2]}"
   luctl --json plan-kexec >"$LOGS/$PREFIX-boot2-plan.json" 2>&1
   mapfile -t f < <(fields "$LOGS/$PREFIX-boot2-plan.json" 'd["memmap"]' 'd["backend"]' 'd["ramdax"]')
-  check "$PREFIX-plan-kexec" "$([[ ${f[0]} == "memmap=$LAB_MEMMAP" && ${f[1]} == namespaces ]] && echo yes || echo no)" \
+  check "$PREFIX-plan-kexec" "$([[ ${f[0]} == "memmap=$LAB_MEMMAP" && ${f[1]} == NAMESPACES ]] && echo yes || echo no)" \
     "luctl plan-kexec: ${f[0]} (the lab reserved memmap=$LAB_MEMMAP), backend ${f[1]}; ${f[2]}"
   offline_check
   finish
