@@ -22,6 +22,11 @@ public sealed record AttachReport
     public required CheckReport Check { get; init; }
     /// <summary>Time that check took, within <see cref="Duration"/>.</summary>
     public required TimeSpan CheckDuration { get; init; }
+    /// <summary>
+    /// Namespaces backend: the <c>lu-*</c> namespaces no file named (a crash between a namespace's creation or removal and
+    /// its inode's commit), scrubbed and destroyed by attach; empty elsewhere.
+    /// </summary>
+    public IReadOnlyList<string> OrphanNamespacesRemoved { get; init; } = [];
     /// <summary>Time attach took.</summary>
     public required TimeSpan Duration { get; init; }
 }

@@ -19,4 +19,6 @@ public enum FaultPoint
     SuperblockWritten,
     /// <summary>A contents replacement's new bytes are in its new extents; the swap is not committed yet.</summary>
     ContentsStaged,
+    /// <summary>A guest-memory file's namespace is created and zeroed (namespaces backend); its inode is not committed yet.</summary>
+    NamespaceCreated,
 }

@@ -31,6 +31,10 @@ public sealed partial class PersistentRegion
 
                 CompareWithMemory(scan, problems);
                 CompareDmaWithMemory(dma!, problems);
+                if (_options.Namespaces is { } directory)
+                {
+                    CompareNamespaces(directory, repair, problems);
+                }
             }
 
             return RegionChecker.Report(_device, problems, notes, scan, repair);

@@ -25,7 +25,9 @@ public sealed partial class PersistentRegion
             ThrowIfFrozen();
             var (parent, name) = ResolveNew(path);
             Dma.ThrowIfReservedName(parent, name, path);
-            return CreateCore(parent, name, kind, size, allocation, options).ToInfo(path);
+            return (kind == FileKind.GuestMemory && UsesNamespaces
+                ? CreateNamespaceBacked(parent, name, size, options)
+                : CreateCore(parent, name, kind, size, allocation, options)).ToInfo(path);
         }
     }
 
@@ -56,6 +58,12 @@ public sealed partial class PersistentRegion
             }
 
             Dma.ThrowIfManaged(node, path);
+            if (node.NamespaceBacked)
+            {
+                throw new RegionException(RegionError.FailedPrecondition,
+                    $"'{path}' is guest memory in a namespace of its own (namespaces backend), whose size is fixed: create a new file of {size} bytes instead");
+            }
+
             var allocation = AllocationFor(node.Kind, size);
             var current = node.AllocatedBytes;
             if (allocation < current)
@@ -147,7 +155,7 @@ public sealed partial class PersistentRegion
             using var transaction = BeginTransaction();
             transaction.WriteFreeInode(node);
             transaction.ReleaseInode(node);
-            foreach (var extent in node.Extents)
+            foreach (var extent in node.NamespaceBacked ? [] : node.Extents)
             {
                 transaction.ReleaseData(extent, node.Pool);
             }
@@ -156,15 +164,21 @@ public sealed partial class PersistentRegion
             transaction.Commit();
             node.Parent!.Children!.Remove(node.Name);
             _nodes.Remove(node.Number);
+            ReleaseNamespace(node);
         }
     }
 
-    /// <summary>Creates a node in a transaction of its own: <paramref name="allocation"/> bytes of zeroed space, <paramref name="size"/> bytes long.</summary>
-    internal Node CreateCore(Node parent, string name, FileKind kind, long size, long allocation, CreateFileOptions options)
+    /// <summary>
+    /// Creates a node in a transaction of its own: <paramref name="allocation"/> bytes of zeroed space, <paramref name="size"/>
+    /// bytes long; or, given <paramref name="space"/>, the file of that (zeroed) namespace with <paramref name="instanceId"/>.
+    /// </summary>
+    internal Node CreateCore(Node parent, string name, FileKind kind, long size, long allocation, CreateFileOptions options,
+        Namespaces.NamespaceInfo? space = null, Guid? instanceId = null)
     {
         EnsureFreeInode();
         using var transaction = BeginTransaction();
-        var extents = allocation == 0 ? [] : transaction.Allocate(Node.PoolOf(kind), allocation);
+        var extents = space is not null ? [new ExtentRecord(RegionOffsetOf(space), allocation)]
+            : allocation == 0 ? [] : transaction.Allocate(Node.PoolOf(kind), allocation);
         var (number, generation) = transaction.TakeInode();
         var now = NowUnixMs();
         var node = new Node
@@ -178,14 +192,16 @@ public sealed partial class PersistentRegion
             OwnerUid = options.OwnerUid,
             Mode = options.Mode ?? (kind == FileKind.Directory ? CreateFileOptions.DefaultDirectoryMode : CreateFileOptions.DefaultFileMode),
             VmUuid = options.VmUuid,
-            InstanceId = _options.NewInstanceId(),
+            InstanceId = instanceId ?? _options.NewInstanceId(),
+            NamespaceBacked = space is not null,
+            Namespace = space,
             CreatedUnixMs = now,
             ModifiedUnixMs = now,
             Extents = extents,
             Children = kind == FileKind.Directory ? new Dictionary<string, Node>(StringComparer.Ordinal) : null,
         };
         ResizeExtentBlocks(transaction, node);
-        ZeroNewExtents(extents);
+        ZeroNewExtents(space is null ? extents : []);
         transaction.WriteInode(node);
         transaction.Commit();
         parent.Children!.Add(name, node);

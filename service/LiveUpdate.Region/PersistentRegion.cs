@@ -112,10 +112,11 @@ public sealed partial class PersistentRegion : IDisposable
                 "; the region was not changed. Run a check (luctl check) to list every problem and check --repair to fix what can be fixed");
         }
 
-        var check = RegionChecker.Report(device, [], [], scan, repair: false);
-        var checkDuration = Stopwatch.GetElapsedTime(checkStarted);
         region.Load(scan);
         region.Dma.Load(dma!);
+        var namespaceProblems = options.Namespaces is { } directory ? region.BindNamespaces(directory) : [];
+        var check = RegionChecker.Report(device, namespaceProblems, [], scan, repair: false);
+        var checkDuration = Stopwatch.GetElapsedTime(checkStarted);
         FormatUpgrades.UpgradeInPlace(region, region._superblocks);
         var now = options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         region._superblocks.Update((ref SuperblockRecord sb) =>
@@ -125,7 +126,9 @@ public sealed partial class PersistentRegion : IDisposable
             sb.PhysicalBase = device.PhysicalBase;
             sb.Flags = (device.PhysicalBaseSimulated ? SuperblockRecord.FlagPhysicalBaseSimulated : 0)
                 | (device.Backend == RegionBackend.DevDax ? SuperblockRecord.FlagDevDax : 0);
+            sb.IncompatibleFeatures |= options.Namespaces is null ? 0 : SuperblockRecord.FeatureNamespaceExtents;
         });
+        var orphansRemoved = region.RemoveOrphanNamespaces();
         region._journal.CheckpointHere();
         region.AttachReport = new AttachReport
         {
@@ -136,6 +139,7 @@ public sealed partial class PersistentRegion : IDisposable
             Warnings = warnings,
             Check = check,
             CheckDuration = checkDuration,
+            OrphanNamespacesRemoved = orphansRemoved,
             Duration = Stopwatch.GetElapsedTime(started),
         };
         return region;
@@ -161,8 +165,8 @@ public sealed partial class PersistentRegion : IDisposable
                 ref readonly var sb = ref _superblocks.Current;
                 return new RegionInfo
                 {
-                    Backend = _device.Backend,
-                    Path = _device.Path,
+                    Backend = _options.Namespaces is null ? _device.Backend : RegionBackend.Namespaces,
+                    Path = _options.Namespaces?.RegionPath ?? _device.Path,
                     Size = sb.RegionSize,
                     SmallGranule = (int)sb.SmallGranule,
                     LargeGranule = sb.LargeGranule,

@@ -29,6 +29,11 @@ public sealed record RegionFileInfo
     public required long Generation { get; init; }
     /// <summary>Bytes of the file that DMA mappings point into; such extents are pinned.</summary>
     public long DmaMappedBytes { get; init; }
+    /// <summary>
+    /// The file's own namespace on the namespaces backend (its device is what a VMM opens or is handed); null on the other
+    /// backends, for kinds kept in the metadata, and for a file whose namespace is missing.
+    /// </summary>
+    public Namespaces.NamespaceInfo? Namespace { get; init; }
     /// <summary>The file's extents in file order.</summary>
     public required IReadOnlyList<Extent> Extents { get; init; }
 }

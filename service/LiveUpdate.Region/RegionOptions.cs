@@ -11,4 +11,10 @@ public sealed record RegionOptions
 
     /// <summary>Draws the instance id of each new inode (random; tests that need reproducible bytes substitute a sequence).</summary>
     public Func<Guid> NewInstanceId { get; init; } = Guid.NewGuid;
+
+    /// <summary>
+    /// The namespaces backend's directory: set, guest-memory files are namespaces of their own and the device is the
+    /// metadata namespace's (docs/design.md §3); null for the file and devdax backends.
+    /// </summary>
+    public Namespaces.INamespaceDirectory? Namespaces { get; init; }
 }

@@ -24,6 +24,9 @@ internal sealed class MetadataScan
     /// <summary>The rebuilt allocator (set once the scan is complete).</summary>
     public ExtentAllocator? Allocator { get; set; }
 
+    /// <summary>The superblock declares namespace-backed extents (<see cref="Format.SuperblockRecord.FeatureNamespaceExtents"/>).</summary>
+    public bool FeatureNamespaceExtents { get; init; }
+
     /// <summary>The root directory, when it was found intact.</summary>
     public Node? Root { get; set; }
 }

@@ -17,7 +17,7 @@ internal static class MetadataScanner
     /// <summary>Scans the region described by <paramref name="sb"/>.</summary>
     public static MetadataScan Scan(RegionDevice device, in SuperblockRecord sb)
     {
-        var scan = new MetadataScan();
+        var scan = new MetadataScan { FeatureNamespaceExtents = (sb.IncompatibleFeatures & SuperblockRecord.FeatureNamespaceExtents) != 0 };
         scan.Used.Add(new UsedRange(0, RegionLayout.HeaderSize, Pool.Large, OwnerKind.Header, 0));
         ReadChunkTable(device, scan);
         var emptySlots = new List<(ulong Number, long Offset)>();
@@ -214,8 +214,22 @@ internal static class MetadataScanner
             return null;
         }
 
+        var namespaceBacked = (record.Flags & InodeRecord.FlagNamespaceBacked) != 0;
+        if ((record.Flags & ~InodeRecord.FlagNamespaceBacked) != 0)
+        {
+            Problem($"unknown flags 0x{record.Flags:x}");
+            return null;
+        }
+
+        if (namespaceBacked && NamespaceExtentProblem(device, scan.FeatureNamespaceExtents, kind, extents, blocks) is { } wrong)
+        {
+            Problem(wrong);
+            return null;
+        }
+
         var node = new Node
         {
+            NamespaceBacked = namespaceBacked,
             Number = number,
             Generation = record.Generation,
             Kind = kind,
@@ -232,7 +246,8 @@ internal static class MetadataScanner
             ExtentBlocks = blocks,
             Children = kind == FileKind.Directory ? new Dictionary<string, Node>(StringComparer.Ordinal) : null,
         };
-        foreach (var extent in extents)
+        // A namespace-backed extent is the file's own device, outside this one: no part of its space.
+        foreach (var extent in namespaceBacked ? [] : extents)
         {
             scan.Used.Add(new UsedRange(extent.RegionOffset, extent.Length, node.Pool, OwnerKind.Inode, number));
         }
@@ -243,6 +258,25 @@ internal static class MetadataScanner
         }
 
         return node;
+    }
+
+    /// <summary>What is wrong with a namespace-backed inode's extents, or null: one 2 MiB-aligned extent outside the metadata device.</summary>
+    private static string? NamespaceExtentProblem(RegionDevice device, bool featureSet, FileKind kind, List<ExtentRecord> extents, List<long> blocks)
+    {
+        if (!featureSet)
+        {
+            return "is namespace-backed, but the superblock does not declare namespace-backed extents";
+        }
+
+        if (kind != FileKind.GuestMemory || extents.Count != 1 || blocks.Count != 0)
+        {
+            return $"is namespace-backed but is {kind} with {extents.Count} extents (one guest-memory extent expected)";
+        }
+
+        var extent = extents[0];
+        return extent.RegionOffset % RegionLayout.LargeGranule != 0 || extent.Length <= 0 || (extent.RegionOffset < device.Size && extent.End > 0)
+            ? $"namespace-backed extent [0x{extent.RegionOffset:x}, +0x{extent.Length:x}) is misaligned or overlaps the metadata device"
+            : null;
     }
 
     private static bool ReadExtents(RegionDevice device, in InodeRecord record, List<ExtentRecord> extents, List<long> blocks, out string why)

@@ -70,7 +70,7 @@ internal static class SuperblockReader
     private static void RequireReadable(in SuperblockRecord record, long offset)
     {
         if (record.FormatVersion > RegionLayout.CurrentFormatVersion || record.MinReaderVersion > RegionLayout.CurrentFormatVersion
-            || record.IncompatibleFeatures != 0)
+            || (record.IncompatibleFeatures & ~SuperblockRecord.KnownIncompatibleFeatures) != 0)
         {
             throw new RegionException(RegionError.UnsupportedFormat,
                 $"the region at superblock offset 0x{offset:x} has format version {record.FormatVersion} " +

@@ -7,4 +7,9 @@ public enum RegionBackend
     File = 1,
     /// <summary>A device-DAX character device over reserved RAM: survives kexec.</summary>
     DevDax = 2,
+    /// <summary>
+    /// A label-capable nd region (reserved RAM bound to ramdax): the metadata is one devdax namespace, each guest-memory
+    /// file a devdax namespace of its own (<see cref="Namespaces.INamespaceDirectory"/>); survives kexec.
+    /// </summary>
+    Namespaces = 3,
 }

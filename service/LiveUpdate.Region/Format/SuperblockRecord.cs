@@ -30,6 +30,16 @@ internal struct SuperblockRecord
     /// <summary>Flag: the region was formatted on device DAX.</summary>
     public const uint FlagDevDax = 2;
 
+    /// <summary>
+    /// Incompatible feature: inodes may hold namespace-backed extents (<see cref="InodeRecord.FlagNamespaceBacked"/>),
+    /// which lie outside the device. Set on the namespaces backend; an engine that does not know it refuses the region
+    /// rather than reporting those extents as out of bounds.
+    /// </summary>
+    public const uint FeatureNamespaceExtents = 1;
+
+    /// <summary>Every incompatible feature this engine understands.</summary>
+    public const uint KnownIncompatibleFeatures = FeatureNamespaceExtents;
+
     [FieldOffset(0)] public ulong Magic;
     [FieldOffset(8)] public uint FormatVersion;
     [FieldOffset(12)] public uint IncompatibleFeatures;

@@ -16,6 +16,7 @@ internal static class InodeWriter
         var record = default(InodeRecord);
         record.Magic = InodeRecord.MagicValue;
         record.Kind = (byte)node.Kind;
+        record.Flags = node.NamespaceBacked ? InodeRecord.FlagNamespaceBacked : (byte)0;
         record.Number = node.Number;
         record.Generation = node.Generation;
         record.Parent = node.Parent?.Number ?? node.ParentNumber;

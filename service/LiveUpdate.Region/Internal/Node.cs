@@ -48,6 +48,15 @@ internal sealed class Node
     /// <summary>Extents in file order.</summary>
     public List<ExtentRecord> Extents { get; set; } = [];
 
+    /// <summary>
+    /// True when the file's one extent is its own namespace (namespaces backend): outside the device, never in its free
+    /// space, named <see cref="Namespaces.NamespaceNames.ForFile"/> of <see cref="InstanceId"/>.
+    /// </summary>
+    public bool NamespaceBacked { get; init; }
+
+    /// <summary>The namespace behind a <see cref="NamespaceBacked"/> file as resolved since attach; null when it is missing (check reports it).</summary>
+    public Namespaces.NamespaceInfo? Namespace { get; set; }
+
     /// <summary>Region offsets of the overflow extent blocks, in chain order.</summary>
     public List<long> ExtentBlocks { get; set; } = [];
 
@@ -141,6 +150,7 @@ internal sealed class Node
             Generation = (long)Generation,
             Extents = extents,
             DmaMappedBytes = DmaMappedBytes,
+            Namespace = Namespace,
         };
     }
 }

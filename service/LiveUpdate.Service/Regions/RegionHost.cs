@@ -2,6 +2,7 @@ using LiveUpdate.Region;
 using LiveUpdate.Region.Devices;
 using LiveUpdate.Service.Configuration;
 using LiveUpdate.Service.Errors;
+using LiveUpdate.Service.Namespaces;
 using LiveUpdate.Service.Observability;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +31,13 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
     public PersistentRegion RequireAttached() =>
         _region ?? throw new DaemonException(DaemonError.NotReady, "the region is not attached (the daemon is starting or stopping); retry");
 
-    /// <summary>The region device's path (what descriptors are opened on); set by attach.</summary>
+    /// <summary>
+    /// The namespaces backend's directory (each guest-memory file its own devdax namespace, docs/design.md §3), or null on
+    /// the file and devdax backends; set by attach.
+    /// </summary>
+    public NdNamespaceDirectory? Namespaces { get; private set; }
+
+    /// <summary>The region device's path (what descriptors are opened on; the metadata namespace's device on the namespaces backend); set by attach.</summary>
     public string RegionPath { get; private set; } = string.Empty;
 
     /// <summary>The device's identity at attach; a descriptor opened later must refer to the same inode.</summary>
@@ -53,12 +60,23 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
             }
 
             var settings = options.Value;
-            var device = OpenDevice(settings, RegionFileCreation.SizeToCreate(settings, logger));
+            NdNamespaceDirectory? namespaces = null;
+            RegionDevice device;
+            if (NamespaceRegion.IsNdRegionPath(settings.Region))
+            {
+                (device, namespaces) = NamespaceRegion.Open(settings, logger);
+            }
+            else
+            {
+                device = OpenDevice(settings, RegionFileCreation.SizeToCreate(settings, logger));
+            }
+
             PersistentRegion? region = null;
             try
             {
-                RegionLog.Opened(logger, device.Path, device.Backend, device.Size, device.PhysicalBase, device.PhysicalBaseSimulated ? "simulated" : "from sysfs");
-                var regionOptions = new RegionOptions { TimeProvider = time };
+                RegionLog.Opened(logger, device.Path, namespaces is null ? device.Backend : RegionBackend.Namespaces, device.Size, device.PhysicalBase,
+                    device.PhysicalBaseSimulated ? "simulated" : "from sysfs");
+                var regionOptions = new RegionOptions { TimeProvider = time, Namespaces = namespaces };
                 var content = RegionProbe.Inspect(device);
                 var (action, reason) = FormatPolicy.Decide(content, device.Backend, settings.Format, device.Path);
                 switch (action)
@@ -107,10 +125,22 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
                     RegionLog.AttachWarning(logger, warning.ToString());
                 }
 
+                if (namespaces is not null)
+                {
+                    foreach (var name in report.OrphanNamespacesRemoved)
+                    {
+                        NamespaceLog.OrphanRemoved(logger, name, namespaces.Sysfs.RegionName, "at attach");
+                    }
+
+                    var owned = region.ListAllFiles().Count(f => f.Namespace is not null);
+                    NamespaceLog.OwnersApplied(logger, owned, namespaces.Sysfs.RegionName);
+                }
+
                 var stats = region.GetStatistics();
                 RegionLog.Usage(logger, stats.Files, stats.Directories, stats.UsedBytes, stats.FreeBytes, stats.LargestFreeExtent);
                 RegionIdentity = StatIdentity(device.Path);
                 RegionPath = device.Path;
+                Namespaces = namespaces;
                 Boot = decision;
                 _device = device;
                 _region = region;
