@@ -252,7 +252,7 @@ for scenario in "${scenarios[@]}"; do
         negative-boot1-state-saved-and-acked negative-boot1-guest-frozen negative-scrub-kernel \
         negative-devdax-info-block negative-loss-detected negative-never-handed-out-as-good negative-guest-not-resumed ;;
     namespaces)
-      run_scenario namespaces 1200 "$work/out-namespaces" "$ns_memmap" "$ns_ram"
+      run_scenario namespaces 1500 "$work/out-namespaces" "$ns_memmap" "$ns_ram"
       collect namespaces namespaces-boot1-ramdax-region namespaces-boot1-daemon-ready namespaces-boot1-backend \
         namespaces-boot1-create-1000 namespaces-boot1-create-1001 namespaces-boot1-device-1000 namespaces-boot1-device-1001 \
         namespaces-boot1-patterns namespaces-boot1-other-device-refused namespaces-boot1-other-open-refused \

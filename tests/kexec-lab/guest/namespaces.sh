@@ -52,6 +52,9 @@ dax_of() {
   return 1
 }
 
+# ns_name INSTANCE_ID: the namespace of the file with that instance id: "lu-" + its 32 lowercase hex digits.
+ns_name() { local id=${1//-/}; echo "lu-${id,,}"; }
+
 # namespace_facts: one sorted line per named namespace with what must survive a kexec: name, label UUID, physical
 # range and size of the namespace and of its dax device, alignment (not the namespaceX.Y or daxX.Y names).
 namespace_facts() {
@@ -75,7 +78,8 @@ as_uid() {
   HOME=/tmp/lab/home-$uid setpriv --reuid="$uid" --regid="$uid" --groups="$SOCKET_GID" "$@"
 }
 luctl_as() { local uid=$1; shift; as_uid "$uid" luctl --socket-dir /run/liveupdate "$@"; }
-pattern_as() { local uid=$1; shift; as_uid "$uid" /usr/bin/python3 "$DAXPATTERN" "$@"; }
+# pattern_as UID ARGS...: daxpattern.py as UID; its verdict line (or, should python fail, the last line of the traceback).
+pattern_as() { local uid=$1; shift; as_uid "$uid" /usr/bin/python3 "$DAXPATTERN" "$@" 2>&1 | tail -n 1; }
 testpeer_as() { local uid=$1; shift; LIVEUPDATE_SOCKET_DIR=/run/liveupdate as_uid "$uid" dotnet "$TESTPEER" "$@"; }
 
 # rpc_seconds METHOD: the daemon's summed duration of METHOD's calls so far (liveupdate_rpc_duration_seconds_sum).
@@ -93,25 +97,28 @@ figure() { echo "LAB-FIGURE $1 $2 $3"; }   # figure NAME VALUE UNIT
 owner_check() {
   local tag=$1 vm=$2 uid=$3 device=$4 f dax mode
   mapfile -t f < <(fields "$LOGS/$PREFIX-$tag-stat-$vm.json" 'd["device_path"]' 'd["instance_id"]' 'd["owner_uid"]')
-  dax=$(dax_of "lu-${f[1]}") || dax=missing
+  dax=$(dax_of "$(ns_name "${f[1]}")") || dax=missing
   mode=$(stat -c '%u %a' "$device" 2>/dev/null)
   check "$PREFIX-$tag-device-$uid" "$([[ -n "$device" && ${f[0]} == "$device" && $device == "/dev/$dax" && $mode == "$uid 600" && ${f[2]} == "$uid" ]] && echo yes || echo no)" \
-    "VM $vm of uid ${f[2]}: device_path ${f[0]}, namespace lu-${f[1]} is /dev/$dax, node owner and mode '$mode' (want '$uid 600')"
+    "VM $vm of uid ${f[2]}: device_path ${f[0]}, namespace $(ns_name "${f[1]}") is /dev/$dax, node owner and mode '$mode' (want '$uid 600')"
 }
 
 # cross_checks TAG: each uid sees its own pattern through its own device; the other uid's device is EACCES; the other
 # VM's file is PERMISSION_DENIED through Open, and Open of its own gives its own memory (first byte: its seed).
 cross_checks() {
   local tag=$1 out_a out_b refused_a refused_b peer_a peer_b
-  out_a=$(pattern_as "$VM_A_UID" check "$DEVICE_A" "$VM_A_SEED" "$VM_MEMORY_BYTES" 2>&1)
-  out_b=$(pattern_as "$VM_B_UID" check "$DEVICE_B" "$VM_B_SEED" "$VM_MEMORY_BYTES" 2>&1)
+  out_a=$(pattern_as "$VM_A_UID" check "$DEVICE_A" "$VM_A_SEED" "$VM_MEMORY_BYTES")
+  out_b=$(pattern_as "$VM_B_UID" check "$DEVICE_B" "$VM_B_SEED" "$VM_MEMORY_BYTES")
   check "$PREFIX-$tag-patterns" "$([[ $out_a == OK* && $out_b == OK* ]] && echo yes || echo no)" "uid $VM_A_UID: $out_a; uid $VM_B_UID: $out_b"
-  refused_a=$(pattern_as "$VM_B_UID" open "$DEVICE_A" 2>&1)
-  refused_b=$(pattern_as "$VM_A_UID" open "$DEVICE_B" 2>&1)
+  refused_a=$(pattern_as "$VM_B_UID" open "$DEVICE_A")
+  refused_b=$(pattern_as "$VM_A_UID" open "$DEVICE_B")
   check "$PREFIX-$tag-other-device-refused" "$([[ $refused_a == EACCES && $refused_b == EACCES ]] && echo yes || echo no)" \
     "uid $VM_B_UID opening $DEVICE_A: $refused_a; uid $VM_A_UID opening $DEVICE_B: $refused_b"
-  testpeer_as "$VM_B_UID" "map /vm/$VM_A/memory ro" "open /vm/$VM_A/memory rw" "map /vm/$VM_B/memory ro" >"$LOGS/$PREFIX-$tag-peer-b.log" 2>&1
+  # Both uids at once (each a .NET start: seconds under emulation).
+  testpeer_as "$VM_B_UID" "map /vm/$VM_A/memory ro" "open /vm/$VM_A/memory rw" "map /vm/$VM_B/memory ro" >"$LOGS/$PREFIX-$tag-peer-b.log" 2>&1 &
+  local peer=$!
   testpeer_as "$VM_A_UID" "map /vm/$VM_B/memory ro" "map /vm/$VM_A/memory ro" >"$LOGS/$PREFIX-$tag-peer-a.log" 2>&1
+  wait "$peer"
   mapfile -t peer_b < <(cut -f1,2 "$LOGS/$PREFIX-$tag-peer-b.log")
   mapfile -t peer_a < <(cut -f1,2 "$LOGS/$PREFIX-$tag-peer-a.log")
   check "$PREFIX-$tag-other-open-refused" \
@@ -165,7 +172,7 @@ create_vm() {
   local rc=$?
   timing "$PREFIX-create-$VM_MEMORY-as-uid-$uid" "$(since "$t0")"
   mapfile -t f < <(fields "$out" 'd["device_path"]' 'd["owner_uid"]' 'd["instance_id"]')
-  written=$(pattern_as "$uid" fill "${f[0]}" "$seed" "$VM_MEMORY_BYTES" 2>&1)
+  written=$(pattern_as "$uid" fill "${f[0]}" "$seed" "$VM_MEMORY_BYTES")
   check "$PREFIX-boot1-create-$uid" "$([[ $rc == 0 && ${f[0]} == /dev/dax* && ${f[1]} == "$uid" && $written == OK* ]] && echo yes || echo no)" \
     "uid $uid created /vm/$vm/memory ($VM_MEMORY, luctl exit $rc): device_path ${f[0]}, owner ${f[1]}, instance ${f[2]}; through it: $written"
 }
@@ -179,21 +186,23 @@ big_file() {
   after=$(rpc_seconds CreateFile)
   create=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
   mapfile -t f < <(fields "$LOGS/$PREFIX-big-create.json" 'd["instance_id"]' 'd["size_bytes"]' 'd["device_path"]')
-  dax_during=$(dax_of "lu-${f[0]}") || dax_during=missing
+  local name
+  name=$(ns_name "${f[0]}")
+  dax_during=$(dax_of "$name") || dax_during=missing
   before=$(rpc_seconds Remove)
   luctl rm "$BIG_FILE" >"$LOGS/$PREFIX-big-remove.log" 2>&1
   local rc=$?
   after=$(rpc_seconds Remove)
   remove=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-  dax_after=$(dax_of "lu-${f[0]}") || dax_after=gone
+  dax_after=$(dax_of "$name") || dax_after=gone
   check "$PREFIX-1gib-create-remove" "$([[ ${f[1]} == "$BIG_BYTES" && /dev/$dax_during == "${f[2]}" && $rc == 0 && $dax_after == gone ]] && echo yes || echo no)" \
-    "$BIG_FILE: ${f[1]} bytes on namespace lu-${f[0]} (${f[2]}, sysfs /dev/$dax_during) created in $create ms; removed (luctl exit $rc) in $remove ms, namespace afterwards: $dax_after"
+    "$BIG_FILE: ${f[1]} bytes on namespace $name (${f[2]}, sysfs /dev/$dax_during) created in $create ms; removed (luctl exit $rc) in $remove ms, namespace afterwards: $dax_after"
   figure namespace-create-1GiB "$create" ms
   figure namespace-destroy-1GiB "$remove" ms
   # The daemon's own split of each (its log): ndctl's part and the zeroing.
   local log=$LOGS/$PREFIX-boot1-daemon.log made gone
-  made=$(grep -m1 -oE "namespace lu-${f[0]} created .*\(ndctl [0-9]+ ms, zeroing [0-9]+ ms\)" "$log" | grep -oE '[0-9]+ ms' | awk '{ print $1 }' | tr '\n' ' ')
-  gone=$(grep -m1 -oE "namespace lu-${f[0]} .*scrubbed and destroyed .*\(zeroing [0-9]+ ms, ndctl [0-9]+ ms\)" "$log" | grep -oE '[0-9]+ ms' | awk '{ print $1 }' | tr '\n' ' ')
+  made=$(grep -m1 -oE "namespace $name created .*\(ndctl [0-9]+ ms, zeroing [0-9]+ ms\)" "$log" | grep -oE '[0-9]+ ms' | awk '{ print $1 }' | tr '\n' ' ')
+  gone=$(grep -m1 -oE "namespace $name .*scrubbed and destroyed .*\(zeroing [0-9]+ ms, ndctl [0-9]+ ms\)" "$log" | grep -oE '[0-9]+ ms' | awk '{ print $1 }' | tr '\n' ' ')
   read -r made_ndctl made_zero <<<"$made"
   read -r gone_zero gone_ndctl <<<"$gone"
   [[ -n "${made_zero:-}" ]] && figure namespace-create-1GiB-ndctl "$made_ndctl" ms && figure namespace-create-1GiB-zeroing "$made_zero" ms
@@ -208,8 +217,10 @@ ns_phase_fresh() {
   mkdir -p /run/liveupdate && chgrp "$SOCKET_GID" /run/liveupdate && chmod 0750 /run/liveupdate
   ns_daemon boot1 --format || finish
   backend_check boot1
-  create_vm "$VM_A_UID" "$VM_A" "$VM_A_SEED"
+  create_vm "$VM_A_UID" "$VM_A" "$VM_A_SEED" &
+  local first=$!
   create_vm "$VM_B_UID" "$VM_B" "$VM_B_SEED"
+  wait "$first"
   stat_files boot1
   owner_check boot1 "$VM_A" "$VM_A_UID" "$DEVICE_A"
   owner_check boot1 "$VM_B" "$VM_B_UID" "$DEVICE_B"
@@ -262,11 +273,13 @@ ns_phase_after() {
   owner_check boot2 "$VM_B" "$VM_B_UID" "$DEVICE_B"
   cross_checks boot2
 
-  local f
+  local f plan
+  luctl --json plan-kexec >"$LOGS/$PREFIX-boot2-plan.json" 2>&1 &
+  plan=$!
   luctl --json check >"$LOGS/$PREFIX-boot2-check.json" 2>&1
+  wait "$plan"
   mapfile -t f < <(fields "$LOGS/$PREFIX-boot2-check.json" 'd["clean"]' 'd["inodes"]' 'd["problems"]')
   check "$PREFIX-check-clean" "$([[ ${f[0]} == True ]] && echo yes || echo no)" "luctl check: clean ${f[0]}, ${f[1]} inodes, problems ${f[2]}"
-  luctl --json plan-kexec >"$LOGS/$PREFIX-boot2-plan.json" 2>&1
   mapfile -t f < <(fields "$LOGS/$PREFIX-boot2-plan.json" 'd["memmap"]' 'd["backend"]' 'd["ramdax"]')
   check "$PREFIX-plan-kexec" "$([[ ${f[0]} == "memmap=$LAB_MEMMAP" && ${f[1]} == NAMESPACES ]] && echo yes || echo no)" \
     "luctl plan-kexec: ${f[0]} (the lab reserved memmap=$LAB_MEMMAP), backend ${f[1]}; ${f[2]}"
