@@ -31,6 +31,9 @@ internal static class QemuArgsCommand
             it maps the memory the same way and saves and restores the device state across an update. A note on stderr
             says so every time.
 
+            Namespaces backend: the file is its own device (FileInfo.device_path, owned by the file's owner, 0600), and
+            mem-path is that device with no offset=.
+
             JSON (--json): {"path", "mem_path", "size_bytes", "region_offset", "object", "argv": [every argument word in order]}.
             """);
         setup.SetAction(command, async (context, cancellationToken) =>
@@ -47,11 +50,16 @@ internal static class QemuArgsCommand
                 Write(context.Out, plan);
             }
 
-            context.Error.WriteLine(Note(region));
+            context.Error.WriteLine(file.DevicePath.Length > 0 ? OwnDeviceNote(file.DevicePath) : Note(region));
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    /// <summary>The note on stderr for a file that is its own device (namespaces backend): only its owner's QEMU can open it.</summary>
+    internal static string OwnDeviceNote(string device) =>
+        $"luctl: qemu-args: note: QEMU opens {device} itself: the file's own device, which only the file's owner (mode 0600) and root can open " +
+        "(nothing answers the freeze for such a QEMU); liveupdate-qemu is the supported way to run QEMU on the region";
 
     /// <summary>The note on stderr: who can run QEMU with these options, and what to use instead.</summary>
     internal static string Note(string region) =>

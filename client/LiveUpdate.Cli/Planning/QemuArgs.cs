@@ -27,7 +27,8 @@ internal static class QemuArgs
     public const string Align = "2M";
 
     /// <summary>
-    /// The plan for <paramref name="file"/> mapped through <paramref name="memPath"/>. Throws <see cref="CliException"/>
+    /// The plan for <paramref name="file"/> mapped through <paramref name="memPath"/> (the region), or through the file's own
+    /// device (<c>device_path</c>, namespaces backend) at its start when it has one. Throws <see cref="CliException"/>
     /// for a file that is not guest memory (exit 2), a file in several extents, or an extent map that does not cover the
     /// file exactly (exit 1).
     /// </summary>
@@ -54,10 +55,13 @@ internal static class QemuArgs
             throw new CliException(ExitCodes.Failed, $"the extent of {file.Path} covers [{Humanize.Hex(extent.FileOffset)}, +{extent.Length}) of its {file.SizeBytes} bytes");
         }
 
-        string path = memPath.Replace(",", ",,", StringComparison.Ordinal); // QEMU's option syntax doubles a literal comma
-        string value = $"memory-backend-file,id={BackendId},mem-path={path},offset={SuffixFormat.Format(extent.RegionOffset)}," +
-            $"size={SuffixFormat.Format(extent.Length)},share=on,align={Align}";
+        // Namespaces backend: the file is its own device (device_path), which QEMU maps from its start, with no offset=.
+        bool ownDevice = file.DevicePath.Length > 0;
+        string mapped = ownDevice ? file.DevicePath : memPath;
+        string path = mapped.Replace(",", ",,", StringComparison.Ordinal); // QEMU's option syntax doubles a literal comma
+        string offset = ownDevice ? string.Empty : $"offset={SuffixFormat.Format(extent.RegionOffset)},";
+        string value = $"memory-backend-file,id={BackendId},mem-path={path},{offset}size={SuffixFormat.Format(extent.Length)},share=on,align={Align}";
         string[] arguments = ["-object", value, "-machine", "memory-backend=" + BackendId, "-m", SuffixFormat.Format(file.SizeBytes)];
-        return new QemuPlan(file.Path, memPath, file.SizeBytes, extent.RegionOffset, value, arguments);
+        return new QemuPlan(file.Path, mapped, file.SizeBytes, ownDevice ? 0 : extent.RegionOffset, value, arguments);
     }
 }

@@ -8,8 +8,8 @@ namespace LiveUpdate.Qemu.Memory;
 /// <summary>
 /// Where QEMU maps the guest memory from: a path QEMU opens itself (it re-opens mem-path, so a descriptor would not do
 /// for a non-root QEMU: docs/design.md §12) and the offset of the VM's memory in it. The one place that knows the backends: the
-/// file and devdax backends give the region file or device and the file's offset in the region; a backend with a
-/// device per VM would give that device at offset 0.
+/// file and devdax backends give the region file or device and the file's offset in the region; the namespaces backend
+/// gives the file's own device at offset 0.
 /// </summary>
 /// <param name="Path">The file or device QEMU maps (mem-path).</param>
 /// <param name="Offset">The guest memory's offset in it (2 MiB aligned).</param>
@@ -23,6 +23,11 @@ internal sealed record GuestMemoryPlacement(string Path, ulong Offset, ulong Byt
     /// </summary>
     public static GuestMemoryPlacement InRegion(RegionInfo region, FileInfo memory)
     {
+        if (region.Backend == Backend.Namespaces)
+        {
+            return OwnDevice(memory);
+        }
+
         if (region.Backend is not (Backend.File or Backend.Devdax))
         {
             throw new RefusedException($"{memory.Path}: the region's backend {region.Backend} is not one liveupdate-qemu knows");
@@ -39,6 +44,15 @@ internal sealed record GuestMemoryPlacement(string Path, ulong Offset, ulong Byt
     }
 
     /// <summary>
+    /// The memory file <paramref name="memory"/> on the namespaces backend: its own device (device_path, owned by the
+    /// file's owner, 0600, so a non-root QEMU of that owner opens it) from its first byte. Throws
+    /// <see cref="RefusedException"/> when the daemon gave no device (the file's namespace is missing).
+    /// </summary>
+    public static GuestMemoryPlacement OwnDevice(FileInfo memory) => memory.DevicePath.Length > 0
+        ? new GuestMemoryPlacement(memory.DevicePath, 0, memory.SizeBytes)
+        : throw new RefusedException($"{memory.Path}: the region is on the namespaces backend but the file has no device (its namespace is missing: see luctl check)");
+
+    /// <summary>
     /// The arguments that give QEMU this memory as its RAM: a shared file backend (share=on: the writes land in the region,
     /// and migration skips it with x-ignore-shared), the machine's memory-backend, and -m of the same size.
     /// </summary>
@@ -47,8 +61,11 @@ internal sealed record GuestMemoryPlacement(string Path, ulong Offset, ulong Byt
         // QEMU's key=value lists double a comma inside a value.
         string path = Path.Replace(",", ",,", StringComparison.Ordinal);
         yield return "-object";
+        // A file's own device is mapped from its start: no offset= (which QEMU before 8.1 does not know either). Region
+        // offsets are never 0 on the other backends (the region's header is there).
+        string offset = Offset == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"offset={Offset},");
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"memory-backend-file,id={QemuArgumentCheck.MemoryBackendId},mem-path={path},offset={Offset},size={Bytes},share=on,align=2M");
+            $"memory-backend-file,id={QemuArgumentCheck.MemoryBackendId},mem-path={path},{offset}size={Bytes},share=on,align=2M");
         yield return "-machine";
         yield return "memory-backend=" + QemuArgumentCheck.MemoryBackendId;
         yield return "-m";

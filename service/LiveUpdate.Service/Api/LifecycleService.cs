@@ -215,7 +215,7 @@ internal sealed class LifecycleService(
 
             foreach (var file in files)
             {
-                response.Files.Add(new Proto.ReclaimedFile { File = ProtoMapping.ToProto(file), Open = grants.Issue(caller, file, writable: true) });
+                response.Files.Add(new Proto.ReclaimedFile { File = ProtoMapping.ToProto(file), Open = grants.CanHandOut(file) ? grants.Issue(caller, file, writable: true) : null });
             }
         }
 

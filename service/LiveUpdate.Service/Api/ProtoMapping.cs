@@ -52,6 +52,7 @@ internal static class ProtoMapping
             Generation = (ulong)file.Generation,
             DmaMappedBytes = (ulong)file.DmaMappedBytes,
             AllocatedBytes = (ulong)file.AllocatedBytes,
+            DevicePath = file.Namespace?.DevicePath ?? string.Empty,
         };
         AddExtents(info.Extents, file.Extents);
         return info;
@@ -74,7 +75,12 @@ internal static class ProtoMapping
     /// <summary>The region's facts.</summary>
     public static Proto.RegionInfo ToProto(RegionInfo info, RegionStatistics stats) => new()
     {
-        Backend = info.Backend == RegionBackend.DevDax ? Proto.Backend.Devdax : Proto.Backend.File,
+        Backend = info.Backend switch
+        {
+            RegionBackend.DevDax => Proto.Backend.Devdax,
+            RegionBackend.Namespaces => Proto.Backend.Namespaces,
+            _ => Proto.Backend.File,
+        },
         Path = info.Path,
         SizeBytes = (ulong)info.Size,
         UsedBytes = (ulong)stats.UsedBytes,

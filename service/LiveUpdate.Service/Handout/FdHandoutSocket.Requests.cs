@@ -55,7 +55,8 @@ internal sealed partial class FdHandoutSocket
 
     private bool HandOut(FdConnection connection, HandoutGrant grant)
     {
-        var path = regionHost.RegionPath;
+        // Namespaces backend: the file's own device, never the region's (metadata) device.
+        var path = grant.Device?.Path ?? regionHost.RegionPath;
         if (regionHost.Region is null)
         {
             return Refuse(connection, HandoutStatus.OpenFailed, "the region is not attached (the daemon is stopping)", grant);
@@ -70,10 +71,10 @@ internal sealed partial class FdHandoutSocket
         // This thread owns `descriptor` until it is closed below; sendmsg gives the client its own copy.
         using (descriptor)
         {
-            if (!Interop.Libc.TryFstatx(descriptor!, out var status, out errno) || status.Identity != regionHost.RegionIdentity)
+            if (!Interop.Libc.TryFstatx(descriptor!, out var status, out errno) || !IsGrantedDevice(status, grant))
             {
                 return Refuse(connection, HandoutStatus.OpenFailed,
-                    $"{path} no longer refers to the attached region device; refusing to hand it out", grant);
+                    $"{path} no longer refers to {(grant.Device is null ? "the attached region device" : "the file's own device")}; refusing to hand it out", grant);
             }
 
             var sent = Interop.Libc.SendMessage(connection.Socket.SafeHandle, [(byte)HandoutStatus.Ok], [descriptor],
@@ -90,6 +91,11 @@ internal sealed partial class FdHandoutSocket
         HandoutLog.HandedOut(logger, connection.Peer.Uid, connection.Peer.Pid, grant.Path, grant.Inode, grant.Generation, grant.AccessName, grant.Pid, path);
         return true;
     }
+
+    /// <summary>True when the opened descriptor is what the grant names: the file's own device (by number), or the attached region.</summary>
+    private bool IsGrantedDevice(in Interop.Libc.StatxBuffer status, HandoutGrant grant) => grant.Device is { } device
+        ? status.IsCharacterDevice && status.RdevMajor == device.Major && status.RdevMinor == device.Minor
+        : status.Identity == regionHost.RegionIdentity;
 
     private bool Refuse(FdConnection connection, HandoutStatus status, string reason, HandoutGrant? grant)
     {
