@@ -114,11 +114,9 @@ cross_checks() {
   refused_b=$(pattern_as "$VM_A_UID" open "$DEVICE_B")
   check "$PREFIX-$tag-other-device-refused" "$([[ $refused_a == EACCES && $refused_b == EACCES ]] && echo yes || echo no)" \
     "uid $VM_B_UID opening $DEVICE_A: $refused_a; uid $VM_A_UID opening $DEVICE_B: $refused_b"
-  # Both uids at once (each a .NET start: seconds under emulation).
-  testpeer_as "$VM_B_UID" "map /vm/$VM_A/memory ro" "open /vm/$VM_A/memory rw" "map /vm/$VM_B/memory ro" >"$LOGS/$PREFIX-$tag-peer-b.log" 2>&1 &
-  local peer=$!
+  # One after the other: two .NET clients starting at once under emulation overran the test peer's 20 s call timeout.
+  testpeer_as "$VM_B_UID" "map /vm/$VM_A/memory ro" "open /vm/$VM_A/memory rw" "map /vm/$VM_B/memory ro" >"$LOGS/$PREFIX-$tag-peer-b.log" 2>&1
   testpeer_as "$VM_A_UID" "map /vm/$VM_B/memory ro" "map /vm/$VM_A/memory ro" >"$LOGS/$PREFIX-$tag-peer-a.log" 2>&1
-  wait "$peer"
   mapfile -t peer_b < <(cut -f1,2 "$LOGS/$PREFIX-$tag-peer-b.log")
   mapfile -t peer_a < <(cut -f1,2 "$LOGS/$PREFIX-$tag-peer-a.log")
   check "$PREFIX-$tag-other-open-refused" \
