@@ -104,7 +104,8 @@ owner_check() {
 }
 
 # cross_checks TAG: each uid sees its own pattern through its own device; the other uid's device is EACCES; the other
-# VM's file is PERMISSION_DENIED through Open, and Open of its own gives its own memory (first byte: its seed).
+# VM's file is PERMISSION_DENIED through Open (the daemon's refusal: "may not open", not a socket it cannot reach), and
+# Open of its own gives its own memory (first byte: its seed).
 cross_checks() {
   local tag=$1 out_a out_b refused_a refused_b peer_a peer_b
   out_a=$(pattern_as "$VM_A_UID" check "$DEVICE_A" "$VM_A_SEED" "$VM_MEMORY_BYTES")
@@ -120,7 +121,7 @@ cross_checks() {
   mapfile -t peer_b < <(cut -f1,2 "$LOGS/$PREFIX-$tag-peer-b.log")
   mapfile -t peer_a < <(cut -f1,2 "$LOGS/$PREFIX-$tag-peer-a.log")
   check "$PREFIX-$tag-other-open-refused" \
-    "$([[ ${peer_b[0]:-} == PermissionDenied* && ${peer_b[1]:-} == PermissionDenied* && ${peer_a[0]:-} == PermissionDenied* ]] && echo yes || echo no)" \
+    "$([[ ${peer_b[0]:-} == PermissionDenied*may\ not\ open* && ${peer_b[1]:-} == PermissionDenied*may\ not\ open* && ${peer_a[0]:-} == PermissionDenied*may\ not\ open* ]] && echo yes || echo no)" \
     "uid $VM_B_UID on VM A's file: map '${peer_b[0]:-none}', open rw '${peer_b[1]:-none}'; uid $VM_A_UID on VM B's file: map '${peer_a[0]:-none}'"
   check "$PREFIX-$tag-own-open" \
     "$([[ ${peer_b[2]:-} == OK*first=$((VM_B_SEED)) && ${peer_a[1]:-} == OK*first=$((VM_A_SEED)) ]] && echo yes || echo no)" \
@@ -151,6 +152,8 @@ backend_check() {
 ns_daemon() {   # ns_daemon TAG [--format]
   local tag=$1 log=$LOGS/$PREFIX-$1-daemon.log
   shift
+  # The socket directory's group admits both uids (deploy's tmpfiles does this on a host); /run is new at every boot.
+  mkdir -p /run/liveupdate && chgrp "$SOCKET_GID" /run/liveupdate && chmod 0750 /run/liveupdate
   # shellcheck disable=SC2034 # lab.sh's start_daemon reads it
   DAEMON_ARGS=(--region "$NS_REGION" --metrics-port "$METRICS_PORT" "$@")
   if start_daemon "$log"; then
@@ -212,7 +215,6 @@ ns_phase_fresh() {
   NS_REGION=$(ns_region) || { check "$PREFIX-boot1-ramdax-region" no "no nd region of the ramdax provider: $(ls /sys/bus/nd/devices)"; finish; }
   ndctl list -R -r "$(basename "$NS_REGION")" -v >"$LOGS/$PREFIX-boot1-region-ndctl.json" 2>&1
   check "$PREFIX-boot1-ramdax-region" yes "$NS_REGION (ramdax): $(cat "$NS_REGION/size") bytes at $(cat "$NS_REGION/resource"), align $(cat "$NS_REGION/align" 2>/dev/null), available $(cat "$NS_REGION/available_size")"
-  mkdir -p /run/liveupdate && chgrp "$SOCKET_GID" /run/liveupdate && chmod 0750 /run/liveupdate
   ns_daemon boot1 --format || finish
   backend_check boot1
   create_vm "$VM_A_UID" "$VM_A" "$VM_A_SEED" &
