@@ -27,6 +27,10 @@ public sealed partial class PersistentRegion
                     VoidReplacements();
                     Load(scan);
                     Dma.Load(dma!);
+                    if (_options.Namespaces is { } namespaces)
+                    {
+                        BindNamespaces(namespaces); // the reloaded nodes know their namespaces again (what is missing, CompareNamespaces reports)
+                    }
                 }
 
                 CompareWithMemory(scan, problems);
@@ -58,8 +62,12 @@ public sealed partial class PersistentRegion
         }
     }
 
-    /// <summary>Checks (and with <paramref name="repair"/> repairs) a region that is not attached, however damaged.</summary>
-    public static CheckReport CheckDetached(RegionDevice device, bool repair = false) => RegionChecker.CheckDetached(device, repair);
+    /// <summary>
+    /// Checks (and with <paramref name="repair"/> repairs) a region that is not attached, however damaged. On the namespaces
+    /// backend, give its <paramref name="namespaces"/> so that they are compared with the files (orphans destroyed by a repair).
+    /// </summary>
+    public static CheckReport CheckDetached(RegionDevice device, bool repair = false, Namespaces.INamespaceDirectory? namespaces = null) =>
+        RegionChecker.CheckDetached(device, repair, namespaces);
 
     private void ThrowIfFrozenForRepair(bool repair)
     {

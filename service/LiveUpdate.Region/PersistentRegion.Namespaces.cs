@@ -20,7 +20,8 @@ public sealed partial class PersistentRegion
     /// <summary>
     /// Scrubs and destroys every <c>lu-*</c> namespace no file names (left by a crash between a namespace's creation
     /// and its inode's commit, or between a removal's commit and the namespace's destruction). Returns their names;
-    /// empty on other backends. Namespaces with other names are not the engine's and are left alone.
+    /// empty on other backends. Namespaces with other names are not the engine's and are left alone. One the directory
+    /// fails to destroy stays (the directory says why) and check keeps reporting it.
     /// </summary>
     public IReadOnlyList<string> RemoveOrphanNamespaces()
     {
@@ -33,10 +34,12 @@ public sealed partial class PersistentRegion
             }
 
             var removed = new List<string>();
-            foreach (var space in Orphans(directory.List()))
+            foreach (var space in NamespaceComparison.Orphans(_nodes.Values, directory.List()))
             {
-                directory.Destroy(space);
-                removed.Add(space.Name);
+                if (DestroyQuietly(directory, space))
+                {
+                    removed.Add(space.Name);
+                }
             }
 
             return removed;
@@ -60,7 +63,7 @@ public sealed partial class PersistentRegion
             }
 
             node.Namespace = null;
-            if (NamespaceProblem(node, byName) is { } problem)
+            if (NamespaceComparison.Problem(node, _inodes.SlotOffset(node.Number), byName, _device.PhysicalBase) is { } problem)
             {
                 problems.Add(problem);
                 continue;
@@ -73,67 +76,9 @@ public sealed partial class PersistentRegion
         return problems;
     }
 
-    /// <summary>Check's comparison of namespaces with files: a file's namespace missing or moved, a <c>lu-*</c> namespace with no file.</summary>
-    private void CompareNamespaces(INamespaceDirectory directory, bool repair, List<CheckProblem> problems)
-    {
-        var spaces = directory.List();
-        var byName = spaces.ToDictionary(space => space.Name, StringComparer.Ordinal);
-        foreach (var node in _nodes.Values)
-        {
-            if (node.NamespaceBacked && NamespaceProblem(node, byName) is { } problem)
-            {
-                problems.Add(problem);
-            }
-        }
-
-        foreach (var orphan in Orphans(spaces))
-        {
-            var problem = new CheckProblem($"namespace {orphan.Name}", RegionOffsetOf(orphan),
-                $"no file names it ({orphan.Size} bytes on {orphan.DevicePath}): left by a crash between its creation and its file's commit, or a removal's commit and its destruction");
-            if (repair)
-            {
-                directory.Destroy(orphan);
-                problem.Repaired = true;
-                problem.RepairNote = "scrubbed and destroyed";
-            }
-
-            problems.Add(problem);
-        }
-    }
-
-    /// <summary>What is wrong between a namespace-backed file and the namespaces, or null.</summary>
-    private CheckProblem? NamespaceProblem(Node node, Dictionary<string, NamespaceInfo> byName)
-    {
-        var name = NamespaceNames.ForFile(node.InstanceId);
-        var extent = node.Extents[0];
-        var where = $"inode {node.Number}";
-        var slot = _inodes.SlotOffset(node.Number);
-        if (!byName.TryGetValue(name, out var space))
-        {
-            return new CheckProblem(where, slot, $"'{node.Path}' is backed by namespace {name}, which does not exist: its memory is gone (remove the file)");
-        }
-
-        return RegionOffsetOf(space) != extent.RegionOffset || space.Size < extent.Length
-            ? new CheckProblem(where, slot,
-                $"'{node.Path}' records namespace {name} at region offset 0x{extent.RegionOffset:x} (+0x{extent.Length:x}); " +
-                $"the namespace is at 0x{RegionOffsetOf(space):x} with 0x{space.Size:x} bytes")
-            : null;
-    }
-
-    /// <summary>The <c>lu-*</c> namespaces of <paramref name="spaces"/> that no file names.</summary>
-    private List<NamespaceInfo> Orphans(IReadOnlyList<NamespaceInfo> spaces)
-    {
-        var named = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in _nodes.Values)
-        {
-            if (node.NamespaceBacked)
-            {
-                named.Add(NamespaceNames.ForFile(node.InstanceId));
-            }
-        }
-
-        return [.. spaces.Where(space => NamespaceNames.IsFileNamespace(space.Name) && !named.Contains(space.Name))];
-    }
+    /// <summary>Check's comparison of namespaces with files (see <see cref="NamespaceComparison"/>).</summary>
+    private void CompareNamespaces(INamespaceDirectory directory, bool repair, List<CheckProblem> problems) =>
+        NamespaceComparison.Compare(directory, _nodes.Values, _inodes.SlotOffset, _device.PhysicalBase, repair, problems);
 
     /// <summary>
     /// Creates guest memory on the namespaces backend: makes, zeroes and owns the namespace first, then commits the inode
@@ -175,19 +120,21 @@ public sealed partial class PersistentRegion
         }
     }
 
-    /// <summary>Destroys a namespace no inode names; a failure is the directory's to log, and the orphan is removed later.</summary>
-    private static void DestroyQuietly(INamespaceDirectory directory, NamespaceInfo space)
+    /// <summary>Destroys a namespace no inode names; false when it failed (the directory logs why, and the orphan is removed later).</summary>
+    private static bool DestroyQuietly(INamespaceDirectory directory, NamespaceInfo space)
     {
         try
         {
             directory.Destroy(space);
+            return true;
         }
         catch (RegionException)
         {
             // No inode names it: the next RemoveOrphanNamespaces (attach, reconcile, check --repair) finishes the job.
+            return false;
         }
     }
 
     /// <summary>Region offset of a namespace's first byte: its physical start minus the metadata device's (RegionInfo.PhysicalBase).</summary>
-    private long RegionOffsetOf(NamespaceInfo space) => (long)(space.PhysicalStart - _device.PhysicalBase);
+    private long RegionOffsetOf(NamespaceInfo space) => NamespaceComparison.RegionOffsetOf(space, _device.PhysicalBase);
 }

@@ -91,10 +91,18 @@ public sealed partial class PersistentRegion
         lock (_lock)
         {
             ThrowIfDisposed();
-            long fileBytes = 0, extentBlocks = 0, files = 0, directories = 0;
+            long fileBytes = 0, namespaceBytes = 0, extentBlocks = 0, files = 0, directories = 0;
             foreach (var node in _nodes.Values)
             {
-                fileBytes += node.AllocatedBytes;
+                if (node.NamespaceBacked)
+                {
+                    namespaceBytes += node.AllocatedBytes;
+                }
+                else
+                {
+                    fileBytes += node.AllocatedBytes;
+                }
+
                 extentBlocks += node.ExtentBlocks.Count;
                 if (node.IsDirectory)
                 {
@@ -114,6 +122,7 @@ public sealed partial class PersistentRegion
                 UsedBytes = fileBytes + metadata,
                 FreeBytes = _allocator.FreeBytes,
                 FileBytes = fileBytes,
+                NamespaceFileBytes = namespaceBytes,
                 MetadataBytes = metadata,
                 LargeFreeBytes = _allocator.LargeFreeBytes,
                 SmallFreeBytes = _allocator.SmallFreeBytes,

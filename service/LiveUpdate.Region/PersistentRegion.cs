@@ -93,6 +93,15 @@ public sealed partial class PersistentRegion : IDisposable
         var warnings = new List<CheckProblem>();
         var (superblock, slot) = SuperblockReader.Read(device, warnings);
         var versionFound = superblock.FormatVersion;
+        if ((superblock.IncompatibleFeatures & SuperblockRecord.FeatureNamespaceExtents) != 0 && options.Namespaces is null)
+        {
+            // Its guest memory is in other namespaces: attached as a plain device, a descriptor of it would be handed out
+            // for files that are not in it. A check without attaching (CheckDetached) reads it.
+            throw new RegionException(RegionError.UnsupportedFormat,
+                $"{device.Path} is the metadata of a namespaces-backend region (its guest memory is in namespaces of their own): " +
+                "attach it through its nd region (--region /sys/bus/nd/devices/regionN), not as a device of its own");
+        }
+
         var region = new PersistentRegion(device, ownsDevice, options);
         region._superblocks = new SuperblockStore(device, superblock, slot, options.FaultInjector);
         var replacedByReplay = new List<(long Offset, byte[] Bytes)>();

@@ -9,8 +9,13 @@ public sealed record RegionStatistics
     public required long UsedBytes { get; init; }
     /// <summary>Bytes free.</summary>
     public required long FreeBytes { get; init; }
-    /// <summary>Bytes owned by files (rounded to granules).</summary>
+    /// <summary>Bytes owned by files on the device (rounded to granules).</summary>
     public required long FileBytes { get; init; }
+    /// <summary>
+    /// Namespaces backend: bytes of guest memory in namespaces of their own, outside the device (not part of
+    /// <see cref="TotalBytes"/>); 0 on the other backends.
+    /// </summary>
+    public long NamespaceFileBytes { get; init; }
     /// <summary>Bytes of metadata: the header area, inode chunks and extent blocks.</summary>
     public required long MetadataBytes { get; init; }
     /// <summary>Free bytes in whole 2 MiB granules (what guest memory can use).</summary>

@@ -375,7 +375,7 @@ internal static class MetadataScanner
         unixMs >= DateTimeOffset.MinValue.ToUnixTimeMilliseconds() && unixMs <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     /// <summary>Region offset of an inode's slot (the inode lies in a chunk the scan found).</summary>
-    private static long SlotOffset(MetadataScan scan, ulong number) =>
+    internal static long SlotOffset(MetadataScan scan, ulong number) =>
         scan.Chunks[(int)(number / RegionLayout.InodesPerChunk)] + ((long)(number % RegionLayout.InodesPerChunk) * InodeRecord.TotalSize);
 
     /// <summary>Attaches every node to its parent, reporting orphans, duplicates and cycles.</summary>

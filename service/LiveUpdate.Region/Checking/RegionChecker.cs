@@ -3,6 +3,7 @@ using LiveUpdate.Region.Dma;
 using LiveUpdate.Region.Format;
 using LiveUpdate.Region.Internal;
 using LiveUpdate.Region.Journal;
+using LiveUpdate.Region.Namespaces;
 
 namespace LiveUpdate.Region.Checking;
 
@@ -18,8 +19,11 @@ internal static class RegionChecker
     private const string LostAndFound = "lost+found";
     private const int MaxRepairPasses = 4;
 
-    /// <summary>Checks a region that is not attached (it may be too damaged to attach).</summary>
-    public static CheckReport CheckDetached(RegionDevice device, bool repair)
+    /// <summary>
+    /// Checks a region that is not attached (it may be too damaged to attach); given the namespaces backend's
+    /// <paramref name="namespaces"/>, compares them with the files once the metadata is clean.
+    /// </summary>
+    public static CheckReport CheckDetached(RegionDevice device, bool repair, INamespaceDirectory? namespaces = null)
     {
         var problems = new List<CheckProblem>();
         var notes = new List<string>();
@@ -64,6 +68,19 @@ internal static class RegionChecker
         }
 
         var scan = ScanAndRepair(device, store, journal, problems, notes, repair, out _);
+        if (namespaces is not null)
+        {
+            if (scan.Problems.Count == 0)
+            {
+                NamespaceComparison.Compare(namespaces, scan.Nodes.Values, number => MetadataScanner.SlotOffset(scan, number), store.Current.PhysicalBase, repair, problems);
+            }
+            else
+            {
+                // An inode that cannot be read may name a namespace: none is called an orphan (or destroyed) until it can.
+                notes.Add("namespaces were not compared with the files: the metadata has problems; repair them first");
+            }
+        }
+
         return Report(device, problems, notes, scan, repair);
     }
 

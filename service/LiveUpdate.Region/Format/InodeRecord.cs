@@ -10,7 +10,7 @@ namespace LiveUpdate.Region.Format;
 /// renaming or removing a file rewrites exactly one record. From format 3 every live inode has a random
 /// instance id, set when it is created and never changed (format 2 kept zeros there; the upgrade fills them).
 /// <code>
-///   0 magic "LUIN" | 4 kind | 5 flags (namespace-backed) | 6 name length | 8 inode number | 16 generation | 24 parent
+///   0 magic "LUIN" | 4 kind | 5 flags | 6 name length | 8 inode number | 16 generation | 24 parent
 ///  32 size | 40 allocated bytes | 48 owner uid | 52 mode | 56 VM UUID (16) | 72 created (unix ms)
 ///  80 modified (unix ms) | 88 extent count | 92 reserved | 96 first overflow extent block | 104 reserved
 /// 112 inline extents (5 × 16) | 192 name (256, UTF-8, zero padded) | 448 instance id (16, format 3) | 464 reserved

@@ -175,6 +175,11 @@ internal sealed class Reconciler(
             report.Warnings.Add(inventoryWarning);
         }
 
+        foreach (var name in atStartup ? region.AttachReport.OrphanNamespacesRemoved : dryRun ? [] : region.RemoveOrphanNamespaces())
+        {
+            report.Warnings.Add($"namespace {name}: no file named it (a crash between its creation or removal and its inode's commit): scrubbed and destroyed");
+        }
+
         var check = CheckOf(region, dryRun, atStartup, report);
         foreach (var problem in check.Problems)
         {

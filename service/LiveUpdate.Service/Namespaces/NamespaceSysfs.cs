@@ -72,6 +72,26 @@ internal sealed class NamespaceSysfs(string sysfsRoot, string regionDirectory, s
         return parsed && value > 0 ? value : throw Garbage(Path.Combine(RegionDirectory, "align"), text);
     }
 
+    /// <summary>
+    /// The largest namespace the region can take now (<c>max_available_extent</c>, else <c>available_size</c>), or null
+    /// when sysfs says neither.
+    /// </summary>
+    public long? AvailableBytes()
+    {
+        foreach (var attribute in (ReadOnlySpan<string>)["max_available_extent", "available_size"])
+        {
+            var text = Read(Path.Combine(RegionDirectory, attribute));
+            if (text.Length > 0)
+            {
+                return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes)
+                    ? bytes
+                    : throw Garbage(Path.Combine(RegionDirectory, attribute), text);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The region's named namespaces with a size (the empty seed namespace the kernel keeps for the next create is not one).</summary>
     public IReadOnlyList<Entry> Entries()
     {

@@ -31,10 +31,17 @@ internal sealed class NdNamespaceDirectory(NamespaceSysfs sysfs, NdctlTool ndctl
     public NamespaceInfo Create(string name, long minimumSize, uint ownerUid)
     {
         var size = NamespaceSizing.NamespaceBytes(minimumSize, sysfs.RegionAlign());
+        if (sysfs.AvailableBytes() is { } available && available < size)
+        {
+            throw new RegionException(RegionError.NoSpace,
+                $"{sysfs.RegionName} has room for a namespace of {available} bytes at most; {minimumSize} bytes of guest memory need one of {size}");
+        }
+
         var started = Stopwatch.GetTimestamp();
+        NdctlJson.Namespace created;
         try
         {
-            ndctl.CreateDevDax(sysfs.RegionName, name, size);
+            created = ndctl.CreateDevDax(sysfs.RegionName, name, size);
         }
         catch (RegionException ex)
         {
@@ -43,10 +50,24 @@ internal sealed class NdNamespaceDirectory(NamespaceSysfs sysfs, NdctlTool ndctl
             throw;
         }
 
-        var created = Stopwatch.GetElapsedTime(started);
+        var creation = Stopwatch.GetElapsedTime(started);
         try
         {
-            var space = Resolve(name);
+            // What ndctl says it made, cross-checked with sysfs: the same nd device, by the same name, in devdax mode.
+            var entry = sysfs.Find(name);
+            if (entry is null || entry.Device != created.Device || created.Mode != "devdax")
+            {
+                throw new RegionException(RegionError.Io,
+                    $"ndctl reported {created.Device} ({created.Mode ?? "no mode"}) for namespace {name}, but sysfs has {entry?.Device ?? "no namespace"} by that name");
+            }
+
+            var space = sysfs.Resolve(entry);
+            if (created.CharacterDevices.Count > 0 && !created.CharacterDevices.Contains(Path.GetFileName(space.DevicePath)))
+            {
+                throw new RegionException(RegionError.Io,
+                    $"ndctl reported devices {string.Join(", ", created.CharacterDevices)} for namespace {name}, but sysfs resolves it to {space.DevicePath}");
+            }
+
             if (space.Size < minimumSize)
             {
                 throw new RegionException(RegionError.NoSpace,
@@ -56,7 +77,7 @@ internal sealed class NdNamespaceDirectory(NamespaceSysfs sysfs, NdctlTool ndctl
             var zeroing = Zero(space);
             SetOwner(space, ownerUid);
             NamespaceLog.Created(logger, name, sysfs.RegionName, space.DevicePath, space.Size, space.PhysicalStart, ownerUid,
-                created.TotalMilliseconds, zeroing.TotalMilliseconds);
+                creation.TotalMilliseconds, zeroing.TotalMilliseconds);
             return space;
         }
         catch (RegionException ex)

@@ -34,6 +34,19 @@ public sealed class QemuArgsTests
     }
 
     [Fact]
+    public void Build_NamespacesBackend_MapsTheFilesOwnDeviceFromItsStart_WithNoOffset()
+    {
+        var file = GuestMemory(2 * GiB, (0, 96 * MiB, 2 * GiB));
+        file.DevicePath = "/dev/dax0.3";
+
+        var plan = QemuArgs.Build(file, "/sys/bus/nd/devices/region0");
+
+        Assert.Equal("memory-backend-file,id=lu-ram0,mem-path=/dev/dax0.3,size=2G,share=on,align=2M", plan.Object);
+        Assert.Equal(("/dev/dax0.3", 0UL), (plan.MemPath, plan.RegionOffset));
+        Assert.Contains("only the file's owner", QemuArgsCommand.OwnDeviceNote(plan.MemPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Build_SeveralExtents_IsRefused_NamingTheCountAndWhatToDo()
     {
         var file = GuestMemory(4 * GiB + 4 * MiB, (3 * GiB, 6 * GiB + 2 * MiB, GiB + 4 * MiB), (0, GiB, GiB), (GiB, 3 * GiB, 2 * GiB));
