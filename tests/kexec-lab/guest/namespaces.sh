@@ -201,7 +201,7 @@ big_file() {
   figure namespace-create-1GiB "$create" ms
   figure namespace-destroy-1GiB "$remove" ms
   # The daemon's own split of each (its log): ndctl's part and the zeroing.
-  local log=$LOGS/$PREFIX-boot1-daemon.log made gone
+  local log=$LOGS/$PREFIX-boot1-daemon.log made gone made_ndctl made_zero gone_zero gone_ndctl
   made=$(grep -m1 -oE "namespace $name created .*\(ndctl [0-9]+ ms, zeroing [0-9]+ ms\)" "$log" | grep -oE '[0-9]+ ms' | awk '{ print $1 }' | tr '\n' ' ')
   gone=$(grep -m1 -oE "namespace $name .*scrubbed and destroyed .*\(zeroing [0-9]+ ms, ndctl [0-9]+ ms\)" "$log" | grep -oE '[0-9]+ ms' | awk '{ print $1 }' | tr '\n' ' ')
   read -r made_ndctl made_zero <<<"$made"
