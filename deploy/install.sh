@@ -6,6 +6,7 @@
 #                                               QEMU >= 10 from bookworm-backports too when it is missing or older
 #   sudo deploy/install.sh --enable             the same, then enable and start liveupdate.service
 #   deploy/install.sh --prefix /tmp/stage       install into a staging root (no systemctl, no systemd-sysusers)
+#   sudo deploy/install.sh --namespaces         also set the host up for the namespaces backend (ramdax, ndctl)
 #
 # See usage() for what goes where. Needs the .NET 10 SDK (to publish). The daemon is self-contained: it carries its own
 # .NET runtime, compiled ahead of time with it into one composite ReadyToRun image, because it starts inside the
@@ -21,7 +22,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-usage: deploy/install.sh [--prefix DIR] [--build-dir DIR] [--enable] [--help]
+usage: deploy/install.sh [--prefix DIR] [--build-dir DIR] [--namespaces] [--enable] [--help]
 
 Publishes the daemon (liveupdated), the operator CLI (luctl) and the QEMU supervisor (liveupdate-qemu), Release,
 linux-x64. The daemon is self-contained and composite ReadyToRun: the .NET runtime and the daemon precompiled
@@ -45,6 +46,17 @@ framework-dependent .NET 10, ReadyToRun. Installs:
   /etc/libvirt/hooks/qemu.d/liveupdate     warns when a domain marked for live update starts: libvirt-managed
                                            domains do not keep their memory across an update yet
   /usr/share/doc/liveupdate/README.md
+With --namespaces, for the namespaces backend (each VM's memory a devdax namespace of its own, Linux >= 6.19 with
+ramdax; docs/operator-manual.md, "The namespaces backend"), also:
+  /usr/lib/modprobe.d/liveupdate-ramdax.conf
+                                           blacklist nd_e820: it would claim the memmap= range before ramdax
+  /usr/lib/udev/rules.d/60-liveupdate-ramdax.rules
+                                           binds the range (platform device e820_pmem) to ramdax at boot:
+                                           driver_override, then modprobe ramdax
+  /usr/lib/systemd/system/liveupdate.service.d/namespaces.conf
+                                           what the daemon needs there: ndctl's sysfs and control devices, CAP_CHOWN
+and (into / as root) Debian's ndctl and daxctl when missing. Then set LIVEUPDATE_REGION=/sys/bus/nd/devices/regionN
+(the region ramdax made; install.sh names it when it is bound already) in /etc/default/liveupdate.
 Files of an earlier build that the new one no longer has are removed from the three program directories.
 Without --prefix (as root) it installs QEMU >= 10 from bookworm-backports when the installed one is missing or older
 (liveupdate-qemu needs it; with --prefix it only warns), creates the groups and the directories (systemd-sysusers,
@@ -54,6 +66,7 @@ that when no update is in flight (systemctl restart liveupdate).
 options:
   --prefix DIR     install under DIR (a staging root, e.g. for a package); nothing outside DIR is touched
   --build-dir DIR  where dotnet builds and publishes (default: deploy/obj, ignored by git; kept for quick re-runs)
+  --namespaces     also install the namespaces backend's ramdax binding, unit drop-in, ndctl and daxctl (see above)
   --enable         after installing, systemctl enable --now liveupdate.service (not with --prefix)
   -h, --help       print this text
 
@@ -69,6 +82,7 @@ die() {
 prefix=""
 build_dir=""
 enable=0
+namespaces=0
 while (($#)); do
   case "$1" in
     --prefix)
@@ -84,6 +98,7 @@ while (($#)); do
       ;;
     --build-dir=*) build_dir=${1#--build-dir=}; shift ;;
     --enable) enable=1; shift ;;
+    --namespaces) namespaces=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *)
       printf 'install.sh: unknown argument %s\n' "$1" >&2
@@ -122,6 +137,19 @@ fi
 
 changes=0
 note() { printf '  %s\n' "$*"; }
+
+# The namespaces backend runs Debian's ndctl (and daxctl): installed before the long publish, like QEMU.
+if ((namespaces)); then
+  missing=()
+  for tool in ndctl daxctl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  if ((${#missing[@]})) && [[ -z "$prefix" ]]; then
+    printf 'install.sh: installing %s (the namespaces backend creates its namespaces with them)\n' "${missing[*]}"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } ||
+      die "apt-get install ${missing[*]} failed: the namespaces backend needs them"
+  elif ((${#missing[@]})); then
+    printf 'install.sh: warning: %s missing here: a package of this staging root must depend on ndctl and daxctl\n' "${missing[*]}" >&2
+  fi
+fi
 
 # install_file SRC DEST MODE: copies SRC to DEST (atomically: a running program keeps its old file) unless DEST already
 # has the same bytes and mode.
@@ -185,6 +213,33 @@ publish() {
     die "dotnet publish ${project#"$repo"/} failed (see the errors above)"
 }
 
+# ramdax_status: on this host, whether the running kernel has ramdax, whether the memmap= range is bound to it, and
+# the region to name in LIVEUPDATE_REGION; it never rebinds a range (a daemon may be using it): the udev rule does at
+# the next boot.
+ramdax_status() {
+  local release config pdev=/sys/bus/platform/devices/e820_pmem region
+  release=$(uname -r)
+  config=/boot/config-$release
+  [[ -r "$config" ]] || config=/lib/modules/$release/config
+  if [[ -r "$config" ]] && ! grep -qE '^CONFIG_RAMDAX=[ym]$' -- "$config"; then
+    printf 'install.sh: warning: the running kernel %s has no ramdax driver (CONFIG_RAMDAX): the namespaces backend needs Linux >= 6.19 built with it (Debian 13: trixie-backports)\n' "$(uname -r)" >&2
+    return 0
+  fi
+  if [[ ! -e "$pdev" ]]; then
+    printf 'install.sh: no memmap= reservation on this boot (no %s): add memmap=SIZE!START to the kernel command line and reboot\n' "$pdev"
+    return 0
+  fi
+  if [[ "$(basename -- "$(readlink -- "$pdev/driver" 2>/dev/null)")" != ramdax ]]; then
+    printf 'install.sh: the reserved range is not bound to ramdax yet (%s): it will be at the next boot (or: udevadm trigger --action=add %s, when nothing uses it); update-initramfs -u if your initramfs loads nd_e820\n' \
+      "$(basename -- "$(readlink -- "$pdev/driver" 2>/dev/null || echo no driver)")" "$pdev"
+    return 0
+  fi
+  for region in /sys/bus/nd/devices/region*; do
+    [[ "$(cat "$(readlink -f -- "$region")/../provider" 2>/dev/null)" == ramdax ]] || continue
+    printf 'install.sh: ramdax region %s: set LIVEUPDATE_REGION=%s in /etc/default/liveupdate (the first start with --format)\n' "$region" "$region"
+  done
+}
+
 daemon_out="$build_dir/publish/daemon"
 cli_out="$build_dir/publish/cli"
 qemu_out="$build_dir/publish/qemu"
@@ -219,6 +274,16 @@ install_file "$repo/deploy/libvirt-hook-qemu" "$root/etc/libvirt/hooks/qemu.d/li
 hook_changed=$((changes - before))
 install_file "$repo/README.md" "$root/usr/share/doc/liveupdate/README.md" 644
 install_file "$repo/deploy/liveupdate-vm.env" "$root/usr/share/doc/liveupdate/examples/liveupdate-vm.env" 644
+ramdax_changed=0
+if ((namespaces)); then
+  before=$changes
+  install_file "$repo/deploy/namespaces/namespaces.conf" "$root/usr/lib/systemd/system/liveupdate.service.d/namespaces.conf" 644
+  unit_changed=$((unit_changed + changes - before))
+  before=$changes
+  install_file "$repo/deploy/namespaces/liveupdate-ramdax.conf" "$root/usr/lib/modprobe.d/liveupdate-ramdax.conf" 644
+  install_file "$repo/deploy/namespaces/60-liveupdate-ramdax.rules" "$root/usr/lib/udev/rules.d/60-liveupdate-ramdax.rules" 644
+  ramdax_changed=$((changes - before))
+fi
 
 # luctl's apphost looks for the runtime at $DOTNET_ROOT, in /etc/dotnet/install_location, else at /usr/share/dotnet.
 dotnet_root=$(dirname -- "$(readlink -f -- "$(command -v dotnet)")")
@@ -271,11 +336,20 @@ if [[ -z "$prefix" ]]; then
   else
     printf 'install.sh: systemd is not running here: not reloaded, not enabled\n'
   fi
+  if ((namespaces)); then
+    if ((ramdax_changed)) && command -v udevadm >/dev/null && [[ -d /run/udev ]]; then
+      udevadm control --reload || printf 'install.sh: warning: udevadm control --reload failed: udev reads the new rule at the next boot\n' >&2
+    fi
+    ramdax_status
+  fi
   if ((hook_changed)) && [[ -d /etc/libvirt ]]; then
     printf 'install.sh: libvirt finds new hook scripts when it starts: systemctl restart libvirtd (or virtqemud) once\n'
   fi
 fi
 
+if ((namespaces)) && [[ -n "$prefix" ]]; then
+  printf 'install.sh: the namespaces backend needs a kernel >= 6.19 with CONFIG_RAMDAX on the target host\n'
+fi
 if ((changes)); then
   printf 'install.sh: %d file(s) changed in %s\n' "$changes" "${root:-/}"
 else

@@ -4,7 +4,7 @@ using LiveUpdate.Deploy.Tests.Support;
 namespace LiveUpdate.Deploy.Tests;
 
 /// <summary>
-/// deploy/install.sh --prefix run twice into one staging root, once per test run (it publishes the daemon, luctl and
+/// deploy/install.sh --prefix --namespaces run twice into one staging root, once per test run (it publishes the daemon, luctl and
 /// liveupdate-qemu, a few minutes on two cores): the results and a snapshot of the tree after each run. The root lives beside the test
 /// assembly, not under /tmp, so that the sandboxed daemon (which gets an empty private /tmp) can still be run from it.
 /// </summary>
@@ -64,7 +64,7 @@ public sealed class InstallFixture : IAsyncLifetime
         {
             var result = await Command.RunAsync(
                 "/bin/bash",
-                ["-c", "\"$0\" --prefix \"$1\" >\"$2\" 2>&1", Repo.DeployFile("install.sh"), Prefix, log],
+                ["-c", "\"$0\" --prefix \"$1\" --namespaces >\"$2\" 2>&1", Repo.DeployFile("install.sh"), Prefix, log],
                 timeout: s_installTimeout);
             return result with { Stdout = await File.ReadAllTextAsync(log) };
         }

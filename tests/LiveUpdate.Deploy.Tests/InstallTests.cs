@@ -25,6 +25,9 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         ("usr/lib/sysusers.d/liveupdate.conf", "644"),
         ("etc/libvirt/hooks/qemu.d/liveupdate", "755"),
         ("usr/share/doc/liveupdate/README.md", "644"),
+        ("usr/lib/systemd/system/liveupdate.service.d/namespaces.conf", "644"),
+        ("usr/lib/modprobe.d/liveupdate-ramdax.conf", "644"),
+        ("usr/lib/udev/rules.d/60-liveupdate-ramdax.rules", "644"),
     ];
 
     [Fact]
@@ -53,6 +56,22 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("libvirt-hook-qemu")), File.ReadAllBytes(install["etc/libvirt/hooks/qemu.d/liveupdate"]));
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate-vm@.service")), File.ReadAllBytes(install["usr/lib/systemd/system/liveupdate-vm@.service"]));
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate-vm.env")), File.ReadAllBytes(install["usr/share/doc/liveupdate/examples/liveupdate-vm.env"]));
+        Assert.Equal(File.ReadAllBytes(Repo.DeployFile("namespaces/namespaces.conf")), File.ReadAllBytes(install["usr/lib/systemd/system/liveupdate.service.d/namespaces.conf"]));
+        Assert.Equal(File.ReadAllBytes(Repo.DeployFile("namespaces/liveupdate-ramdax.conf")), File.ReadAllBytes(install["usr/lib/modprobe.d/liveupdate-ramdax.conf"]));
+        Assert.Equal(File.ReadAllBytes(Repo.DeployFile("namespaces/60-liveupdate-ramdax.rules")), File.ReadAllBytes(install["usr/lib/udev/rules.d/60-liveupdate-ramdax.rules"]));
+    }
+
+    [Fact]
+    public void Namespaces_backend_binds_the_reserved_range_to_ramdax_before_any_driver_can_take_it()
+    {
+        // nd_e820 is kept from loading by alias, and the rule sets driver_override in the add event before loading ramdax
+        // (which has no alias of its own): the order that worked by hand in the lab (echo ramdax > driver_override; modprobe ramdax).
+        Assert.Contains("blacklist nd_e820", File.ReadAllLines(install["usr/lib/modprobe.d/liveupdate-ramdax.conf"]));
+        var rule = File.ReadAllLines(install["usr/lib/udev/rules.d/60-liveupdate-ramdax.rules"]).Single(line => line.Length > 0 && !line.StartsWith('#'));
+        Assert.Matches(@"^ACTION==""add"", SUBSYSTEM==""platform"", KERNEL==""e820_pmem"", ATTR\{driver_override\}=""ramdax"", RUN\{builtin\}\+=""kmod load ramdax( |"")", rule);
+        var dropIn = File.ReadAllText(install["usr/lib/systemd/system/liveupdate.service.d/namespaces.conf"]);
+        Assert.Contains("CapabilityBoundingSet=CAP_CHOWN\n", dropIn, StringComparison.Ordinal);
+        Assert.Contains("DeviceAllow=char-ndctl rw\n", dropIn, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,6 +13,12 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
         {"device": "/dev/dax0.0", "physical_start": 4294967296, "size_bytes": 17179869184, "memmap": "memmap=16G!4G", "already_reserved": true, "kexec_load": "kexec -l /boot/vmlinuz-$(uname -r) --initrd=/boot/initrd.img-$(uname -r) --reuse-cmdline", "kexec_exec": "systemctl kexec"}
         """;
 
+    /// <summary>luctl plan-kexec on the namespaces backend: the ramdax region's reservation.</summary>
+    private static readonly Dictionary<string, string?> s_namespacesPlan = new()
+    {
+        ["FAKE_PLAN_JSON"] = """{"device": "/sys/bus/nd/devices/region0", "backend": "NAMESPACES", "memmap": "memmap=2G!4G", "already_reserved": true}""",
+    };
+
     private readonly TempDirectory _dir = CreateFakes();
 
     private string Calls => _dir["calls"];
@@ -169,6 +175,46 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
 
         var allowed = await RunAsync(["--dry-run", "--kernel", Kernel, "--no-initrd", "--no-memmap-ok"], cmdline: "root=/dev/vda1", environment: environment);
         Assert.True(allowed.ExitCode == 0, allowed.Output);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task On_the_namespaces_backend_a_next_kernel_without_ramdax_is_refused_before_anything_runs()
+    {
+        var config = _dir["boot/config-6.1.0-99-amd64"];
+        await File.WriteAllTextAsync(config, "CONFIG_LIBNVDIMM=m\nCONFIG_DEV_DAX=m\n# CONFIG_RAMDAX is not set\n");
+
+        var result = await RunAsync(["--kernel", Kernel, "--initrd", Initrd, "--kernel-config", config], cmdline: "memmap=16G!4G", environment: s_namespacesPlan);
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains($"{Kernel} has no ramdax driver (CONFIG_RAMDAX is not set in {config})", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing was done", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["luctl plan-kexec --json"], RecordedCalls());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task On_the_namespaces_backend_a_next_kernel_without_a_config_is_refused()
+    {
+        var result = await RunAsync(["--dry-run", "--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: s_namespacesPlan);
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains("needs the ramdax driver in the next kernel", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--kernel-config", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["luctl plan-kexec --json"], RecordedCalls());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task On_the_namespaces_backend_a_next_kernel_with_ramdax_is_loaded_frozen_and_booted()
+    {
+        // Found beside the kernel as /boot/config-VERSION, as Debian installs it.
+        await File.WriteAllTextAsync(_dir["boot/config-6.1.0-99-amd64"], "CONFIG_LIBNVDIMM=m\nCONFIG_RAMDAX=m\n");
+
+        var result = await RunAsync(["--kernel", Kernel, "--initrd", Initrd], cmdline: "root=/dev/vda1 memmap=2G!4G", environment: s_namespacesPlan);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("has ramdax (CONFIG_RAMDAX=m)", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(
+            ["luctl plan-kexec --json", $"kexec -s -l {Kernel} --initrd={Initrd} --append=root=/dev/vda1 memmap=2G!4G", "luctl freeze --timeout 30s", "systemctl kexec"],
+            RecordedCalls());
     }
 
     [Theory(Timeout = 60_000)]

@@ -39,6 +39,10 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
             root.WriteScript(execStart.TrimStart('/'), "#!/bin/sh\nexit 0\n");
         }
 
+        // install.sh --namespaces adds a drop-in to the daemon's unit: verify reads it with the unit.
+        Directory.CreateDirectory(root["usr/lib/systemd/system/liveupdate.service.d"]);
+        File.Copy(Repo.DeployFile("namespaces/namespaces.conf"), root["usr/lib/systemd/system/liveupdate.service.d/namespaces.conf"]);
+
         var result = await Command.RunAsync(SystemdAnalyze, "verify", "--man=no", $"--root={root.Path}", unitName);
         output.WriteLine($"{file}: {result.Output}");
         // verify exits 0 even for "Unknown key name … ignoring": any output at all is a finding.

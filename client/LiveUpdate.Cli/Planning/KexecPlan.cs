@@ -1,3 +1,5 @@
+using LiveUpdate.Protocol.V1;
+
 namespace LiveUpdate.Cli.Planning;
 
 /// <summary>What <c>luctl plan-kexec</c> prints: the region's reservation and the commands that keep it across the kexec.</summary>
@@ -10,8 +12,10 @@ namespace LiveUpdate.Cli.Planning;
 /// <param name="ExecCommand">The command that then boots it: <c>systemctl kexec</c>.</param>
 /// <param name="Reserved">
 /// The persistent-memory region holding the device (sysfs), which <see cref="Memmap"/> reserves; null when sysfs did
-/// not say, and the device's own range was used.
+/// not say, and the device's own range was used; on the namespaces backend the ramdax region itself.
 /// </param>
+/// <param name="Backend">The region's backend (devdax or namespaces).</param>
+/// <param name="Next">The next kernel as far as it is known (its release, ramdax); null: the running one, not looked at.</param>
 internal sealed record KexecPlan(
     string Device, ulong PhysicalStart, ulong SizeBytes, string Memmap, bool AlreadyReserved, string LoadCommand, string ExecCommand,
-    PhysicalRange? Reserved = null);
+    PhysicalRange? Reserved = null, Backend Backend = Backend.Devdax, NextKernel? Next = null);

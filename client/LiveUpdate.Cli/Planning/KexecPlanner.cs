@@ -6,8 +6,9 @@ using LiveUpdate.Protocol.V1;
 namespace LiveUpdate.Cli.Planning;
 
 /// <summary>
-/// Works out the <c>memmap=</c> reservation of a device-DAX region and the <c>kexec -l</c> line that keeps it for the next
-/// kernel, from the region's facts (GetRegion) and the running kernel's command line. A pure function: no I/O.
+/// Works out the <c>memmap=</c> reservation of a device-DAX or namespaces region and the <c>kexec -l</c> line that keeps it
+/// for the next kernel, from the region's facts (GetRegion), the running kernel's command line and what is known of the
+/// next kernel. A pure function: no I/O.
 /// </summary>
 /// <remarks>
 /// The reservation is <c>memmap=SIZE!START</c> (<c>Documentation/admin-guide/kernel-parameters.txt</c>: "mark
@@ -20,6 +21,8 @@ namespace LiveUpdate.Cli.Planning;
 /// The range to reserve is the persistent-memory region that holds the device (<see cref="NdRegionSysfs"/>) when it is
 /// known, not the device's own range, which starts after the namespace's info block (found by the real-kexec lab:
 /// <c>memmap=512M!1G</c> gives a <c>/dev/dax0.0</c> of 502 MiB at 0x40a00000, and reserving just that loses the device).
+/// On the namespaces backend the range is the ramdax region itself (its labels live at its end), and the next kernel must
+/// have the ramdax driver: without it the range comes back as a label-less pmem region and no VM's namespace is found.
 /// </remarks>
 internal static class KexecPlanner
 {
@@ -28,12 +31,17 @@ internal static class KexecPlanner
 
     /// <summary>
     /// The plan for <paramref name="region"/>; throws <see cref="CliException"/> (exit 4) for a file region, which lives
-    /// in tmpfs and is gone after a kexec, and (exit 1) when the daemon did not report the device's real physical range.
+    /// in tmpfs and is gone after a kexec, and for a namespaces region when the next kernel has no ramdax driver; (exit 1)
+    /// when the daemon did not report the device's real physical range, or sysfs not the namespaces region's.
     /// </summary>
     /// <param name="region">The daemon's GetRegion answer.</param>
     /// <param name="commandLine">The running kernel's command line.</param>
-    /// <param name="reserved">The persistent-memory region holding the device, when sysfs said (it must cover the device).</param>
-    public static KexecPlan Plan(RegionInfo region, string commandLine, PhysicalRange? reserved = null)
+    /// <param name="reserved">
+    /// The persistent-memory region holding the device, when sysfs said (it must cover the device); on the namespaces
+    /// backend the ramdax region itself, which is needed.
+    /// </param>
+    /// <param name="next">The next kernel; null for the running one.</param>
+    public static KexecPlan Plan(RegionInfo region, string commandLine, PhysicalRange? reserved = null, NextKernel? next = null)
     {
         ArgumentNullException.ThrowIfNull(region);
         ArgumentNullException.ThrowIfNull(commandLine);
@@ -45,6 +53,22 @@ internal static class KexecPlanner
                     $"the region is a file on tmpfs ({region.Path}); it does not survive a kexec. A live update needs a device-DAX region " +
                     "(/dev/daxN.M) in RAM reserved with memmap=; see the README on reserving memory");
             case Backend.Devdax:
+                break;
+            case Backend.Namespaces:
+                next ??= NextKernel.Running;
+                if (next.Ramdax == false)
+                {
+                    throw new CliException(
+                        ExitCodes.Refused,
+                        $"the region is on the namespaces backend and kernel {next.Release} has no ramdax driver (CONFIG_RAMDAX is not set in {next.ConfigPath}): " +
+                        "after a kexec into it the range would be a label-less pmem region and no VM's namespace would come back; pick a kernel >= 6.19 built with CONFIG_RAMDAX");
+                }
+
+                if (reserved is null)
+                {
+                    throw new CliException(ExitCodes.Failed, $"sysfs does not say where the namespaces region {region.Path} lies (its resource and size); check {region.Path}");
+                }
+
                 break;
             default:
                 throw new CliException(ExitCodes.Failed, $"the daemon reports a region backend luctl does not know ({EnumNames.Of(region.Backend)}); update luctl");
@@ -76,8 +100,9 @@ internal static class KexecPlanner
         ulong reservedSize = reserved?.Size ?? size;
         MemmapRange? kept = KernelCommandLine.PersistentRanges(commandLine).Cast<MemmapRange?>().FirstOrDefault(r => r!.Value.Covers(reservedStart, reservedSize));
         string memmap = "memmap=" + (kept?.Text ?? $"{SuffixFormat.Format(reservedSize)}!{SuffixFormat.Format(reservedStart)}");
-        string load = "kexec -l /boot/vmlinuz-$(uname -r) --initrd=/boot/initrd.img-$(uname -r) --reuse-cmdline"
+        string release = next?.ReleaseText ?? "$(uname -r)";
+        string load = $"kexec -l /boot/vmlinuz-{release} --initrd=/boot/initrd.img-{release} --reuse-cmdline"
             + (kept is null ? $" --append='{memmap}'" : string.Empty);
-        return new KexecPlan(region.Path, start, size, memmap, kept is not null, load, ExecCommand, reserved);
+        return new KexecPlan(region.Path, start, size, memmap, kept is not null, load, ExecCommand, reserved, region.Backend, next);
     }
 }

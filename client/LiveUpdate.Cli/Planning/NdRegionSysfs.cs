@@ -39,14 +39,7 @@ internal static partial class NdRegionSysfs
                     continue;
                 }
 
-                string resource = File.ReadAllText(Path.Combine(folder.FullName, "resource")).Trim();
-                string size = File.ReadAllText(Path.Combine(folder.FullName, "size")).Trim();
-                return resource.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-                    && ulong.TryParse(resource.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong start)
-                    && ulong.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out ulong length)
-                    && length > 0
-                    ? new PhysicalRange(start, length, folder.FullName)
-                    : null;
+                return RangeOf(folder.FullName);
             }
 
             return null;
@@ -55,6 +48,35 @@ internal static partial class NdRegionSysfs
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The range of the region folder <paramref name="regionPath"/> itself (the namespaces backend's
+    /// <c>/sys/bus/nd/devices/regionN</c>): its <c>resource</c> and <c>size</c>; null when they cannot be read.
+    /// </summary>
+    public static PhysicalRange? Read(string regionPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(regionPath);
+        try
+        {
+            return RangeOf(regionPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static PhysicalRange? RangeOf(string folder)
+    {
+        string resource = File.ReadAllText(Path.Combine(folder, "resource")).Trim();
+        string size = File.ReadAllText(Path.Combine(folder, "size")).Trim();
+        return resource.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            && ulong.TryParse(resource.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong start)
+            && ulong.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out ulong length)
+            && length > 0
+            ? new PhysicalRange(start, length, folder)
+            : null;
     }
 
     [GeneratedRegex("^region[0-9]+$", RegexOptions.CultureInvariant)]

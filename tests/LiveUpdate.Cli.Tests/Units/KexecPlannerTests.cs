@@ -155,6 +155,77 @@ public sealed class KexecPlannerTests
         Assert.StartsWith("the region is a file on tmpfs (/dev/shm/liveupdate/region); it does not survive a kexec", refusal.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The namespaces backend as the lab runs it: memmap=2G!4G bound to ramdax is region0 = [4 GiB, +2 GiB); the daemon's
+    /// physical base is its metadata namespace's device, inside it.
+    /// </summary>
+    private static readonly PhysicalRange s_ramdaxRegion = new(0x1_0000_0000, 2UL << 30, "/sys/bus/nd/devices/region0");
+
+    private static RegionInfo Namespaces() => new()
+    {
+        Backend = Backend.Namespaces,
+        Path = "/sys/bus/nd/devices/region0",
+        SizeBytes = 64UL << 20,
+        PhysicalBase = 0x1_0020_0000,
+        PhysicalBaseSimulated = false,
+        State = LifecycleState.Active,
+    };
+
+    [Fact]
+    public void Plan_Namespaces_ReservesTheRamdaxRegion_AndTheRunningKernelHasRamdax()
+    {
+        var plan = KexecPlanner.Plan(Namespaces(), "root=/dev/vda1 memmap=2G!4G", s_ramdaxRegion);
+
+        Assert.Equal("memmap=2G!4G", plan.Memmap);
+        Assert.True(plan.AlreadyReserved);
+        Assert.Equal(Backend.Namespaces, plan.Backend);
+        Assert.Equal(NextKernel.Running, plan.Next);
+        Assert.Equal("kexec -l /boot/vmlinuz-$(uname -r) --initrd=/boot/initrd.img-$(uname -r) --reuse-cmdline", plan.LoadCommand);
+        Assert.Equal(KexecPlanner.Plan(Namespaces(), PlainCommandLine, s_ramdaxRegion).Memmap, plan.Memmap);
+    }
+
+    [Fact]
+    public void Plan_Namespaces_NextKernelWithoutRamdax_IsRefused_ExitFour()
+    {
+        var next = new NextKernel("6.1.0-40-amd64", false, "/boot/config-6.1.0-40-amd64");
+
+        var refusal = Assert.Throws<CliException>(() => KexecPlanner.Plan(Namespaces(), "memmap=2G!4G", s_ramdaxRegion, next));
+
+        Assert.Equal(4, refusal.ExitCode);
+        Assert.StartsWith(
+            "the region is on the namespaces backend and kernel 6.1.0-40-amd64 has no ramdax driver (CONFIG_RAMDAX is not set in /boot/config-6.1.0-40-amd64)",
+            refusal.Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_Namespaces_NamedNextKernel_IsLoaded_AndAnUnknownConfigIsSaid()
+    {
+        var withRamdax = KexecPlanner.Plan(Namespaces(), "memmap=2G!4G", s_ramdaxRegion, new NextKernel("7.3.4+deb13-amd64", true, "/boot/config-7.3.4+deb13-amd64"));
+        Assert.Equal("kexec -l /boot/vmlinuz-7.3.4+deb13-amd64 --initrd=/boot/initrd.img-7.3.4+deb13-amd64 --reuse-cmdline", withRamdax.LoadCommand);
+
+        var output = new StringWriter { NewLine = "\n" };
+        PlanKexecCommand.Write(output, KexecPlanner.Plan(Namespaces(), "memmap=2G!4G", s_ramdaxRegion, new NextKernel("7.4.1-amd64", null, null)));
+        Assert.Contains(
+            """
+            # reservation: memmap=2G!4G
+            # namespaces backend: the next kernel needs the ramdax driver (CONFIG_RAMDAX) and the range bound to it at boot (deploy/install.sh --namespaces)
+            # kernel 7.4.1-amd64: no config found (/boot/config-7.4.1-amd64, /lib/modules/7.4.1-amd64/config): make sure it is built with CONFIG_RAMDAX
+
+            """.TrimEnd('\n'),
+            output.ToString(),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_Namespaces_WithoutTheRegionsRange_Fails()
+    {
+        var failure = Assert.Throws<CliException>(() => KexecPlanner.Plan(Namespaces(), "memmap=2G!4G"));
+
+        Assert.Equal(1, failure.ExitCode);
+        Assert.Contains("sysfs does not say where the namespaces region /sys/bus/nd/devices/region0 lies", failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Plan_DevDaxWithoutARealPhysicalAddress_Fails()
     {

@@ -37,6 +37,15 @@ public sealed class NdRegionSysfsTests : IDisposable
     }
 
     [Fact]
+    public void Read_TheNamespacesBackendsRegionFolder_IsItsRange()
+    {
+        string region = Build(resource: "0x100000000\n", size: "2147483648\n");
+
+        Assert.Equal(new PhysicalRange(0x1_0000_0000, 2UL << 30, region), NdRegionSysfs.Read(region));
+        Assert.Null(NdRegionSysfs.Read(Path.Combine(_root, "bus", "nd", "devices", "region9")));
+    }
+
+    [Fact]
     public void Find_UnknownDevice_IsNull()
     {
         Build();

@@ -3,8 +3,11 @@
 # runs in a chroot of the host's root (read-only over virtio-9p) with the work folder (read-write, second 9p share).
 #
 # Kernel command line (set by run.sh, carried across each kexec by the next command line):
-#   lab.scenario=positive|qemu|negative   lab.phase=fresh|after|scrub|lost   lab.repo=DIR   lab.work=DIR
+#   lab.scenario=positive|qemu|negative|namespaces   lab.phase=fresh|after|scrub|lost   lab.repo=DIR   lab.work=DIR
 #   lab.memmap=SIZE!START
+#
+#   The namespaces scenario boots Debian's 7.3 kernel: at every boot the reserved range is bound to the ramdax driver
+#   (a label-capable nd region whose labels live in the range) instead of becoming /dev/pmem0; lab.sh does the rest.
 #
 #   fresh  (1st boot)        memmap= reserved RAM -> /dev/pmem0 -> devdax namespace /dev/dax0.0; lab.sh starts the daemon
 #                            with --format and a test VMM and/or a QEMU guest, freezes and kexecs (positive, qemu: with
@@ -55,9 +58,30 @@ if [ -z "$REPO" ] || [ -z "$WORK" ] || [ -z "$MEMMAP" ]; then
     die guest-setup "lab.repo, lab.work and lab.memmap must be on the command line"
 fi
 
-for m in libnvdimm nd_btt nd_e820 nd_pmem device_dax dax_pmem; do modprobe $m || log "modprobe $m failed"; done
-i=0
-while [ ! -e /dev/pmem0 ] && [ ! -e /dev/dax0.0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+# bind_ramdax: the reserved range (platform device e820_pmem) to ramdax rather than nd_e820, as deploy/install.sh sets
+# it up on a host: driver_override first, then the driver (nothing here loads nd_e820: there is no udev).
+bind_ramdax() {
+    pdev=/sys/bus/platform/devices/e820_pmem
+    [ -e $pdev ] || die guest-setup "no $pdev: memmap=$MEMMAP did not reserve the range"
+    echo ramdax >$pdev/driver_override || die guest-setup "cannot set $pdev/driver_override"
+    modprobe ramdax || die guest-setup "modprobe ramdax failed: the kernel has no ramdax module"
+    [ -e $pdev/driver ] || echo e820_pmem >/sys/bus/platform/drivers_probe
+    for b in /sys/bus/nd/devices/ndbus*; do [ -e "$b/wait_probe" ] && cat "$b/wait_probe" >/dev/null; done
+    regions=
+    for r in /sys/bus/nd/devices/region*; do [ -e "$r" ] && regions="$regions $(basename "$r")"; done
+    log "e820_pmem bound to $(basename "$(readlink $pdev/driver)"); nd regions:$regions"
+}
+
+if [ "$SCENARIO" = namespaces ]; then
+    t0=$(up)
+    for m in libnvdimm nd_btt nd_pmem dax_pmem device_dax; do modprobe $m || log "modprobe $m failed"; done
+    bind_ramdax
+    log "ramdax bound in $(echo "$(up) $t0" | awk '{printf "%.2f", $1 - $2}') s (modules included)"
+else
+    for m in libnvdimm nd_btt nd_e820 nd_pmem device_dax dax_pmem; do modprobe $m || log "modprobe $m failed"; done
+    i=0
+    while [ ! -e /dev/pmem0 ] && [ ! -e /dev/dax0.0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+fi
 devices() { found=; for d in /dev/pmem* /dev/dax*; do [ -e "$d" ] && found="$found ${d#/dev/}"; done; echo "${found# }"; }
 log "devices: $(devices)"
 
@@ -88,15 +112,16 @@ fi
 
 DAX_CAME_BACK=no
 DAX_RECREATED=no
-case "$PHASE" in
-    fresh)
+case "$SCENARIO:$PHASE" in
+    namespaces:*) ;;
+    *:fresh)
         [ -e /dev/pmem0 ] || die guest-setup "no /dev/pmem0: memmap=$MEMMAP did not reserve the range"
         t0=$(up)
         ndctl create-namespace -f -e namespace0.0 --mode=devdax --align=2M >/dev/null || die guest-setup "ndctl create-namespace --mode=devdax failed"
         [ -e /dev/dax0.0 ] || die guest-setup "no /dev/dax0.0 after the devdax conversion"
         log "devdax conversion took $(echo "$(up) $t0" | awk '{printf "%.2f", $1 - $2}') s"
         ;;
-    after | lost)
+    *:after | *:lost)
         if [ -e /dev/dax0.0 ]; then
             DAX_CAME_BACK=yes
         elif [ "$PHASE" = lost ] && [ -e /dev/pmem0 ]; then
@@ -107,6 +132,9 @@ case "$PHASE" in
         ;;
 esac
 [ -e /dev/dax0.0 ] && log "dax0.0: size $(cat /sys/bus/dax/devices/dax0.0/size) resource $(cat /sys/bus/dax/devices/dax0.0/resource 2>/dev/null) align $(cat /sys/bus/dax/devices/dax0.0/align 2>/dev/null); sysfs $(readlink -f /sys/bus/dax/devices/dax0.0); nd region $(cat /sys/bus/nd/devices/region0/resource 2>/dev/null) size $(cat /sys/bus/nd/devices/region0/size 2>/dev/null); namespace $(cat /sys/bus/nd/devices/namespace0.0/resource 2>/dev/null) size $(cat /sys/bus/nd/devices/namespace0.0/size 2>/dev/null)"
+
+# The daemon's metrics listener (the namespaces scenario reads its figures there) needs the loopback interface.
+ip link set lo up || log "ip link set lo up failed"
 
 # The host's root, read-only (cache=loose makes .NET start in seconds), as a chroot with writable /tmp, /run, /dev/shm.
 for m in virtio_pci 9pnet_virtio 9p; do modprobe $m || log "modprobe $m failed"; done
@@ -132,6 +160,7 @@ if [ "$PHASE" = fresh ]; then
     t0=$(up)
     repack_initrd /host/tmp/lab/initrd.img
     cp /boot/vmlinuz /host/tmp/lab/vmlinuz
+    [ -e /boot/config ] && cp /boot/config /host/tmp/lab/config
     log "initramfs repacked for kexec ($(wc -c </host/tmp/lab/initrd.img) bytes) in $(echo "$(up) $t0" | awk '{printf "%.2f", $1 - $2}') s"
 fi
 

@@ -3,7 +3,7 @@
 # prepared, as root, with the project's Release build and .NET from the host and the work folder writable.
 # Environment from init.sh: LAB_SCENARIO, LAB_PHASE, LAB_REPO, LAB_WORK, LAB_MEMMAP, LAB_DAX_CAME_BACK, LAB_DAX_RECREATED.
 # The scenarios: positive (the test VMM), qemu (a real QEMU guest under liveupdate-qemu, guest/qemu-vm.sh), negative
-# (both, and a kexec that loses the region).
+# (both, and a kexec that loses the region), namespaces (two uids' VMs on the namespaces backend, guest/namespaces.sh).
 #
 # It prints "LAB PASS|FAIL name: detail" per check and "LAB TIME name seconds" per timing on the console (run.sh
 # collects them from there), and keeps every log under $LAB_WORK/logs. Phases: see init.sh.
@@ -23,6 +23,8 @@ readonly PREFIX=$LAB_SCENARIO
 mkdir -p "$LOGS" /tmp/home /tmp/lab/bin
 # shellcheck source-path=SCRIPTDIR source=qemu-vm.sh
 source "$(dirname "${BASH_SOURCE[0]}")/qemu-vm.sh"
+# shellcheck source-path=SCRIPTDIR source=namespaces.sh
+source "$(dirname "${BASH_SOURCE[0]}")/namespaces.sh"
 
 # Wrappers first on PATH (what liveupdate-kexec runs too): luctl as one command word, and kexec. Both stamp the steps
 # of the update into the boot's kexec log, written through to the host before the next step starts (the work folder
@@ -98,14 +100,17 @@ for e in sys.argv[2:]:
 stamp_of() { awk '{ split($1, t, ":"); printf "%.3f", t[1] * 3600 + t[2] * 60 + t[3] }' <<<"$1"; }
 
 DAEMON_PID=""
-# start_daemon LOG [--format]: starts liveupdated on the devdax region and waits until it logs "ready" (or exits).
+# The daemon's region and inventory: the devdax region and the scenario's libvirt test driver (the namespaces scenario
+# sets its own).
+DAEMON_ARGS=(--region "$DEVICE" --libvirt-uri "$INVENTORY")
+# start_daemon LOG [--format]: starts liveupdated with DAEMON_ARGS and waits until it logs "ready" (or exits).
 # Sets DAEMON_READY_S (guest wall seconds from launch to the ready line seen) and DAEMON_READY_MS (the daemon's own
 # figure); returns 1 when the daemon exited instead, 2 on a time-out.
 start_daemon() {
   local log=$1 t0
   shift
   t0=$(now)
-  dotnet "$DAEMON" --region "$DEVICE" --libvirt-uri "$INVENTORY" "$@" >"$log" 2>&1 &
+  dotnet "$DAEMON" "${DAEMON_ARGS[@]}" "$@" >"$log" 2>&1 &
   DAEMON_PID=$!
   local deadline=$((SECONDS + 180))
   while ((SECONDS < deadline)); do
@@ -429,10 +434,12 @@ phase_lost() {
 }
 
 say "lab.sh: scenario $LAB_SCENARIO, phase $LAB_PHASE, kernel $(uname -r), boot id $(cat /proc/sys/kernel/random/boot_id)"
-case "$LAB_PHASE" in
-  fresh) phase_fresh ;;
-  after) phase_after ;;
-  lost) phase_lost ;;
+case "$LAB_SCENARIO:$LAB_PHASE" in
+  namespaces:fresh) ns_phase_fresh ;;
+  namespaces:after) ns_phase_after ;;
+  *:fresh) phase_fresh ;;
+  *:after) phase_after ;;
+  *:lost) phase_lost ;;
   *) check guest-setup no "unknown phase $LAB_PHASE" ;;
 esac
 finish
