@@ -33,7 +33,7 @@ internal sealed class FuzzTally(string target)
     }
 
     /// <summary>Writes "target: N inputs, N failures (outcome counts)" and the kept failures; asserts there were none.</summary>
-    public void Report(ITestOutputHelper output)
+    public void AssertNoFailure(ITestOutputHelper output)
     {
         var summary = string.Create(CultureInfo.InvariantCulture,
             $"{target}: {Inputs} inputs, {FailureCount} failures ({string.Join(", ", _outcomes.Select(o => $"{o.Key} {o.Value}"))}; seed {FuzzBudget.RunSeed})");

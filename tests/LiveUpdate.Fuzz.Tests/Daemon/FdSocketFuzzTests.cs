@@ -95,7 +95,7 @@ public sealed class FdSocketFuzzTests(RunningDaemon fixture, ITestOutputHelper o
 
         before.AssertUnchanged(await RegionTree.CaptureAsync(fixture.Files), "random messages on the descriptor socket");
         Assert.Equal(pid, fixture.Daemon.Pid);
-        tally.Report(output);
+        tally.AssertNoFailure(output);
     }
 
     [Fact(Timeout = 300_000)]
@@ -126,7 +126,7 @@ public sealed class FdSocketFuzzTests(RunningDaemon fixture, ITestOutputHelper o
         using var client = new FdSocketClient(fixture.Daemon.FdSocketPath);
         Assert.Equal((byte)HandoutStatus.UnknownToken, client.Ask(presented).Status);
         Assert.Equal((byte)HandoutStatus.Ok, client.Ask(sentinel).Status);
-        tally.Report(output);
+        tally.AssertNoFailure(output);
     }
 
     /// <summary>One message: random bytes (lengths 0 to past the 64-byte receive buffer) or the sentinel token damaged.</summary>

@@ -86,7 +86,7 @@ public sealed class RpcFuzzTests(RunningDaemon fixture, ITestOutputHelper output
         Assert.False(fixture.Daemon.Output.Contains("Unhandled exception", StringComparison.Ordinal), fixture.Daemon.Output);
         Assert.Equal(pid, fixture.Daemon.Pid);
         _ = await fixture.Files.GetRegionAsync(new GetRegionRequest(), deadline: DateTime.UtcNow + s_callDeadline);
-        tally.Report(output);
+        tally.AssertNoFailure(output);
     }
 
     /// <summary>Thaws (a refusal is fine: nothing was frozen), then captures the state.</summary>

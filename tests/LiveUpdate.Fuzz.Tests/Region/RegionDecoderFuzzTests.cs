@@ -90,6 +90,6 @@ public sealed class RegionDecoderFuzzTests(CorruptionImage image, DmaImage dma, 
             }
         }
 
-        tally.Report(output);
+        tally.AssertNoFailure(output);
     }
 }
