@@ -286,7 +286,7 @@ internal sealed class LifecycleService(
             }
 
             collected = Quarantine.Collect(region, olderThan, time.GetUtcNow(), request.DryRun);
-            quotas.Recount(region);
+            quotas.Recount(region, regionHost.CapacityBytes);
         }
 
         LifecycleLog.GarbageCollected(logger, olderThan, request.DryRun, caller.Uid, collected.Removed.Count, collected.BytesFreed, collected.Kept);

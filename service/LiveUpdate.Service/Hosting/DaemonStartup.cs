@@ -37,7 +37,7 @@ internal sealed class DaemonStartup(
     public Task StartingAsync(CancellationToken cancellationToken)
     {
         regionHost.Attach();
-        quotas.Recount(regionHost.RequireAttached());
+        quotas.Recount(regionHost.RequireAttached(), regionHost.CapacityBytes);
         lifecycle.Start();
         socketDirectory.Prepare();
         return Task.CompletedTask;

@@ -22,8 +22,11 @@ internal sealed class Quotas(IOptions<DaemonOptions> options, QuotaExemption exe
     private readonly Dictionary<uint, UidUsage> _usage = [];
     private long _regionBytes;
 
-    /// <summary>Counts every file and directory of <paramref name="region"/> by owner, replacing what was known.</summary>
-    public void Recount(PersistentRegion region)
+    /// <summary>
+    /// Counts every file and directory of <paramref name="region"/> by owner, replacing what was known;
+    /// <paramref name="capacityBytes"/> is what percentage quotas are of (on the namespaces backend, the whole nd region).
+    /// </summary>
+    public void Recount(PersistentRegion region, long capacityBytes)
     {
         var counted = new Dictionary<uint, UidUsage>();
         var directories = new Stack<string>();
@@ -42,7 +45,7 @@ internal sealed class Quotas(IOptions<DaemonOptions> options, QuotaExemption exe
 
         lock (_lock)
         {
-            _regionBytes = region.Info.Size;
+            _regionBytes = capacityBytes;
             _usage.Clear();
             foreach (var (uid, usage) in counted)
             {

@@ -72,6 +72,14 @@ internal sealed class NamespaceSysfs(string sysfsRoot, string regionDirectory, s
         return parsed && value > 0 ? value : throw Garbage(Path.Combine(RegionDirectory, "align"), text);
     }
 
+    /// <summary>The whole region's size in bytes (its sysfs <c>size</c>): every VM's memory and the metadata share it.</summary>
+    public long RegionBytes()
+    {
+        var path = Path.Combine(RegionDirectory, "size");
+        var text = Read(path);
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : throw Garbage(path, text);
+    }
+
     /// <summary>
     /// The largest namespace the region can take now (<c>max_available_extent</c>, else <c>available_size</c>), or null
     /// when sysfs says neither.

@@ -37,6 +37,12 @@ internal sealed class RegionHost(IOptions<DaemonOptions> options, TimeProvider t
     /// </summary>
     public NdNamespaceDirectory? Namespaces { get; private set; }
 
+    /// <summary>
+    /// The bytes every owner's files share (what a percentage quota is of): the attached region's size, or on the
+    /// namespaces backend the whole nd region's, whose guest memory lies outside the metadata device.
+    /// </summary>
+    public long CapacityBytes => Namespaces is { } namespaces ? namespaces.Sysfs.RegionBytes() : RequireAttached().Info.Size;
+
     /// <summary>The region device's path (what descriptors are opened on; the metadata namespace's device on the namespaces backend); set by attach.</summary>
     public string RegionPath { get; private set; } = string.Empty;
 

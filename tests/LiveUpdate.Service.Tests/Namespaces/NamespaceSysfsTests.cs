@@ -91,6 +91,16 @@ public sealed class NamespaceSysfsTests : IDisposable
     }
 
     [Fact]
+    public void RegionBytes_IsTheWholeRegionsSize_WhatPercentageQuotasAreOf()
+    {
+        File.WriteAllText(Path.Combine(_tree.RegionFolder, "size"), "2147483648\n");
+        Assert.Equal(2048 * MiB, Sysfs().RegionBytes());
+
+        File.WriteAllText(Path.Combine(_tree.RegionFolder, "size"), "lots\n");
+        Assert.Throws<RegionException>(() => Sysfs().RegionBytes());
+    }
+
+    [Fact]
     public void ACreateLargerThanTheRegionsLargestFreeRange_IsRefusedBeforeNdctlRuns()
     {
         File.WriteAllText(Path.Combine(_tree.RegionFolder, "max_available_extent"), $"{100 * MiB}\n");
