@@ -32,7 +32,8 @@
 # the build from it). WORKDIR/kernels caches the downloaded 7.3 kernel across runs. Run as root: missing Debian
 # packages are installed with apt-get, QEMU >= 10 from bookworm-backports (deploy/require-qemu.sh). Prints one
 # "PASS|FAIL name: detail" line per check, the timings and the figures ("LAB-FIGURE name value unit" in the guest);
-# exits 0 only when every check passed. Environment: LAB_TIMEOUT_SCALE (multiplies the QEMU time limits, default 1).
+# exits 0 only when every check passed. A scenario whose QEMU itself crashed (SIGABRT/SIGSEGV) runs once more, said so.
+# Environment: LAB_TIMEOUT_SCALE (multiplies the QEMU time limits, default 1).
 set -uo pipefail
 
 usage() { echo "usage: run.sh WORKDIR [--scenario positive|qemu|negative|namespaces|all]" >&2; exit 2; }
@@ -178,6 +179,20 @@ run_scenario() {
   QEMU_RC=$rc
 }
 
+# run_scenario_once_more_if_qemu_crashed NAME LIMIT_S [OUT MEMMAP RAM]: run_scenario, and once more when QEMU itself
+# died of SIGABRT or SIGSEGV (exit 134 or 139). That is the emulator failing (TCG under a kexec and memtest=1 aborted
+# once in CI), not a verdict on the guest: the crashed run's serial log and guest logs are kept under
+# logs/crashed-NAME/ and its last words are printed, and a second crash fails the scenario as usual.
+run_scenario_once_more_if_qemu_crashed() {
+  run_scenario "$@"
+  [[ $QEMU_RC == 134 || $QEMU_RC == 139 ]] || return 0
+  local name=$1 kept=$work/logs/crashed-$1
+  mkdir -p "$kept"
+  mv "$work/logs/$name".serial.log "$work/logs/$name"-* "$kept/" 2>/dev/null
+  lab "scenario $name: QEMU itself crashed (exit $QEMU_RC) after $QEMU_WALL s; its last output: $(grep -av ' LAB' "$kept/$name.serial.log" | tail -n 3 | cut -c10- | tr '\n' ' ')(logs kept in $kept); running the scenario once more"
+  run_scenario "$@"
+}
+
 # --- results -------------------------------------------------------------------------------------------------------------
 passed=0
 failed=0
@@ -234,25 +249,25 @@ collect() {
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
     positive)
-      run_scenario positive 900
+      run_scenario_once_more_if_qemu_crashed positive 900
       collect positive positive-boot1-daemon-ready positive-boot1-physical-base-from-sysfs positive-boot1-vmm-ready \
         positive-boot1-state-saved-and-acked positive-devdax-came-back positive-boot2-daemon-ready positive-memory-pattern \
         positive-device-state positive-reclaimed positive-reconcile-report positive-check-clean \
         positive-boot2-physical-base-from-sysfs positive-plan-kexec ;;
     qemu)
       # Two starts of liveupdate-qemu (.NET) and a QEMU under emulation twice over: 9.5 min measured on a loaded host.
-      run_scenario qemu 1200
+      run_scenario_once_more_if_qemu_crashed qemu 1200
       collect qemu qemu-boot1-daemon-ready qemu-boot1-physical-base-from-sysfs qemu-boot1-guest-ticking \
         qemu-boot1-guest-frozen qemu-devdax-came-back qemu-boot2-daemon-ready qemu-guest-resumed qemu-guest-continues \
         qemu-device-state-consumed qemu-reconcile-report qemu-check-clean qemu-boot2-physical-base-from-sysfs \
         qemu-plan-kexec ;;
     negative)
-      run_scenario negative 1200
+      run_scenario_once_more_if_qemu_crashed negative 1200
       collect negative negative-boot1-daemon-ready negative-boot1-vmm-ready negative-boot1-guest-ticking \
         negative-boot1-state-saved-and-acked negative-boot1-guest-frozen negative-scrub-kernel \
         negative-devdax-info-block negative-loss-detected negative-never-handed-out-as-good negative-guest-not-resumed ;;
     namespaces)
-      run_scenario namespaces 1500 "$work/out-namespaces" "$ns_memmap" "$ns_ram"
+      run_scenario_once_more_if_qemu_crashed namespaces 1500 "$work/out-namespaces" "$ns_memmap" "$ns_ram"
       collect namespaces namespaces-boot1-ramdax-region namespaces-boot1-daemon-ready namespaces-boot1-backend \
         namespaces-boot1-create-1000 namespaces-boot1-create-1001 namespaces-boot1-device-1000 namespaces-boot1-device-1001 \
         namespaces-boot1-patterns namespaces-boot1-other-device-refused namespaces-boot1-other-open-refused \
