@@ -30,7 +30,7 @@ public sealed class ArgumentRewriteTests
         Assert.Equal(Guid.Parse(Uuid), parsed.Uuid);
         Assert.False(parsed.Incoming);
         var backend = Assert.Single(parsed.RamBackends);
-        Assert.Equal(("pc.ram", "memory", 64UL << 20, 13), (backend.Id, backend.FileName, backend.Size, backend.ValueIndex));
+        Assert.Equal(("pc.ram", "memory", 64UL << 20, 14), (backend.Id, backend.FileName, backend.Size, backend.ValueIndex));
         Assert.Equal(29, parsed.Monitor!.ListeningFd);
     }
 

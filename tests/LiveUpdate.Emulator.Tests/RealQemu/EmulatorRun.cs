@@ -97,8 +97,8 @@ internal sealed class EmulatorRun : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        // libvirt closes its copy after the start too: only the proxy holds the listening socket then.
-        listener?.Close();
+        // The test keeps its copy open until the end: .NET unlinks the socket's path when it closes a socket it bound.
+        // Only the proxy accepts on it.
         return run;
     }
 
