@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using LiveUpdate.Client;
 using LiveUpdate.Protocol.V1;
 using LiveUpdate.Qemu;
 using LiveUpdate.Qemu.Tests.RealQemu;
-using LiveUpdate.Service.Tests;
 
 namespace LiveUpdate.Emulator.Tests.RealQemu;
 
@@ -24,15 +22,15 @@ public sealed class LibvirtDomainTests
     [RootFact(Timeout = 300_000)]
     public async Task ManagedSave_WritesNoGuestRam_AndStartRestoresTheRunningGuest()
     {
-        await using var daemon = DaemonProcess.Create(regionBytes: 256L << 20);
-
         // QEMU runs as libvirt-qemu: it must reach the daemon's sockets (their group is the directory's) and open the
         // region file read-write (the region's group, mode 0660): on the file backend, a trust decision (README.md).
-        Directory.CreateDirectory(daemon.SocketDirectory);
-        await RunAsync("chgrp", "kvm", daemon.SocketDirectory, daemon.RegionPath);
-        File.SetUnixFileMode(daemon.RegionPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
-        await daemon.StartAsync();
-        await using var client = new LiveUpdateClient(new LiveUpdateClientOptions { SocketDirectory = daemon.SocketDirectory });
+        await using var running = await RunningDaemon.StartAsync(256L << 20, async d =>
+        {
+            Directory.CreateDirectory(d.SocketDirectory);
+            await RunAsync("chgrp", "kvm", d.SocketDirectory, d.RegionPath);
+            File.SetUnixFileMode(d.RegionPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        });
+        var (daemon, client) = (running.Daemon, running.Client);
 
         var uuid = Guid.NewGuid();
         string name = $"emu-test-{uuid.ToString("N")[..8]}";

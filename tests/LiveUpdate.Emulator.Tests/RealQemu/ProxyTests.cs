@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using LiveUpdate.Client;
 using LiveUpdate.Protocol.V1;
 using LiveUpdate.Qemu.Tests.RealQemu;
-using LiveUpdate.Service.Tests;
 using FileInfo = LiveUpdate.Protocol.V1.FileInfo;
 
 namespace LiveUpdate.Emulator.Tests.RealQemu;
@@ -19,9 +18,8 @@ public sealed class ProxyTests
     [Fact(Timeout = 180_000)]
     public async Task PersistentDomain_RunsOnItsFile_WithIgnoreSharedBeforeLibvirtsFirstCommand()
     {
-        await using var daemon = DaemonProcess.Create(regionBytes: 256L << 20);
-        await daemon.StartAsync();
-        await using var client = new LiveUpdateClient(new LiveUpdateClientOptions { SocketDirectory = daemon.SocketDirectory });
+        await using var running = await RunningDaemon.StartAsync(256L << 20);
+        var (daemon, client) = (running.Daemon, running.Client);
         var uuid = Guid.NewGuid();
         await CreateMemoryAsync(client, uuid, "memory", 64 * MiB);
         var serial = new SerialLog(Path.Combine(daemon.Directory, "serial.log"));
@@ -76,9 +74,8 @@ public sealed class ProxyTests
     [Fact(Timeout = 120_000)]
     public async Task NumaDomain_WithANodeFileMissing_IsRefused()
     {
-        await using var daemon = DaemonProcess.Create(regionBytes: 128L << 20);
-        await daemon.StartAsync();
-        await using var client = new LiveUpdateClient(new LiveUpdateClientOptions { SocketDirectory = daemon.SocketDirectory });
+        await using var running = await RunningDaemon.StartAsync(128L << 20);
+        var (daemon, client) = (running.Daemon, running.Client);
         var uuid = Guid.NewGuid();
         await CreateMemoryAsync(client, uuid, "memory-node0", 16 * MiB);
 
@@ -91,9 +88,8 @@ public sealed class ProxyTests
     [Fact(Timeout = 120_000)]
     public async Task FileOfAnotherSize_IsRefused()
     {
-        await using var daemon = DaemonProcess.Create(regionBytes: 128L << 20);
-        await daemon.StartAsync();
-        await using var client = new LiveUpdateClient(new LiveUpdateClientOptions { SocketDirectory = daemon.SocketDirectory });
+        await using var running = await RunningDaemon.StartAsync(128L << 20);
+        var (daemon, client) = (running.Daemon, running.Client);
         var uuid = Guid.NewGuid();
         await CreateMemoryAsync(client, uuid, "memory", 32 * MiB);
 
@@ -106,9 +102,8 @@ public sealed class ProxyTests
     [Fact(Timeout = 120_000)]
     public async Task Restore_WithoutRecordOrOfAnotherInstance_IsRefused()
     {
-        await using var daemon = DaemonProcess.Create(regionBytes: 128L << 20);
-        await daemon.StartAsync();
-        await using var client = new LiveUpdateClient(new LiveUpdateClientOptions { SocketDirectory = daemon.SocketDirectory });
+        await using var running = await RunningDaemon.StartAsync(128L << 20);
+        var (daemon, client) = (running.Daemon, running.Client);
         var uuid = Guid.NewGuid();
         var memory = await CreateMemoryAsync(client, uuid, "memory", 32 * MiB);
         var restore = DomainArguments.OneNode(uuid, 32 * MiB, "/dev/null", "-incoming", "defer");
@@ -129,8 +124,8 @@ public sealed class ProxyTests
     [Fact(Timeout = 120_000)]
     public async Task DomainWithoutFiles_AndProbe_ExecQemuUntouched()
     {
-        await using var daemon = DaemonProcess.Create();
-        await daemon.StartAsync();
+        await using var running = await RunningDaemon.StartAsync(64L << 20);
+        var daemon = running.Daemon;
 
         // A domain the region has no files of (not persistent): QEMU as libvirt asked; -version shows it was exec'd.
         var (domain, domainOutput) = await EmulatorRun.RunToExitAsync(daemon.SocketDirectory, daemon.Directory, ["-uuid", Guid.NewGuid().ToString("D"), "-version"]);
