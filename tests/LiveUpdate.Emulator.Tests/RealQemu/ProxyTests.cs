@@ -71,6 +71,32 @@ public sealed class ProxyTests
         Assert.Contains("libvirt reconnected", run.Output, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task NumaDomain_EachNodeOnItsOwnFile()
+    {
+        await using var running = await RunningDaemon.StartAsync(256L << 20);
+        var (daemon, client) = (running.Daemon, running.Client);
+        var uuid = Guid.NewGuid();
+        await CreateMemoryAsync(client, uuid, "memory-node0", 32 * MiB);
+        await CreateMemoryAsync(client, uuid, "memory-node1", 32 * MiB);
+        var serial = new SerialLog(Path.Combine(daemon.Directory, "serial.log"));
+
+        await using var run = EmulatorRun.Start(daemon.SocketDirectory, daemon.Directory, DomainArguments.TwoNodes(uuid, 32 * MiB, serial.Path));
+        using var libvirt = await run.ConnectAsync();
+        await libvirt.ReadAsync();
+        await libvirt.ExecuteAsync("qmp_capabilities");
+
+        var memdevs = (await libvirt.ExecuteAsync("query-memdev"))["return"]!.AsArray();
+        Assert.Equal(["ram-node0", "ram-node1"], memdevs.Select(m => (string)m!["id"]!).Order(StringComparer.Ordinal));
+        Assert.All(memdevs, m => Assert.True((bool)m!["share"]!));
+        var nodes = await client.StatAsync($"/vm/{uuid:D}/memory-node1");
+        var maps = await File.ReadAllTextAsync($"/proc/{run.Process.Id}/maps");
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $" {nodes.Extents[0].RegionOffset:x8} "), maps, StringComparison.Ordinal);
+        await libvirt.ExecuteAsync("cont");
+        await serial.WaitForAsync("^TICK 1 ");
+        await libvirt.ExecuteAsync("quit");
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task NumaDomain_WithANodeFileMissing_IsRefused()
     {
