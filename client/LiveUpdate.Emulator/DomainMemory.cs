@@ -89,6 +89,37 @@ internal sealed class DomainMemory
         return new DomainMemory(uuid, files, region);
     }
 
+    /// <summary>
+    /// A restore of a domain that has no memory files (any more): refused when its device-state file still holds a
+    /// managed-save record, since that save skipped guest RAM, which was in the files now gone. Any other case (no
+    /// device state: an ordinary domain's save) may go on.
+    /// </summary>
+    public static async Task RefuseOrphanedSaveAsync(LiveUpdateClient client, Guid uuid, CancellationToken cancellationToken)
+    {
+        string path = $"/vm/{uuid:D}/device-state";
+        using var contents = new MemoryStream();
+        try
+        {
+            await client.ReadContentsAsync(path, contents, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LiveUpdateException e) when (e.Error == LiveUpdateError.NotFound)
+        {
+            return;
+        }
+
+        try
+        {
+            ManagedSaveRecord.Parse(contents.GetBuffer().AsSpan(0, (int)contents.Length));
+        }
+        catch (FormatException)
+        {
+            return;
+        }
+
+        throw new RefusedException(
+            $"{path} records a managed save taken with guest memory in the region, but /vm/{uuid:D}/memory is gone: the save holds no RAM (remove the save: virsh managedsave-remove)");
+    }
+
     /// <summary>Where <paramref name="backend"/>'s file is mapped from; throws <see cref="RefusedException"/> when it is not one contiguous range.</summary>
     public GuestMemoryPlacement PlacementOf(RamBackend backend) => GuestMemoryPlacement.InRegion(Region, Files[backend.FileName]);
 

@@ -102,6 +102,11 @@ internal static class Program
 
         if (memory is null)
         {
+            if (parsed.Incoming)
+            {
+                await DomainMemory.RefuseOrphanedSaveAsync(client, uuid, timeout.Token).ConfigureAwait(false);
+            }
+
             QemuLauncher.Exec(config.Qemu, args);
             return;
         }

@@ -145,6 +145,12 @@ public sealed class ProxyTests
         var (other, otherOutput) = await EmulatorRun.RunToExitAsync(daemon.SocketDirectory, daemon.Directory, restore);
         Assert.Equal(1, other);
         Assert.Contains($"another instance of /vm/{uuid:D}/memory (instance 0123456789abcdef, now {memory.InstanceId}", otherOutput, StringComparison.Ordinal);
+
+        // The memory file removed since the save: the save holds no RAM, so it is not loaded either.
+        await client.RemoveAsync($"/vm/{uuid:D}/memory");
+        var (gone, goneOutput) = await EmulatorRun.RunToExitAsync(daemon.SocketDirectory, daemon.Directory, restore);
+        Assert.Equal(1, gone);
+        Assert.Contains($"/vm/{uuid:D}/memory is gone: the save holds no RAM", goneOutput, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 120_000)]
