@@ -128,15 +128,7 @@ public sealed class LibvirtDomainTests(ITestOutputHelper output)
     {
         try
         {
-            var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var process = Process.Start(start)!;
-            await Task.WhenAll(process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync(), process.WaitForExitAsync());
-            return process.ExitCode == 0;
+            return (await RunProcessAsync(program, arguments)).ExitCode == 0;
         }
         catch (System.ComponentModel.Win32Exception)
         {
@@ -154,6 +146,13 @@ public sealed class LibvirtDomainTests(ITestOutputHelper output)
 
     private static async Task<string> RunAsync(bool allowFailure, string program, params string[] arguments)
     {
+        var (code, output, errors) = await RunProcessAsync(program, arguments);
+        Assert.True(allowFailure || code == 0, $"{program} {string.Join(' ', arguments)} exited {code}: {errors}");
+        return output;
+    }
+
+    private static async Task<(int ExitCode, string Output, string Errors)> RunProcessAsync(string program, string[] arguments)
+    {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in arguments)
         {
@@ -165,7 +164,6 @@ public sealed class LibvirtDomainTests(ITestOutputHelper output)
         var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await process.WaitForExitAsync(timeout.Token);
-        Assert.True(allowFailure || process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await errors}");
-        return await output;
+        return (process.ExitCode, await output, await errors);
     }
 }
