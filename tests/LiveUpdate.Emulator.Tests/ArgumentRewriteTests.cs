@@ -142,6 +142,20 @@ public sealed class ArgumentRewriteTests
     }
 
     [Fact]
+    public void Config_ShippedFile_IsTheDefaults()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "LiveUpdate.sln")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("LiveUpdate.sln not found");
+        }
+
+        string path = Path.Combine(root.FullName, "deploy", "emulator.conf");
+
+        Assert.Equal(EmulatorConfig.Default, EmulatorConfig.Parse(File.ReadAllLines(path), path));
+    }
+
+    [Fact]
     public void Config_UnknownKey_IsRefusedWithItsLine()
     {
         var refused = Assert.Throws<UsageException>(() => EmulatorConfig.Parse(["qemu = /usr/bin/q", "socketdir = /x"], "e.conf"));
