@@ -34,6 +34,6 @@ var log = new AgentLog(Console.Error);
 using var libvirt = new LibvirtDomains(options.LibvirtUri);
 await using var client = new LiveUpdateClient(clientOptions);
 log.Line($"following the domains of {options.LibvirtUri} marked persistent (daemon at {clientOptions.SocketDirectory}, rescan every {options.RescanInterval.TotalSeconds:0.###} s)");
-await new Agent(libvirt, client, log, options.RescanInterval, TimeProvider.System).RunAsync(stopping.Token).ConfigureAwait(false);
+await new LibvirtAgent(libvirt, client, log, options.RescanInterval, TimeProvider.System).RunAsync(stopping.Token).ConfigureAwait(false);
 log.Line("stopped");
 return 0;

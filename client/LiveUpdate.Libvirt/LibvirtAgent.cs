@@ -8,7 +8,7 @@ namespace LiveUpdate.Libvirt;
 /// each domain it is the VMM of (<see cref="DomainSnapshot.IsFollowed"/>): new ones are followed, and one no longer
 /// followed (shut down, undefined, unmarked) is let go unless it is busy saving or starting.
 /// </summary>
-internal sealed class Agent(IDomainControl libvirt, LiveUpdateClient client, AgentLog log, TimeSpan rescanInterval, TimeProvider time)
+internal sealed class LibvirtAgent(IDomainControl libvirt, LiveUpdateClient client, AgentLog log, TimeSpan rescanInterval, TimeProvider time)
 {
     private readonly Dictionary<Guid, Following> _following = [];
     private readonly ManagedSaveStore _store = new(client, time);
