@@ -1,6 +1,6 @@
 using LiveUpdate.Client;
 using LiveUpdate.Protocol.V1;
-using LiveUpdate.Qemu.Core;
+using LiveUpdate.Qemu;
 using FileInfo = LiveUpdate.Protocol.V1.FileInfo;
 
 namespace LiveUpdate.Libvirt;
@@ -15,7 +15,7 @@ internal sealed class ManagedSaveStore(LiveUpdateClient client, TimeProvider tim
     public static string PathOf(Guid vm) => $"/vm/{vm:D}/device-state";
 
     /// <summary>The instance ids of the domain's guest-memory files (<c>memory</c>, <c>memory-nodeN</c>), and the uid that owns them.</summary>
-    public async Task<(Dictionary<string, Guid> Memory, uint Owner)> ReadMemoryAsync(Guid vm, CancellationToken cancellationToken)
+    public async Task<(Dictionary<string, string> Memory, uint Owner)> ReadMemoryAsync(Guid vm, CancellationToken cancellationToken)
     {
         IReadOnlyList<FileInfo> files;
         try
@@ -27,14 +27,14 @@ internal sealed class ManagedSaveStore(LiveUpdateClient client, TimeProvider tim
             files = [];
         }
 
-        var memory = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        var memory = new Dictionary<string, string>(StringComparer.Ordinal);
         uint owner = 0;
         foreach (FileInfo file in files)
         {
             string name = file.Path[(file.Path.LastIndexOf('/') + 1)..];
-            if (file.Kind == FileKind.GuestMemory && ManagedSaveRecord.IsMemoryName(name))
+            if (file.Kind == FileKind.GuestMemory && ManagedSaveRecord.IsMemoryFileName(name))
             {
-                memory[name] = Guid.Parse(file.InstanceId);
+                memory[name] = file.InstanceId;
                 owner = file.OwnerUid;
             }
         }
@@ -60,8 +60,8 @@ internal sealed class ManagedSaveStore(LiveUpdateClient client, TimeProvider tim
         {
         }
 
-        var record = new ManagedSaveRecord(vm, memory, time.GetUtcNow());
-        using var contents = new MemoryStream(record.Encode(), writable: false);
+        var record = new ManagedSaveRecord(vm, memory, time.GetUtcNow().ToUnixTimeMilliseconds());
+        using var contents = new MemoryStream(record.ToBytes(), writable: false);
         await client.WriteContentsAsync(path, contents, cancellationToken).ConfigureAwait(false);
         return path;
     }

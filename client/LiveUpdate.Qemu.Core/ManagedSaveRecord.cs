@@ -1,159 +1,153 @@
 using System.Globalization;
 using System.Text;
 
-namespace LiveUpdate.Qemu.Core;
+namespace LiveUpdate.Qemu;
 
 /// <summary>
-/// The managed-save record (docs/design.md §15), the contents of <c>/vm/{uuid}/device-state</c> of a libvirt domain:
-/// written by liveupdate-libvirt right before each managed save, read before the domain is started from it. A managed
-/// save holds no guest RAM, so it may only be loaded onto the very instances of the memory files it was taken against.
+/// The managed-save record (docs/design.md §15): what guest memory a libvirt managed save of a persistent domain was
+/// taken against. liveupdate-libvirt writes it as the contents of <c>/vm/{uuid}/device-state</c> right before each
+/// managed save; it and liveupdate-emulator read it before a restore, and refuse one whose memory file was recreated
+/// since (another instance id): the save's device state would run against memory it does not describe.
 /// <code>
 /// liveupdate-libvirt managed-save 1
 /// domain &lt;uuid&gt;
-/// memory &lt;instance-id&gt;                 (or one line per node: memory-node0 &lt;id&gt;, memory-node1 &lt;id&gt;, …)
+/// memory &lt;instance-id&gt;               (or one line per NUMA file: memory-node0 &lt;id&gt;, memory-node1 &lt;id&gt;)
 /// saved-at-unix-ms &lt;n&gt;
 /// </code>
 /// </summary>
 /// <param name="Domain">The domain's UUID.</param>
-/// <param name="Memory">Each guest-memory file's name (<c>memory</c>, <c>memory-nodeN</c>) and its instance id.</param>
-/// <param name="SavedAt">When the record was written.</param>
-public sealed record ManagedSaveRecord(Guid Domain, IReadOnlyDictionary<string, Guid> Memory, DateTimeOffset SavedAt)
+/// <param name="Memory">Each guest-memory file's name in <c>/vm/{uuid}/</c> ("memory", "memory-node0") and its instance id.</param>
+/// <param name="SavedAtUnixMs">When the save began (Unix milliseconds).</param>
+public sealed record ManagedSaveRecord(Guid Domain, IReadOnlyDictionary<string, string> Memory, long SavedAtUnixMs)
 {
-    /// <summary>The first line: the format and its version.</summary>
+    /// <summary>The first line: what the file is and the format's version.</summary>
     public const string Header = "liveupdate-libvirt managed-save 1";
 
-    /// <summary>The largest record read (a few lines; anything bigger is not one).</summary>
-    public const int MaxSize = 64 * 1024;
-
-    /// <summary>The record as UTF-8 text, memory files in name order.</summary>
-    public byte[] Encode()
+    /// <summary>The text of the record (UTF-8 lines, memory files in name order).</summary>
+    public string Format()
     {
         var text = new StringBuilder();
         text.Append(Header).Append('\n');
-        text.Append("domain ").Append(Domain.ToString("D")).Append('\n');
+        text.Append(CultureInfo.InvariantCulture, $"domain {Domain:D}\n");
         foreach (var (name, instance) in Memory.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
-            text.Append(name).Append(' ').Append(instance.ToString("D")).Append('\n');
+            text.Append(CultureInfo.InvariantCulture, $"{name} {instance}\n");
         }
 
-        text.Append("saved-at-unix-ms ").Append(SavedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)).Append('\n');
-        return Encoding.UTF8.GetBytes(text.ToString());
+        text.Append(CultureInfo.InvariantCulture, $"saved-at-unix-ms {SavedAtUnixMs}\n");
+        return text.ToString();
     }
 
-    /// <summary>Parses <paramref name="bytes"/>; throws <see cref="FormatException"/> saying what is wrong.</summary>
-    public static ManagedSaveRecord Parse(ReadOnlySpan<byte> bytes)
+    /// <summary>The record's bytes as stored in the device-state file.</summary>
+    public byte[] ToBytes() => Encoding.UTF8.GetBytes(Format());
+
+    /// <summary>
+    /// Reads a record. Throws <see cref="FormatException"/> saying what is wrong when <paramref name="text"/> is not one
+    /// (an empty device state, QEMU's own device state, another version, a line it does not know).
+    /// </summary>
+    public static ManagedSaveRecord Parse(string text)
     {
-        if (bytes.Length == 0)
+        ArgumentNullException.ThrowIfNull(text);
+        string[] lines = text.Split('\n');
+        if (lines.Length == 0 || lines[0].TrimEnd('\r') != Header)
         {
-            throw new FormatException("the record is empty (no managed save was recorded)");
-        }
-
-        if (bytes.Length > MaxSize)
-        {
-            throw new FormatException($"the record is {bytes.Length} bytes, more than a record's {MaxSize}");
-        }
-
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, true).GetString(bytes);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new FormatException("the record is not UTF-8 text");
-        }
-
-        string[] lines = text.TrimEnd('\n').Split('\n');
-        if (lines[0] != Header)
-        {
-            throw new FormatException($"the record does not start with '{Header}'");
+            throw new FormatException($"it is not a managed-save record (its first line is not '{Header}')");
         }
 
         Guid? domain = null;
-        DateTimeOffset? savedAt = null;
-        var memory = new Dictionary<string, Guid>(StringComparer.Ordinal);
-        for (int i = 1; i < lines.Length; i++)
+        long? savedAt = null;
+        var memory = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string raw in lines.Skip(1))
         {
-            string[] parts = lines[i].Split(' ');
-            if (parts.Length != 2)
+            string line = raw.TrimEnd('\r');
+            if (line.Length == 0)
             {
-                throw new FormatException($"line {i + 1} is not 'key value': '{lines[i]}'");
+                continue;
             }
 
-            string key = parts[0], value = parts[1];
-            if (key == "domain" && domain is null)
+            int space = line.IndexOf(' ', StringComparison.Ordinal);
+            string key = space < 0 ? line : line[..space];
+            string value = space < 0 ? string.Empty : line[(space + 1)..];
+            if (value.Length == 0)
             {
-                domain = ParseGuid(value, i);
+                throw new FormatException($"its line '{line}' has no value");
             }
-            else if (key == "saved-at-unix-ms" && savedAt is null)
+
+            if (key == "domain")
             {
-                savedAt = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long ms) && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
-                    ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-                    : throw new FormatException($"line {i + 1}: '{value}' is not a time in milliseconds");
+                domain = Guid.TryParseExact(value, "D", out var uuid) ? uuid : throw new FormatException($"its domain '{value}' is not a UUID");
             }
-            else if (IsMemoryName(key) && !memory.ContainsKey(key))
+            else if (key == "saved-at-unix-ms")
             {
-                memory.Add(key, ParseGuid(value, i));
+                savedAt = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long ms)
+                    ? ms : throw new FormatException($"its saved-at-unix-ms '{value}' is not a number");
+            }
+            else if (IsMemoryFileName(key))
+            {
+                if (!memory.TryAdd(key, value))
+                {
+                    throw new FormatException($"it names {key} twice");
+                }
             }
             else
             {
-                throw new FormatException($"line {i + 1}: unexpected or repeated '{key}'");
+                throw new FormatException($"its line '{line}' is not one the format has");
             }
         }
 
         if (domain is null || savedAt is null || memory.Count == 0)
         {
-            throw new FormatException("the record lacks its domain, memory or saved-at-unix-ms line");
-        }
-
-        if (memory.ContainsKey("memory") && memory.Count > 1)
-        {
-            throw new FormatException("the record names both 'memory' and per-node memory files");
+            throw new FormatException("it lacks the domain, a memory line or saved-at-unix-ms");
         }
 
         return new ManagedSaveRecord(domain.Value, memory, savedAt.Value);
     }
 
-    /// <summary>
-    /// Null when this record was taken for <paramref name="domain"/> against exactly the memory files
-    /// <paramref name="current"/> (name → instance id); otherwise why the managed save must not be loaded.
-    /// </summary>
-    public string? Mismatch(Guid domain, IReadOnlyDictionary<string, Guid> current)
+    /// <summary>Reads a record from the device-state file's bytes (UTF-8); see <see cref="Parse(string)"/>.</summary>
+    public static ManagedSaveRecord Parse(ReadOnlySpan<byte> bytes)
     {
-        if (Domain != domain)
+        try
         {
-            return $"the managed-save record names domain {Domain:D}, not {domain:D}";
+            return Parse(new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes));
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new FormatException("it is not a managed-save record (not UTF-8 text)");
+        }
+    }
+
+    /// <summary>
+    /// Why a restore of <paramref name="domain"/> with the memory files <paramref name="current"/> (name → instance id,
+    /// as the daemon reports them now) must not load this save, or null when it may: another domain, a file the save did
+    /// not know or that is gone, or a file recreated since the save.
+    /// </summary>
+    public string? Mismatch(Guid domain, IReadOnlyDictionary<string, string> current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        if (domain != Domain)
+        {
+            return $"the managed save was taken for domain {Domain:D}, not {domain:D}";
         }
 
         foreach (var (name, instance) in Memory.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
-            if (!current.TryGetValue(name, out Guid now))
+            if (!current.TryGetValue(name, out string? now))
             {
-                return $"/vm/{domain:D}/{name} is gone since the managed save";
+                return $"the managed save was taken with /vm/{domain:D}/{name}, which is gone";
             }
 
             if (now != instance)
             {
-                return $"/vm/{domain:D}/{name} was recreated since the managed save (instance {now:D}, the save was taken against {instance:D}): the save would restore stale memory";
+                return $"the managed save was taken against another instance of /vm/{domain:D}/{name} (instance {instance}, now {now}: the file was recreated, so the save's memory is gone)";
             }
         }
 
-        foreach (string name in current.Keys.Order(StringComparer.Ordinal))
-        {
-            if (!Memory.ContainsKey(name))
-            {
-                return $"/vm/{domain:D}/{name} did not exist at the managed save";
-            }
-        }
-
-        return null;
+        string? extra = current.Keys.Order(StringComparer.Ordinal).FirstOrDefault(k => !Memory.ContainsKey(k));
+        return extra is null ? null : $"the managed save does not know /vm/{domain:D}/{extra} (the domain's memory layout changed since)";
     }
 
-    /// <summary>True for <c>memory</c> and <c>memory-nodeN</c>.</summary>
-    public static bool IsMemoryName(string name) =>
-        name == "memory" || (name.StartsWith("memory-node", StringComparison.Ordinal) && name.Length > 11 && name.Length <= 14
-            && name.AsSpan(11).IndexOfAnyExceptInRange('0', '9') < 0 && (name.Length == 12 || name[11] != '0'));
-
-    private static Guid ParseGuid(string value, int line) =>
-        Guid.TryParseExact(value, "D", out Guid guid) ? guid : throw new FormatException($"line {line + 1}: '{value}' is not a UUID");
+    /// <summary>Whether <paramref name="name"/> is a guest-memory file's name: "memory" or "memory-nodeN".</summary>
+    public static bool IsMemoryFileName(string name) => name == "memory"
+        || (name.StartsWith("memory-node", StringComparison.Ordinal) && name.Length > "memory-node".Length
+            && !name.AsSpan("memory-node".Length).ContainsAnyExceptInRange('0', '9'));
 }

@@ -1,7 +1,7 @@
 using LiveUpdate.Client;
 using LiveUpdate.Libvirt.Libvirt;
 using LiveUpdate.Protocol.V1;
-using LiveUpdate.Qemu.Core;
+using LiveUpdate.Qemu;
 using LiveUpdate.Service.Tests;
 using Xunit.Abstractions;
 
@@ -39,7 +39,7 @@ public sealed class AgentTests(ITestOutputHelper output)
         Assert.True(marked.Now() is { State: DomainSnapshot.Shutoff, HasManagedSave: true }, marked.Now().ToString());
         var record = ManagedSaveRecord.Parse(await ReadAsync(client, $"/vm/{marked.Uuid:D}/device-state"));
         Assert.Equal(marked.Uuid, record.Domain);
-        Assert.Equal(Guid.Parse(memory.InstanceId), Assert.Single(record.Memory, m => m.Key == "memory").Value);
+        Assert.Equal(memory.InstanceId, Assert.Single(record.Memory, m => m.Key == "memory").Value);
         var status = await client.GetStatusAsync();
         Assert.Equal(marked.Name, Assert.Single(status.Vmms).Name);
         Assert.Equal($"/vm/{marked.Uuid:D}/device-state", status.Vmms[0].DeviceStatePath);
@@ -102,7 +102,7 @@ public sealed class AgentTests(ITestOutputHelper output)
         await after.WaitForLogAsync($"domain {kept.Name} ({kept.Uuid:D}): started from its managed save restore_ms=");
         await after.WaitForLogAsync($"domain {stale.Name} ({stale.Uuid:D}): not started from its managed save:");
         output.WriteLine(after.Log);
-        Assert.Contains($"was recreated since the managed save (instance {recreated.InstanceId}", after.Log, StringComparison.Ordinal);
+        Assert.Contains($"now {recreated.InstanceId}: the file was recreated", after.Log, StringComparison.Ordinal);
         Assert.Contains($"virsh managedsave-remove {stale.Name}", after.Log, StringComparison.Ordinal);
         Assert.True(stale.Now() is { State: DomainSnapshot.Shutoff, HasManagedSave: true }, stale.Now().ToString());
         Assert.Equal(DomainSnapshot.Running, kept.Now().State);
