@@ -11,30 +11,8 @@ internal sealed class LibvirtDomains(string uri) : IDomainControl
     private SafeLibvirtConnectionHandle? _connection;
 
     /// <inheritdoc/>
-    public IReadOnlyList<DomainSnapshot> List() => WithConnection(connection =>
-    {
-        SafeLibvirtDomainHandle[] domains = Interop.Libvirt.ListAllDomains(connection, uri);
-        try
-        {
-            var list = new List<DomainSnapshot>(domains.Length);
-            foreach (SafeLibvirtDomainHandle domain in domains)
-            {
-                if (Read(domain) is { } snapshot)
-                {
-                    list.Add(snapshot);
-                }
-            }
-
-            return list;
-        }
-        finally
-        {
-            foreach (SafeLibvirtDomainHandle domain in domains)
-            {
-                domain.Dispose();
-            }
-        }
-    });
+    public IReadOnlyList<DomainSnapshot> List() =>
+        WithConnection(connection => Interop.Libvirt.ReadAllDomains(connection, uri, Read, CancellationToken.None));
 
     /// <inheritdoc/>
     public DomainSnapshot? Find(Guid uuid)

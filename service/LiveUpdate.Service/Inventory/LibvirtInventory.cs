@@ -151,29 +151,9 @@ internal sealed class LibvirtInventory : IVmInventory
 
     private List<DomainRecord> ReadDomains(SafeLibvirtConnectionHandle connection, CancellationToken cancellationToken)
     {
-        SafeLibvirtDomainHandle[] domains = Interop.Libvirt.ListAllDomains(connection, _uri);
-        try
-        {
-            var records = new List<DomainRecord>(domains.Length);
-            foreach (SafeLibvirtDomainHandle domain in domains)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (ReadDomain(domain) is { } record)
-                {
-                    records.Add(record);
-                }
-            }
-
-            records.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-            return records;
-        }
-        finally
-        {
-            foreach (SafeLibvirtDomainHandle domain in domains)
-            {
-                domain.Dispose();
-            }
-        }
+        var records = Interop.Libvirt.ReadAllDomains(connection, _uri, ReadDomain, cancellationToken);
+        records.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return records;
     }
 
     /// <summary>One domain's record, or null when it was undefined between the listing and now (it is no longer there).</summary>
