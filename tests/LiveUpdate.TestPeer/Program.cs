@@ -174,6 +174,9 @@ static async Task<string> RunAsync(LiveUpdateClient client, LiveUpdateClientOpti
                 return "registered";
             }
 
+        case "report-problem":
+            await client.ReportVmmProblemAsync(Guid.Parse(words[1], CultureInfo.InvariantCulture), string.Join(' ', words.Skip(2)));
+            return "reported";
         case "reclaim":
             var reclaimed = await client.ReclaimAsync(Guid.Parse(words[1], CultureInfo.InvariantCulture));
             foreach (var file in reclaimed.Files)

@@ -42,5 +42,36 @@ internal static partial class Interop
 
             return domains;
         }
+
+        /// <summary>
+        /// <paramref name="read"/> of every domain of the connection, in libvirt's order, leaving out those it answers
+        /// null for (a domain undefined meanwhile); every handle is disposed, whatever <paramref name="read"/> throws.
+        /// </summary>
+        internal static List<T> ReadAllDomains<T>(SafeLibvirtConnectionHandle connection, string uri, Func<SafeLibvirtDomainHandle, T?> read, CancellationToken cancellationToken)
+            where T : class
+        {
+            SafeLibvirtDomainHandle[] domains = ListAllDomains(connection, uri);
+            try
+            {
+                var records = new List<T>(domains.Length);
+                foreach (SafeLibvirtDomainHandle domain in domains)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (read(domain) is { } record)
+                    {
+                        records.Add(record);
+                    }
+                }
+
+                return records;
+            }
+            finally
+            {
+                foreach (SafeLibvirtDomainHandle domain in domains)
+                {
+                    domain.Dispose();
+                }
+            }
+        }
     }
 }

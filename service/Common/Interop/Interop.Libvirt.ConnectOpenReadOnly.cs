@@ -12,15 +12,7 @@ internal static partial class Interop
         {
             string operation = $"opening libvirt connection {uri}";
             EnsureInitialized(operation);
-            SafeLibvirtConnectionHandle connection = VirConnectOpenReadOnly(uri);
-            if (connection.IsInvalid)
-            {
-                LibvirtException error = LastError(operation);
-                connection.Dispose();
-                throw error;
-            }
-
-            return connection;
+            return Opened(VirConnectOpenReadOnly(uri), operation);
         }
     }
 }

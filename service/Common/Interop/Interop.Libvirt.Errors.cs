@@ -69,6 +69,19 @@ internal static partial class Interop
             return exception;
         }
 
+        /// <summary>A connection handle virConnectOpen* returned: itself when valid, else the last error for <paramref name="operation"/> (the handle disposed).</summary>
+        private static SafeLibvirtConnectionHandle Opened(SafeLibvirtConnectionHandle connection, string operation)
+        {
+            if (connection.IsInvalid)
+            {
+                LibvirtException error = LastError(operation);
+                connection.Dispose();
+                throw error;
+            }
+
+            return connection;
+        }
+
         /// <summary>The virErrorFunc installed by <see cref="EnsureInitialized"/>: libvirt's default one prints every error to stderr.</summary>
         [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
         private static void IgnoreLibvirtError(void* userData, VirError* error)

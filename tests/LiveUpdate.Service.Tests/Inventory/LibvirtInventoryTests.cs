@@ -11,9 +11,10 @@ namespace LiveUpdate.Service.Tests.Inventory;
 [Collection(StandardErrorCollection.Name)]
 public sealed class LibvirtInventoryTests
 {
-    // VIR_ERR_XML_ERROR from VIR_FROM_TEST: the test driver cannot parse (here: find) its node file.
-    private const int VirErrXmlError = 27;
-    private const int VirFromTest = 12;
+    // VIR_ERR_SYSTEM_ERROR from VIR_FROM_TEST: the test driver cannot open its node file (libvirt 11.3 from
+    // bookworm-backports; libvirt 9 answered VIR_ERR_XML_ERROR, 27, "failed to parse xml document").
+    private const int VirErrNodeFileMissing = 38;
+    private const int VirFromNone = 0; // libvirt 11.3 raises it from its file utilities, not from the test driver (12)
 
     [Fact(Timeout = 60_000)]
     public async Task ListDomains_SeveralDomains_ReportsEachOnesUuidNameStatePersistenceMarkAndXml()
@@ -78,10 +79,10 @@ public sealed class LibvirtInventoryTests
 
         Assert.Equal(string.Empty, printed);
         Assert.NotNull(error);
-        Assert.Equal(VirErrXmlError, error.Code);
-        Assert.Equal(VirFromTest, error.Domain);
+        Assert.Equal(VirErrNodeFileMissing, error.Code);
+        Assert.Equal(VirFromNone, error.Domain);
         Assert.Equal($"opening libvirt connection {uri}", error.Operation);
-        Assert.Contains("failed to parse xml document '/nonexistent/node.xml'", error.LibvirtMessage, StringComparison.Ordinal);
+        Assert.Contains("Failed to open file '/nonexistent/node.xml'", error.LibvirtMessage, StringComparison.Ordinal);
         Assert.StartsWith($"opening libvirt connection {uri} failed: ", error.Message, StringComparison.Ordinal);
         Assert.Contains(error.LibvirtMessage!, error.Message, StringComparison.Ordinal);
         Assert.False(error.ConnectionLost);
@@ -164,7 +165,7 @@ public sealed class LibvirtInventoryTests
         var error = await Task.Run(() => Assert.Throws<LibvirtException>(() => inventory.ListDomains(CancellationToken.None)));
 
         Assert.True(error.ConnectionLost);
-        Assert.Equal(VirErrXmlError, error.Code);
+        Assert.Equal(VirErrNodeFileMissing, error.Code);
         Assert.Equal(1 + LibvirtInventory.MaxReconnectAttempts, opener.Opens);
         Assert.Equal([TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)], time.Delays);
 

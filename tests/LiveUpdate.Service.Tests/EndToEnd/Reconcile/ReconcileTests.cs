@@ -233,9 +233,11 @@ public sealed partial class ReconcileTests(ITestOutputHelper output)
         await using var scenario = await ReconcileScenario.StartAsync(_ => ["--libvirt-uri", bad]);
         var before = await scenario.WalkAsync();
 
-        var (_, _, status, _) = await scenario.PlannedUpdateAsync(kill: false, "--libvirt-uri", bad);
+        // The reconcile after the boot waits for it (--libvirt-wait), retrying, then judges files alone.
+        var (_, _, status, restartedAt) = await scenario.PlannedUpdateAsync(kill: false, "--libvirt-uri", bad, "--libvirt-wait", "2");
         var report = status.LastReconcile;
         output.WriteLine(report.ToString());
+        Assert.True(report.FinishedAt.ToDateTimeOffset() - restartedAt >= TimeSpan.FromSeconds(1), $"finished {report.FinishedAt}, restarted {restartedAt:O}");
 
         Assert.Equal(LifecycleState.Active, status.State);
         Assert.Equal(LifecycleState.Active, report.State);
@@ -244,6 +246,7 @@ public sealed partial class ReconcileTests(ITestOutputHelper output)
         var warning = Assert.Single(report.Warnings, w => w.Contains("could not be read", StringComparison.Ordinal));
         Assert.Contains(bad, warning, StringComparison.Ordinal);
         Assert.Contains("nothing quarantined", warning, StringComparison.Ordinal);
+        Assert.Contains("after waiting", warning, StringComparison.Ordinal);
         Assert.Empty(report.Problems);
         Assert.Equal((5u, 0u, 0u), (report.Resumable, report.Orphaned, report.Missing));
         AssertVerdicts(scenario, report, v => v.ExpectedOnFilesAlone);
@@ -254,6 +257,31 @@ public sealed partial class ReconcileTests(ITestOutputHelper output)
         Assert.Equal(before.Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
         Assert.All(before, e => Assert.Equal(e.Value, after[e.Key]));
         Assert.False(await scenario.ExistsAsync("/quarantine"));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task LibvirtThatAnswersDuringTheWait_IsTheInventoryOfTheReconcileAfterTheBoot()
+    {
+        await using var scenario = await ReconcileScenario.StartAsync(node => ["--libvirt-uri", node.Uri]);
+        // libvirt is not there yet when the daemon starts after the boot (its node file appears 2 s later): the
+        // reconcile retries within --libvirt-wait and then judges with the inventory, quarantining the orphans.
+        string later = scenario.Node.Path + ".later.xml";
+        File.Delete(later);
+        var appears = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            File.Copy(scenario.Node.Path, later);
+        });
+        var (_, _, status, _) = await scenario.PlannedUpdateAsync(kill: true, "--libvirt-uri", "test://" + later, "--libvirt-wait", "30");
+        await appears;
+        var report = status.LastReconcile;
+        output.WriteLine(report.ToString());
+
+        Assert.Equal(LifecycleState.Active, report.State);
+        Assert.DoesNotContain(report.Warnings, w => w.Contains("inventory", StringComparison.OrdinalIgnoreCase));
+        Assert.True(report.InventoryDuration.ToTimeSpan() >= TimeSpan.FromSeconds(1), $"inventory read in {report.InventoryDuration}");
+        AssertVerdicts(scenario, report, v => v.Expected);
+        Assert.Contains("waits for it", scenario.Daemon.Output, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 120_000)]
