@@ -148,7 +148,7 @@ internal sealed partial class Supervisor : IAsyncDisposable
     /// <summary>The caller's arguments plus the guest memory, the QMP socket and, to resume, -incoming defer.</summary>
     private List<string> QemuArguments(Prepared prepared)
     {
-        List<string> arguments = [.. _options.QemuArguments, .. prepared.Memory.QemuArguments(), "-qmp", $"unix:{_runtime!.QmpSocketPath},server=on,wait=off"];
+        List<string> arguments = [.. _options.QemuArguments, .. prepared.Memory.QemuArguments(QemuArgumentCheck.MemoryBackendId), "-qmp", $"unix:{_runtime!.QmpSocketPath},server=on,wait=off"];
         if (prepared.SavedState is not null)
         {
             arguments.AddRange(["-incoming", "defer"]);

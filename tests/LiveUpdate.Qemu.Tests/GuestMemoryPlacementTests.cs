@@ -22,7 +22,7 @@ public sealed class GuestMemoryPlacementTests
         var placement = GuestMemoryPlacement.InRegion(new RegionInfo { Backend = Backend.Devdax, Path = "/dev/dax0.0" }, Memory());
 
         Assert.Equal("memory-backend-file,id=" + CommandLine.QemuArgumentCheck.MemoryBackendId +
-            ",mem-path=/dev/dax0.0,offset=67108864,size=268435456,share=on,align=2M", placement.QemuArguments().ElementAt(1));
+            ",mem-path=/dev/dax0.0,offset=67108864,size=268435456,share=on,align=2M", placement.QemuArguments(CommandLine.QemuArgumentCheck.MemoryBackendId).ElementAt(1));
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public sealed class GuestMemoryPlacementTests
 
         Assert.Equal(new GuestMemoryPlacement("/dev/dax0.4", 0, 256 * MiB), placement);
         Assert.Equal("memory-backend-file,id=" + CommandLine.QemuArgumentCheck.MemoryBackendId +
-            ",mem-path=/dev/dax0.4,size=268435456,share=on,align=2M", placement.QemuArguments().ElementAt(1));
+            ",mem-path=/dev/dax0.4,size=268435456,share=on,align=2M", placement.QemuArguments(CommandLine.QemuArgumentCheck.MemoryBackendId).ElementAt(1));
     }
 
     [Fact]

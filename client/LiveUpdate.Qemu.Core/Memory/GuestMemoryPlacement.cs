@@ -1,6 +1,5 @@
 using CultureInfo = System.Globalization.CultureInfo;
 using LiveUpdate.Protocol.V1;
-using LiveUpdate.Qemu.CommandLine;
 using FileInfo = LiveUpdate.Protocol.V1.FileInfo;
 
 namespace LiveUpdate.Qemu.Memory;
@@ -14,7 +13,7 @@ namespace LiveUpdate.Qemu.Memory;
 /// <param name="Path">The file or device QEMU maps (mem-path).</param>
 /// <param name="Offset">The guest memory's offset in it (2 MiB aligned).</param>
 /// <param name="Bytes">The guest memory's size (QEMU's -m).</param>
-internal sealed record GuestMemoryPlacement(string Path, ulong Offset, ulong Bytes)
+public sealed record GuestMemoryPlacement(string Path, ulong Offset, ulong Bytes)
 {
     /// <summary>
     /// The memory file <paramref name="memory"/> inside the region <paramref name="region"/> (file or devdax backend):
@@ -30,7 +29,7 @@ internal sealed record GuestMemoryPlacement(string Path, ulong Offset, ulong Byt
 
         if (region.Backend is not (Backend.File or Backend.Devdax))
         {
-            throw new RefusedException($"{memory.Path}: the region's backend {region.Backend} is not one liveupdate-qemu knows");
+            throw new RefusedException($"{memory.Path}: the region's backend {region.Backend} is not one LiveUpdate knows for QEMU");
         }
 
         if (memory.Extents.Count != 1 || memory.Extents[0].FileOffset != 0 || memory.Extents[0].Length != memory.SizeBytes)
@@ -54,9 +53,10 @@ internal sealed record GuestMemoryPlacement(string Path, ulong Offset, ulong Byt
 
     /// <summary>
     /// The arguments that give QEMU this memory as its RAM: a shared file backend (share=on: the writes land in the region,
-    /// and migration skips it with x-ignore-shared), the machine's memory-backend, and -m of the same size.
+    /// and migration skips it with x-ignore-shared), the machine's memory-backend, and -m of the same size. The backend's
+    /// object id is <paramref name="backendId"/>.
     /// </summary>
-    public IEnumerable<string> QemuArguments()
+    public IEnumerable<string> QemuArguments(string backendId)
     {
         // QEMU's key=value lists double a comma inside a value.
         string path = Path.Replace(",", ",,", StringComparison.Ordinal);
@@ -65,9 +65,9 @@ internal sealed record GuestMemoryPlacement(string Path, ulong Offset, ulong Byt
         // offsets are never 0 on the other backends (the region's header is there).
         string offset = Offset == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"offset={Offset},");
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"memory-backend-file,id={QemuArgumentCheck.MemoryBackendId},mem-path={path},{offset}size={Bytes},share=on,align=2M");
+            $"memory-backend-file,id={backendId},mem-path={path},{offset}size={Bytes},share=on,align=2M");
         yield return "-machine";
-        yield return "memory-backend=" + QemuArgumentCheck.MemoryBackendId;
+        yield return "memory-backend=" + backendId;
         yield return "-m";
         yield return string.Create(CultureInfo.InvariantCulture, $"{Bytes >> 20}M");
     }

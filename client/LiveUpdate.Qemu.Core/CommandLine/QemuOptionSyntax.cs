@@ -4,7 +4,7 @@ namespace LiveUpdate.Qemu.CommandLine;
 /// How QEMU 10 reads its command line, as far as the conflict check needs it: which options take no value (everything
 /// else takes the next argument), and the key=value lists most options take.
 /// </summary>
-internal static class QemuOptionSyntax
+public static class QemuOptionSyntax
 {
     /// <summary>
     /// QEMU 10.0's options that take no value (qemu-options.hx entries without HAS_ARG; checked against
@@ -18,7 +18,7 @@ internal static class QemuOptionSyntax
     };
 
     /// <summary>One option of the caller's: its name without dashes, its value (null when it takes none), and how it was written.</summary>
-    internal readonly record struct QemuOption(string Name, string? Value, string Text);
+    public readonly record struct QemuOption(string Name, string? Value, string Text);
 
     /// <summary>
     /// The options in <paramref name="args"/>, in order. <c>-opt</c>, <c>--opt</c> and <c>-opt=value</c> are all read

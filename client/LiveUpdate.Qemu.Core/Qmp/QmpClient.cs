@@ -11,7 +11,7 @@ namespace LiveUpdate.Qemu.Qmp;
 /// <c>error</c>) carries back, while events (<c>{"event": …}</c>) may arrive between them at any time: a reader loop
 /// routes replies to the waiting command and events to whoever waits for them.
 /// </summary>
-internal sealed class QmpClient : IAsyncDisposable
+public sealed class QmpClient : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly StreamReader _reader;
