@@ -59,6 +59,21 @@ public sealed partial class LiveUpdateClient
     }
 
     /// <summary>
+    /// Says what keeps the VM from running (one line), shown with this VMM's registration in GetStatus (<c>luctl
+    /// status</c>); an empty <paramref name="problem"/> clears it. The caller must be the VM's registered VMM (or an administrator).
+    /// </summary>
+    public Task<ReportVmmProblemResponse> ReportVmmProblemAsync(Guid vmUuid, string problem, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var request = new ReportVmmProblemRequest { VmUuid = vmUuid.ToString(), Problem = problem };
+        return InvokeAsync(
+            $"ReportVmmProblem of {vmUuid}",
+            (client: this, request),
+            static (s, ct) => s.client.LifecycleClient.ReportVmmProblemAsync(s.request, s.client.CallOptions(ct)).ResponseAsync,
+            cancellationToken);
+    }
+
+    /// <summary>
     /// Runs the freeze barrier and returns its last message (phase FROZEN or ABORTED); each progress message goes to
     /// <paramref name="progress"/> as it arrives. Cancelling aborts the freeze. Not retried.
     /// </summary>

@@ -156,6 +156,31 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task An_enabled_libvirt_agent_that_is_not_running_stops_the_update_before_the_load()
+    {
+        var result = await RunAsync(["--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_AGENT"] = "enabled" });
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains("liveupdate-libvirt.service is enabled but not running", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["luctl plan-kexec --json"], RecordedCalls());
+        Assert.Equal(["systemctl is-enabled --quiet liveupdate-libvirt.service", "systemctl is-active --quiet liveupdate-libvirt.service"],
+            File.ReadAllLines(Calls + "-queries"));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_running_libvirt_agent_lets_the_update_proceed_and_none_is_not_asked_about_without_systemd()
+    {
+        var running = await RunAsync(["--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_AGENT"] = "active" });
+        Assert.True(running.ExitCode == 0, running.Output);
+        Assert.Equal("systemctl kexec", RecordedCalls()[^1]);
+
+        File.Delete(Calls + "-queries");
+        var noSystemd = await RunAsync(["--kernel", Kernel, "--no-initrd", "--no-systemd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_AGENT"] = "enabled" });
+        Assert.True(noSystemd.ExitCode == 0, noSystemd.Output);
+        Assert.False(File.Exists(Calls + "-queries"));
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_file_region_is_refused_before_anything_runs()
     {
         var result = await RunAsync(["--kernel", Kernel, "--no-initrd"], cmdline: "memmap=16G!4G", environment: new() { ["FAKE_PLAN_EXIT"] = "4" });
@@ -264,6 +289,12 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
             """);
         dir.WriteScript("bin/systemctl", $$"""
             #!/bin/sh
+            # The read-only queries about liveupdate-libvirt.service go to their own file, answered by FAKE_AGENT:
+            # unset (not installed), "enabled" (enabled, stopped) or "active" (enabled and running).
+            case "$1" in
+              is-enabled) echo "systemctl $*" >> '{{calls}}-queries'; [ -n "$FAKE_AGENT" ]; exit $? ;;
+              is-active) echo "systemctl $*" >> '{{calls}}-queries'; [ "$FAKE_AGENT" = active ]; exit $? ;;
+            esac
             echo "systemctl $*" >> '{{calls}}'
             exit "${FAKE_SYSTEMCTL_EXIT:-0}"
             """);
@@ -285,6 +316,7 @@ public sealed class KexecHelperTests(ITestOutputHelper output) : IDisposable
             ["LUCTL"] = null,
             ["KEXEC"] = null,
             ["SYSTEMCTL"] = null,
+            ["FAKE_AGENT"] = null,
         };
         foreach (var (name, value) in environment ?? [])
         {

@@ -15,6 +15,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
     [Theory(Timeout = 120_000)]
     [InlineData("liveupdate.service", "liveupdate.service")]
     [InlineData("liveupdate-vm@.service", $"liveupdate-vm@{VmUuid}.service")]
+    [InlineData("liveupdate-libvirt.service", "liveupdate-libvirt.service")]
     public async Task Unit_passes_systemd_analyze_verify_without_a_single_warning(string file, string unitName)
     {
         RequireTool(SystemdAnalyze);
@@ -31,7 +32,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
             }
         }
 
-        foreach (var (unit, program) in new[] { ("liveupdate.service", "/usr/lib/liveupdate/daemon/liveupdated"), ("liveupdate-vm@.service", "/usr/lib/liveupdate/qemu/liveupdate-qemu") })
+        foreach (var (unit, program) in new[] { ("liveupdate.service", "/usr/lib/liveupdate/daemon/liveupdated"), ("liveupdate-vm@.service", "/usr/lib/liveupdate/qemu/liveupdate-qemu"), ("liveupdate-libvirt.service", "/usr/lib/liveupdate/libvirt/liveupdate-libvirt") })
         {
             File.Copy(Repo.DeployFile(unit), Path.Combine(unitDirectory, unit));
             var execStart = ExecStartPath(await File.ReadAllTextAsync(Repo.DeployFile(unit)));
@@ -65,6 +66,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
     [InlineData("liveupdate.service", 3.0)]
     // QEMU leaves more open (devices, the host's network, code generated at run time, capset for setpriv: see the unit's comment); measured 2.1.
     [InlineData("liveupdate-vm@.service", 2.5)]
+    [InlineData("liveupdate-libvirt.service", 2.0)]
     public async Task Security_exposure_is_at_most(string file, double limit)
     {
         RequireTool(SystemdAnalyze);
@@ -76,6 +78,22 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
         var exposure = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
         output.WriteLine($"exposure {exposure:0.0}");
         Assert.InRange(exposure, 0.0, limit);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Libvirt_agent_starts_after_the_daemon_and_libvirt_and_stops_before_them()
+    {
+        RequireTool(SystemdAnalyze);
+        // DESIGN §15: liveupdate.service and libvirt in either order, the agent after both (systemd stops in reverse order).
+        var unit = await File.ReadAllTextAsync(Repo.DeployFile("liveupdate-libvirt.service"));
+        var after = unit.Split('\n').Where(l => l.StartsWith("After=", StringComparison.Ordinal)).SelectMany(l => l["After=".Length..].Split(' ')).ToHashSet();
+        Assert.Superset(new HashSet<string> { "liveupdate.service", "libvirtd.service", "virtqemud.service" }, after);
+        Assert.Contains("Wants=liveupdate.service", unit, StringComparison.Ordinal);
+        Assert.Contains("--libvirt-uri ${LIBVIRT_URI} --socket-dir /run/liveupdate", unit, StringComparison.Ordinal);
+        // Neither the daemon nor libvirt may wait for the agent: that would be a cycle.
+        var daemon = await File.ReadAllTextAsync(s_unit);
+        Assert.DoesNotContain("liveupdate-libvirt", daemon, StringComparison.Ordinal);
+        Assert.DoesNotMatch(MemoryDenyWriteExecuteOn(), unit);
     }
 
     [Fact(Timeout = 120_000)]

@@ -62,6 +62,11 @@ internal static class StatusCommand
             }
 
             vmms.Write(output, "  ");
+            foreach (RegisteredVmm vmm in status.Vmms.Where(v => v.Problem.Length > 0))
+            {
+                // Said under the table, whole: a problem is a sentence an operator acts on (e.g. a refused managed save).
+                output.WriteLine($"  problem: {vmm.Name} ({vmm.VmUuid}): {vmm.Problem}");
+            }
         }
 
         if (status.DescriptorHolders.Count > 0)

@@ -111,6 +111,7 @@ internal static class LifecycleMapping
         Connected = registration.Connected,
         DeviceStatePath = registration.DeviceStatePath,
         RegisteredAt = Timestamp.FromDateTimeOffset(registration.RegisteredAt),
+        Problem = registration.Problem,
     };
 
     /// <summary>A live holder of a guest-memory descriptor as GetStatus shows it.</summary>

@@ -152,6 +152,25 @@ internal sealed class LifecycleService(
     }
 
     /// <inheritdoc/>
+    public override Task<Proto.ReportVmmProblemResponse> ReportVmmProblem(Proto.ReportVmmProblemRequest request, ServerCallContext context)
+    {
+        var caller = Callers.Of(context);
+        var vm = RequestValidation.RequiredVmUuid(request.VmUuid);
+        var problem = request.Problem.Length > 0 ? RequestValidation.FailureReason(request.Problem) : string.Empty;
+        Attached();
+        var registration = vmms.Find(vm)
+            ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"no VMM is registered for VM {vm}: call RegisterVmm first"));
+        if (registration.Caller.Uid != caller.Uid && !caller.IsAdmin)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"VM {vm} was registered by uid {registration.Caller.Uid}; uid {caller.Uid} may not report for it"));
+        }
+
+        registration.Problem = problem;
+        LifecycleLog.VmmProblem(logger, vm, registration.Name, problem.Length > 0 ? problem : "(cleared)");
+        return Task.FromResult(new Proto.ReportVmmProblemResponse());
+    }
+
+    /// <inheritdoc/>
     public override async Task Freeze(Proto.FreezeRequest request, IServerStreamWriter<Proto.FreezeProgress> responseStream, ServerCallContext context)
     {
         var caller = Callers.Of(context);

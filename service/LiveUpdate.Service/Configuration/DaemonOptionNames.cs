@@ -14,6 +14,7 @@ internal static class DaemonOptionNames
     public const string AdminGroup = "admin-group";
     public const string MetricsPort = "metrics-port";
     public const string LibvirtUri = "libvirt-uri";
+    public const string LibvirtWait = "libvirt-wait";
     public const string MaxContentsSize = "max-contents-size";
     public const string QuotaBytes = "quota-bytes";
     public const string QuotaInodes = "quota-inodes";
@@ -35,6 +36,7 @@ internal static class DaemonOptionNames
         new(AdminGroup, "NAME", "group whose members may manage and open every file, as root may; default none"),
         new(MetricsPort, "N", "serve Prometheus metrics on http://127.0.0.1:N/metrics; default 0 (off)"),
         new(LibvirtUri, "URI", "libvirt connection whose domains reconcile compares files with (qemu:///system); default none (files alone)"),
+        new(LibvirtWait, "SECONDS", $"how long the reconcile after a boot waits for --libvirt-uri to answer (libvirtd starting), retrying the connection, before it judges files alone; default {DaemonOptions.DefaultLibvirtWaitSeconds}; 0 no wait"),
         new(MaxContentsSize, "SIZE", "largest contents Files.WriteContents accepts for one file (device state, blobs); default 1GiB"),
         new(QuotaBytes, "SIZE|N%", "most bytes one uid outside the admin group may own (4GiB, or 25% of the region); default 50%; 0 unlimited"),
         new(QuotaInodes, "N", $"most files and directories one uid outside the admin group may own; default {DaemonOptions.DefaultQuotaInodes}; 0 unlimited"),

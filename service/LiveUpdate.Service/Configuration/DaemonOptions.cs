@@ -89,6 +89,18 @@ internal sealed class DaemonOptions
     /// <summary><c>--libvirt-uri URI</c>: the libvirt connection the VM inventory is read from (read-only); null for none.</summary>
     public string? LibvirtUri { get; set; }
 
+    /// <summary>The default of <c>--libvirt-wait</c>: libvirtd started beside the daemon after a kexec answers within seconds.</summary>
+    public const int DefaultLibvirtWaitSeconds = 60;
+
+    /// <summary>The largest <c>--libvirt-wait</c>: an hour (RECONCILING blocks every Files call meanwhile).</summary>
+    public const int MaxLibvirtWaitSeconds = 3600;
+
+    /// <summary>
+    /// <c>--libvirt-wait SECONDS</c>: how long the start-up reconcile waits for the libvirt inventory, retrying the
+    /// connection; then it judges files alone (nothing quarantined). 0: one attempt.
+    /// </summary>
+    public int LibvirtWaitSeconds { get; set; } = DefaultLibvirtWaitSeconds;
+
     /// <summary><c>--max-contents-size SIZE</c>: the largest contents Files.WriteContents accepts; more is RESOURCE_EXHAUSTED.</summary>
     public long MaxContentsSize { get; set; } = DefaultMaxContentsSize;
 

@@ -80,6 +80,11 @@ internal sealed class DaemonOptionsBinder(IConfiguration configuration) : IConfi
             case DaemonOptionNames.LibvirtUri:
                 options.LibvirtUri = value.Length == 0 ? null : value;
                 break;
+            case DaemonOptionNames.LibvirtWait:
+                options.LibvirtWaitSeconds = int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var wait) && wait <= DaemonOptions.MaxLibvirtWaitSeconds
+                    ? wait
+                    : throw new FormatException($"'{value}' is not a number of seconds (0 to {DaemonOptions.MaxLibvirtWaitSeconds})");
+                break;
             case DaemonOptionNames.MaxContentsSize:
                 options.MaxContentsSize = ParseSize(value);
                 break;

@@ -12,4 +12,8 @@ namespace LiveUpdate.Service.Inventory;
 /// its memory is kept across a live update, so missing files are reported.
 /// </param>
 /// <param name="Xml">The domain's XML description (live for a running domain), for reports and diagnostics.</param>
-internal sealed record DomainRecord(Guid Uuid, string Name, DomainRunState State, bool Persistent, bool MarkedForLiveUpdate, string Xml);
+internal sealed record DomainRecord(Guid Uuid, string Name, DomainRunState State, bool Persistent, bool MarkedForLiveUpdate, string Xml)
+{
+    /// <summary>Shut off with a managed save (libvirt's start restores it): the state liveupdate-libvirt leaves its domains in across an update.</summary>
+    public bool HasManagedSave { get; init; }
+}

@@ -27,21 +27,15 @@ namespace LiveUpdate.Service.Inventory;
 internal sealed class LibvirtInventory : IVmInventory
 {
     /// <summary>The namespace of the daemon's metadata in a domain's XML (normative).</summary>
-    public const string MetadataNamespace = "urn:liveupdate:v1";
+    public const string MetadataNamespace = PersistentMark.Namespace;
 
     /// <summary>The element that marks a domain for live update: <c>&lt;lu:persistent xmlns:lu="urn:liveupdate:v1"/&gt;</c> (normative).</summary>
-    public const string PersistentElement = "persistent";
+    public const string PersistentElement = PersistentMark.Element;
 
     /// <summary>How many times a listing is retried after a lost connection.</summary>
     public const int MaxReconnectAttempts = 4;
 
     private static readonly TimeSpan s_firstBackoff = TimeSpan.FromMilliseconds(250);
-
-    private static readonly XmlReaderSettings s_metadataReaderSettings = new()
-    {
-        DtdProcessing = DtdProcessing.Prohibit,
-        XmlResolver = null,
-    };
 
     private readonly string _uri;
     private readonly Func<string, SafeLibvirtConnectionHandle> _open;
@@ -101,17 +95,7 @@ internal sealed class LibvirtInventory : IVmInventory
         attempt == 0 ? TimeSpan.Zero : s_firstBackoff * (1 << Math.Min(attempt - 1, 8));
 
     /// <summary>True when the <paramref name="metadata"/> libvirt returned for <see cref="MetadataNamespace"/> is the persistent mark.</summary>
-    /// <remarks>libvirt answers the element without its prefix (<c>&lt;persistent/&gt;</c>), so only the local name is compared.</remarks>
-    internal static bool IsPersistentMark(string? metadata)
-    {
-        if (metadata is null)
-        {
-            return false;
-        }
-
-        using var reader = XmlReader.Create(new StringReader(metadata), s_metadataReaderSettings);
-        return reader.MoveToContent() == XmlNodeType.Element && reader.LocalName == PersistentElement;
-    }
+    internal static bool IsPersistentMark(string? metadata) => PersistentMark.IsMark(metadata);
 
     private List<DomainRecord> ListOnce(CancellationToken cancellationToken)
     {
@@ -213,8 +197,10 @@ internal sealed class LibvirtInventory : IVmInventory
                 throw new LibvirtException($"reading the {MetadataNamespace} metadata of {label}", Interop.Libvirt.VIR_ERR_OK, 0, $"not XML: {exception.Message}", exception);
             }
 
+            // A managed save makes a shut-off domain resumable from it (libvirt's start restores it).
+            bool managedSave = persistent && state == DomainRunState.Shutoff && Interop.Libvirt.HasManagedSaveImage(domain, label);
             string xml = Interop.Libvirt.GetXmlDescription(domain, label);
-            return new DomainRecord(uuid, name, state, persistent, marked, xml);
+            return new DomainRecord(uuid, name, state, persistent, marked, xml) { HasManagedSave = managedSave };
         }
         catch (LibvirtException exception) when (exception.Code == Interop.Libvirt.VIR_ERR_NO_DOMAIN)
         {

@@ -22,6 +22,9 @@ internal sealed class Reconciler(
     TimeProvider time,
     ILogger<Reconciler> logger) : IDisposable
 {
+    /// <summary>How often the start-up reconcile tries the inventory again while it waits for it.</summary>
+    private static readonly TimeSpan s_inventoryRetry = TimeSpan.FromSeconds(1);
+
     private readonly SemaphoreSlim _one = new(1, 1);
     private volatile ReconcileReport? _last;
 
@@ -53,7 +56,7 @@ internal sealed class Reconciler(
 
             try
             {
-                var (domains, inventoryElapsed, inventoryWarning) = await ListDomainsAsync(cancellationToken).ConfigureAwait(false);
+                var (domains, inventoryElapsed, inventoryWarning) = await ListDomainsAsync(atStartup && !dryRun, cancellationToken).ConfigureAwait(false);
                 ReconcileReport report;
                 lock (regionHost.Mutations)
                 {
@@ -127,7 +130,12 @@ internal sealed class Reconciler(
     private static void SendReclaimReady(PersistentRegion region, VmmRegistration registration, VerdictKind verdict) =>
         registration.Send(VmmEvent.Of(VmmEventKind.ReclaimReady, region, "the reconcile has ended: call Reclaim for your VM's files", verdict: verdict));
 
-    private async Task<(IReadOnlyList<DomainRecord>? Domains, TimeSpan Elapsed, string? Warning)> ListDomainsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The inventory's domains. The reconcile after a boot waits for it up to <see cref="VmInventorySource.StartupWait"/>,
+    /// trying again every second: libvirtd may start after the daemon, and verdicts given without the inventory cannot
+    /// tell ORPHANED or MISSING. Any other reconcile tries once.
+    /// </summary>
+    private async Task<(IReadOnlyList<DomainRecord>? Domains, TimeSpan Elapsed, string? Warning)> ListDomainsAsync(bool wait, CancellationToken cancellationToken)
     {
         // Timed from before the inventory is created: its first use loads libvirt.so.0 and libxml2 (tens of ms).
         var started = Stopwatch.GetTimestamp();
@@ -136,16 +144,32 @@ internal sealed class Reconciler(
             return (null, TimeSpan.Zero, null);
         }
 
-        try
+        var deadline = wait ? inventory.StartupWait : TimeSpan.Zero;
+        var waited = false;
+        while (true)
         {
-            var domains = await Task.Run(() => source.ListDomains(cancellationToken), cancellationToken).ConfigureAwait(false);
-            return (domains, Stopwatch.GetElapsedTime(started), null);
-        }
-        catch (LibvirtException ex)
-        {
-            // Without the inventory nothing can be judged ORPHANED or MISSING: reconcile on files alone and say why.
-            return (null, Stopwatch.GetElapsedTime(started),
-                $"the inventory ({source.Source}) could not be read, so files were judged alone (nothing quarantined): {ex.Message}");
+            try
+            {
+                var domains = await Task.Run(() => source.ListDomains(cancellationToken), cancellationToken).ConfigureAwait(false);
+                return (domains, Stopwatch.GetElapsedTime(started), null);
+            }
+            catch (LibvirtException ex) when (Stopwatch.GetElapsedTime(started) + s_inventoryRetry <= deadline)
+            {
+                if (!waited)
+                {
+                    LifecycleLog.InventoryWaiting(logger, source.Source, ex.Message, deadline.TotalSeconds);
+                    waited = true;
+                }
+
+                await Task.Delay(s_inventoryRetry, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (LibvirtException ex)
+            {
+                // Without the inventory nothing can be judged ORPHANED or MISSING: reconcile on files alone and say why.
+                var after = waited ? $" after waiting {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s" : string.Empty;
+                return (null, Stopwatch.GetElapsedTime(started),
+                    $"the inventory ({source.Source}) could not be read{after}, so files were judged alone (nothing quarantined): {ex.Message}");
+            }
         }
     }
 
@@ -220,7 +244,9 @@ internal sealed class Reconciler(
             {
                 verdict.Verdict = VerdictKind.Resumable;
                 verdict.Name = domain.Name;
-                verdict.Message = $"domain '{domain.Name}' is defined ({domain.State})";
+                verdict.Message = domain.HasManagedSave
+                    ? $"domain '{domain.Name}' is defined ({domain.State}, with a managed save to resume from)"
+                    : $"domain '{domain.Name}' is defined ({domain.State})";
             }
             else
             {

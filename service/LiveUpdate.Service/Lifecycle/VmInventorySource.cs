@@ -13,6 +13,9 @@ internal sealed class VmInventorySource(IOptions<DaemonOptions> options, TimePro
     /// <summary>The inventory, or null when none is configured.</summary>
     public IVmInventory? Inventory => _inventory.Value;
 
+    /// <summary>How long the start-up reconcile waits for the inventory to answer (<c>--libvirt-wait</c>).</summary>
+    public TimeSpan StartupWait => TimeSpan.FromSeconds(options.Value.LibvirtWaitSeconds);
+
     /// <summary>"libvirt URI" or "none".</summary>
     public string Description => options.Value.LibvirtUri is { Length: > 0 } uri ? $"libvirt {uri}" : "none";
 

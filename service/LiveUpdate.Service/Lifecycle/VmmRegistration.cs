@@ -38,6 +38,9 @@ internal sealed class VmmRegistration(Guid vmUuid, string name, Caller caller, D
     /// <summary>The DEVICE_STATE file it named in its ack, if any.</summary>
     public string DeviceStatePath { get; set; } = string.Empty;
 
+    /// <summary>What the VMM last reported keeps its VM from running (ReportVmmProblem), or empty.</summary>
+    public string Problem { get; set; } = string.Empty;
+
     /// <summary>The events for the stream, in order.</summary>
     public ChannelReader<VmmEvent> Events => _events.Reader;
 

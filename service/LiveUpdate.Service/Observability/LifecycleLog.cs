@@ -67,4 +67,12 @@ internal static partial class LifecycleLog
     [LoggerMessage(EventId = 416, EventName = "StrangerNotReclaimed", Level = LogLevel.Warning,
         Message = "VM {VmUuid}: '{Path}' belongs to uid {OwnerUid}, not to the VM's owner uid {VmOwnerUid}; reclaim leaves it out")]
     public static partial void StrangerNotReclaimed(ILogger logger, Guid vmUuid, string path, uint ownerUid, uint vmOwnerUid);
+
+    [LoggerMessage(EventId = 417, EventName = "VmmProblem", Level = LogLevel.Warning,
+        Message = "VM {VmUuid} '{Name}': its VMM reports: {Problem}")]
+    public static partial void VmmProblem(ILogger logger, Guid vmUuid, string name, string problem);
+
+    [LoggerMessage(EventId = 418, EventName = "InventoryWaiting", Level = LogLevel.Warning,
+        Message = "the VM inventory {Source} cannot be read yet ({Reason}); the start-up reconcile waits for it (up to {WaitSeconds} s in all)")]
+    public static partial void InventoryWaiting(ILogger logger, string source, string reason, double waitSeconds);
 }
