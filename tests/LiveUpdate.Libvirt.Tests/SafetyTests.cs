@@ -27,9 +27,11 @@ public sealed class SafetyTests(PrivateLibvirt libvirt)
 
         await host.KillEverythingAndBootAgainAsync(domain);
         await host.StartDaemonAsync();
+        await libvirt.StartLibvirtdAsync();
+        await UpdateTests.WaitForVerdictAsync(host, domain);
 
-        // Before libvirtd and the agent are back, the memory file is removed and created again at the same size: the
-        // managed save names the old instance.
+        // Before the agent is back, the memory file is removed and created again at the same size: the managed save
+        // names the old instance.
         string memory = domain.MemoryPaths[0];
         var old = await host.Client.StatAsync(memory);
         await host.Client.RemoveAsync(memory);
@@ -37,7 +39,6 @@ public sealed class SafetyTests(PrivateLibvirt libvirt)
         Assert.NotEqual(old.InstanceId, recreated.InstanceId);
         string before = domain.Serial.Text;
 
-        await libvirt.StartLibvirtdAsync();
         var second = host.StartAgent();
         var refused = await second.WaitForLineAsync($@"domain {domain.Name} \({domain.Uuid:D}\): not started from its managed save: (.*)");
         Assert.Contains("instance", refused.Groups[1].Value, StringComparison.Ordinal);

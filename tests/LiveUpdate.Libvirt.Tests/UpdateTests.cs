@@ -109,7 +109,7 @@ public sealed class UpdateTests(PrivateLibvirt libvirt)
     }
 
     /// <summary>The start-up reconcile's verdict on the domain, once there is one.</summary>
-    private static async Task<VmVerdict> WaitForVerdictAsync(LibvirtHost host, LvtDomain domain)
+    internal static async Task<VmVerdict> WaitForVerdictAsync(LibvirtHost host, LvtDomain domain)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
