@@ -3,9 +3,9 @@ namespace LiveUpdate.Libvirt.Tests;
 /// <summary>
 /// One test domain: TCG, the tickguest as its kernel, liveupdate-emulator (through the fixture's shim) as its
 /// &lt;emulator&gt;, its serial port appended to a file (a restored QEMU goes on in the same file), 64 MiB of RAM as one
-/// node or two NUMA cells of 32 MiB (the guest's 32 MiB pattern at 16 MiB then spans both).
+/// node or two NUMA cells of 32 MiB (the guest's 32 MiB pattern at 16 MiB then spans both), and optionally a qcow2 disk.
 /// </summary>
-internal sealed class LvtDomain(PrivateLibvirt libvirt, string scenario, bool marked, int numaNodes = 0)
+internal sealed class LvtDomain(PrivateLibvirt libvirt, string scenario, bool marked, int numaNodes = 0, bool qcow2Disk = false)
 {
     public const ulong MemoryBytes = 64UL << 20;
 
@@ -40,6 +40,7 @@ internal sealed class LvtDomain(PrivateLibvirt libvirt, string scenario, bool ma
                   {cpu}
                   <devices>
                     <emulator>{libvirt.EmulatorShim}</emulator>
+                    {(qcow2Disk ? $"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{DiskPath}'/><target dev='sda' bus='sata'/></disk>" : string.Empty)}
                     <serial type='file'><source path='{Serial.Path}' append='on'/></serial>
                   </devices>
                 </domain>
@@ -47,9 +48,18 @@ internal sealed class LvtDomain(PrivateLibvirt libvirt, string scenario, bool ma
         }
     }
 
+    /// <summary>Its qcow2 disk (with qcow2Disk: libvirt takes internal snapshots only of domains whose disks all are qcow2).</summary>
+    public string DiskPath => Path.Combine(libvirt.Directory, Name + ".qcow2");
+
     /// <summary>Defines it (persistently) on the fixture's libvirtd.</summary>
     public async Task DefineAsync()
     {
+        if (qcow2Disk)
+        {
+            var created = await LiveUpdate.Deploy.Tests.Support.Command.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", DiskPath, "1M");
+            Assert.True(created.ExitCode == 0, created.Output);
+        }
+
         var file = Path.Combine(libvirt.Directory, Name + ".xml");
         await File.WriteAllTextAsync(file, Xml);
         await libvirt.VirshOkAsync("define", file);

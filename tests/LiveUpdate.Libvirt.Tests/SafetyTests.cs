@@ -1,5 +1,6 @@
 using LiveUpdate.Client;
 using LiveUpdate.Protocol.V1;
+using Xunit.Abstractions;
 
 namespace LiveUpdate.Libvirt.Tests;
 
@@ -9,7 +10,7 @@ namespace LiveUpdate.Libvirt.Tests;
 /// </summary>
 [Collection(LibvirtCollection.Name)]
 [Trait("Category", "EndToEnd")]
-public sealed class SafetyTests(PrivateLibvirt libvirt)
+public sealed class SafetyTests(PrivateLibvirt libvirt, ITestOutputHelper output)
 {
     [Fact(Timeout = 240_000)]
     public async Task MemoryRecreatedSinceTheManagedSave_TheAgentRefusesToStartIt_AndSaysWhyInItsLogAndLuctlStatus()
@@ -74,6 +75,39 @@ public sealed class SafetyTests(PrivateLibvirt libvirt)
         var tick = domain.Serial.Ticks[^1];
         await domain.Serial.WaitForAsync($"^TICK {tick.Count + 1} boot={tick.Boot}");
         await libvirt.VirshOkAsync("destroy", domain.Name);
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task MemorySnapshotAndPlainSaveRestore_OfAMarkedDomain_AreRefused_AndTheGuestNeverRunsOnStaleState()
+    {
+        await using var host = await LibvirtHost.StartAsync(libvirt);
+        var domain = new LvtDomain(libvirt, "snap", marked: true, qcow2Disk: true);
+        await domain.DefineAsync();
+        await libvirt.VirshOkAsync("start", domain.Name);
+        await domain.Serial.WaitForAsync("^TICK 1 ");
+
+        // An internal snapshot of the running domain would not hold the RAM: the emulator's QMP proxy refuses it.
+        var snapshot = await libvirt.VirshAsync("snapshot-create-as", domain.Name, "lvt-s1");
+        output.WriteLine($"snapshot-create-as: {snapshot.Output}");
+        Assert.True(snapshot.ExitCode != 0, $"a memory snapshot was taken: {snapshot.Output}");
+        Assert.Contains("internal snapshots of a persistent domain are refused", snapshot.Stderr, StringComparison.Ordinal);
+        Assert.Equal("running", await domain.StateAsync());
+
+        // A plain save is not refused (libvirt runs no hook for it) but writes an image without the RAM; its restore needs
+        // a managed-save record the agent wrote: there is none, so the emulator refuses it and the guest never comes back
+        // on that image.
+        var image = Path.Combine(libvirt.Directory, domain.Name + ".save");
+        var save = await libvirt.VirshAsync("save", domain.Name, image);
+        output.WriteLine($"save: {save.Output}");
+        Assert.True(save.ExitCode == 0, save.Output);
+        string before = domain.Serial.Text;
+        var restore = await libvirt.VirshAsync("restore", image);
+        output.WriteLine($"restore: {restore.Output}");
+        Assert.True(restore.ExitCode != 0, $"a plain save was restored: {restore.Output}");
+        Assert.Contains("liveupdate-emulator: refusing to start QEMU", restore.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no managed-save record", restore.Stderr, StringComparison.Ordinal);
+        Assert.Equal("shut off", await domain.StateAsync());
+        Assert.Equal(before, domain.Serial.Text);
     }
 
     [Fact(Timeout = 180_000)]
