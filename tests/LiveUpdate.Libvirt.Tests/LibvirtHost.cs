@@ -1,5 +1,6 @@
 using LiveUpdate.Client;
 using LiveUpdate.Deploy.Tests.Support;
+using LiveUpdate.Protocol.V1;
 using LiveUpdate.Service.Tests;
 
 namespace LiveUpdate.Libvirt.Tests;
@@ -27,7 +28,10 @@ internal sealed class LibvirtHost : IAsyncDisposable
 
     public LiveUpdateClient Client { get; }
 
-    public AgentProcess? Agent { get; private set; }
+    /// <summary>The agent started last (each start after a "kexec" is a new process).</summary>
+    public AgentProcess? Agent => _agents.Count == 0 ? null : _agents[^1];
+
+    private readonly List<AgentProcess> _agents = [];
 
     /// <summary>A daemon on a 256 MiB region, started; the fixture's hook and emulator now talk to it.</summary>
     public static async Task<LibvirtHost> StartAsync(PrivateLibvirt libvirt)
@@ -65,7 +69,71 @@ internal sealed class LibvirtHost : IAsyncDisposable
     }
 
     /// <summary>Starts the agent (again).</summary>
-    public AgentProcess StartAgent() => Agent = AgentProcess.Start(Libvirt.Uri, Daemon.SocketDirectory);
+    public AgentProcess StartAgent()
+    {
+        _agents.Add(AgentProcess.Start(Libvirt.Uri, Daemon.SocketDirectory));
+        return _agents[^1];
+    }
+
+    /// <summary>Defines <paramref name="domain"/>, starts the agent (unless <paramref name="agent"/> is false), then the domain; waits for its TICK <paramref name="ticks"/>.</summary>
+    public async Task<LvtDomain> StartDomainAsync(LvtDomain domain, bool agent = true, int ticks = 1)
+    {
+        await domain.DefineAsync();
+        if (agent)
+        {
+            StartAgent();
+        }
+
+        await Libvirt.VirshOkAsync("start", domain.Name);
+        await domain.Serial.WaitForAsync($"^TICK {ticks} ");
+        return domain;
+    }
+
+    /// <summary>
+    /// Freezes the host with the agent registered for <paramref name="domain"/>: FROZEN, acked, managed-saved and shut
+    /// off. Returns the guest's serial text and its last tick when it stopped.
+    /// </summary>
+    public async Task<(string Before, (int Count, string Boot) Paused)> FreezeAsync(LvtDomain domain)
+    {
+        await WaitForVmmAsync(domain);
+        var final = await Client.FreezeAsync(TimeSpan.FromSeconds(60));
+        Assert.True(final.Phase == FreezePhase.Frozen, $"the freeze ended {final.Phase}: {final.Message}\n{Agent?.Output}");
+        Assert.Contains(domain.Uuid.ToString("D"), final.Acked.Select(a => a.VmUuid));
+        await Agent!.WaitForLineAsync(Resume.SavedLine(domain));
+        Assert.Equal("shut off", await domain.StateAsync());
+        Assert.True(await domain.HasManagedSaveAsync(), "no managed save after the freeze");
+        return (domain.Serial.Text, domain.Serial.Ticks[^1]);
+    }
+
+    /// <summary>Waits until the agent is the domain's registered VMM.</summary>
+    public async Task WaitForVmmAsync(LvtDomain domain)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!(await Client.GetStatusAsync()).Vmms.Any(v => v.VmUuid == domain.Uuid.ToString("D") && v.Connected))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the agent did not register for {domain.Name}:\n{Agent?.Output}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The start-up reconcile's verdict on the domain, once there is one (read from the real libvirtd).</summary>
+    public async Task<VmVerdict> WaitForVerdictAsync(LvtDomain domain)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var status = await Client.GetStatusAsync();
+            var verdict = status.LastReconcile?.Vms.FirstOrDefault(v => v.VmUuid == domain.Uuid.ToString("D"));
+            if (verdict is not null)
+            {
+                Assert.StartsWith("libvirt", status.LastReconcile!.Inventory, StringComparison.Ordinal);
+                return verdict;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no reconcile verdict for {domain.Name}: {status}\n{Daemon.Output}");
+            await Task.Delay(100);
+        }
+    }
 
     /// <summary>The kexec's side: the domain's QEMU (if it runs), libvirtd, the agent and the daemon SIGKILLed; the next boot's id.</summary>
     public async Task KillEverythingAndBootAgainAsync(LvtDomain domain)
@@ -76,10 +144,7 @@ internal sealed class LibvirtHost : IAsyncDisposable
         }
 
         await Libvirt.KillLibvirtdAsync();
-        if (Agent is not null)
-        {
-            await Agent.KillAsync();
-        }
+        Agent?.Kill();
 
         await Daemon.KillAsync();
         File.WriteAllText(Daemon.BootIdPath, Guid.NewGuid().ToString("D") + "\n");
@@ -95,9 +160,9 @@ internal sealed class LibvirtHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Agent is not null)
+        foreach (var agent in _agents)
         {
-            await Agent.DisposeAsync();
+            agent.Dispose();
         }
 
         Client.Dispose();

@@ -16,20 +16,13 @@ public sealed class SafetyTests(PrivateLibvirt libvirt, ITestOutputHelper output
     public async Task MemoryRecreatedSinceTheManagedSave_TheAgentRefusesToStartIt_AndSaysWhyInItsLogAndLuctlStatus()
     {
         await using var host = await LibvirtHost.StartAsync(libvirt);
-        var domain = new LvtDomain(libvirt, "stale", marked: true);
-        await domain.DefineAsync();
-        var agent = host.StartAgent();
-        await libvirt.VirshOkAsync("start", domain.Name);
-        await domain.Serial.WaitForAsync("^TICK 1 ");
-        await UpdateTests.WaitForVmmAsync(host, domain);
-        var final = await host.Client.FreezeAsync(TimeSpan.FromSeconds(60));
-        Assert.True(final.Phase == FreezePhase.Frozen, $"the freeze ended {final.Phase}: {final.Message}\n{agent.Output}");
-        await agent.WaitForLineAsync(Resume.SavedLine(domain));
+        var domain = await host.StartDomainAsync(new LvtDomain(libvirt, "stale", marked: true));
+        await host.FreezeAsync(domain);
 
         await host.KillEverythingAndBootAgainAsync(domain);
         await host.StartDaemonAsync();
         await libvirt.StartLibvirtdAsync();
-        await UpdateTests.WaitForVerdictAsync(host, domain);
+        await host.WaitForVerdictAsync(domain);
 
         // Before the agent is back, the memory file is removed and created again at the same size: the managed save
         // names the old instance.
@@ -60,10 +53,7 @@ public sealed class SafetyTests(PrivateLibvirt libvirt, ITestOutputHelper output
     public async Task VirshMigrate_OfAMarkedDomain_IsRefusedByTheHook_AndTheDomainRunsOn()
     {
         await using var host = await LibvirtHost.StartAsync(libvirt);
-        var domain = new LvtDomain(libvirt, "migrate", marked: true);
-        await domain.DefineAsync();
-        await libvirt.VirshOkAsync("start", domain.Name);
-        await domain.Serial.WaitForAsync("^TICK 1 ");
+        var domain = await host.StartDomainAsync(new LvtDomain(libvirt, "migrate", marked: true), agent: false);
 
         // The destination's migrate hook runs before anything moves (here the destination is the same libvirtd).
         var migrate = await libvirt.VirshAsync("migrate", "--live", domain.Name, libvirt.Uri);
@@ -81,10 +71,7 @@ public sealed class SafetyTests(PrivateLibvirt libvirt, ITestOutputHelper output
     public async Task MemorySnapshotAndPlainSaveRestore_OfAMarkedDomain_AreRefused_AndTheGuestNeverRunsOnStaleState()
     {
         await using var host = await LibvirtHost.StartAsync(libvirt);
-        var domain = new LvtDomain(libvirt, "snap", marked: true, qcow2Disk: true);
-        await domain.DefineAsync();
-        await libvirt.VirshOkAsync("start", domain.Name);
-        await domain.Serial.WaitForAsync("^TICK 1 ");
+        var domain = await host.StartDomainAsync(new LvtDomain(libvirt, "snap", marked: true, qcow2Disk: true), agent: false);
 
         // An internal snapshot of the running domain would not hold the RAM: the emulator's QMP proxy refuses it.
         var snapshot = await libvirt.VirshAsync("snapshot-create-as", domain.Name, "lvt-s1");
@@ -114,11 +101,8 @@ public sealed class SafetyTests(PrivateLibvirt libvirt, ITestOutputHelper output
     public async Task AnUnmarkedDomain_GetsNoFiles_NoRewrittenMemory_NoAgent_AndAFreezeLeavesItRunning()
     {
         await using var host = await LibvirtHost.StartAsync(libvirt);
-        var domain = new LvtDomain(libvirt, "plain", marked: false);
-        await domain.DefineAsync();
-        var agent = host.StartAgent();
-        await libvirt.VirshOkAsync("start", domain.Name);
-        await domain.Serial.WaitForAsync("^TICK 2 ");
+        var domain = await host.StartDomainAsync(new LvtDomain(libvirt, "plain", marked: false), ticks: 2);
+        var agent = host.Agent!;
 
         // The same <emulator>, but QEMU runs untouched: libvirt's own RAM backend, nothing in the region.
         var arguments = libvirt.QemuArguments(domain.Name);
