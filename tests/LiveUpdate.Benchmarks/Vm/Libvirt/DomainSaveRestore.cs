@@ -1,0 +1,8 @@
+namespace LiveUpdate.Benchmarks.Vm.Libvirt;
+
+/// <summary>One domain's save and restore in a round, in milliseconds unless named otherwise.</summary>
+/// <param name="SaveMs">The save command's wall time (for a persistent domain, the managed-save record written first included).</param>
+/// <param name="RestoreMs">The restore command's wall time; the domain is running when it returns.</param>
+/// <param name="ImageBytes">The size of the image the save wrote.</param>
+/// <param name="RestoreToTickMs">From the restore command's start to the guest's next TICK (same boot, count continuing).</param>
+internal sealed record DomainSaveRestore(double SaveMs, double RestoreMs, long ImageBytes, double RestoreToTickMs);
