@@ -10,6 +10,9 @@ namespace LiveUpdate.Benchmarks.Vm.Libvirt;
 /// </summary>
 internal static class LibvirtSaveBenchmark
 {
+    /// <summary>What the tickguest writes into its RAM: an image at least this big holds the guest's RAM.</summary>
+    private const long TickGuestPatternBytes = 32L << 20;
+
     private static readonly TimeSpan s_bootTimeout = TimeSpan.FromSeconds(180);
     private static readonly TimeSpan s_tickTimeout = TimeSpan.FromSeconds(60);
 
@@ -50,6 +53,12 @@ internal static class LibvirtSaveBenchmark
             }
 
             var images = domains.Select(d => d.ImageBytes()).ToList();
+            if (domains[0].Kind == DomainKind.Persistent && images.Max() is var biggest && biggest >= TickGuestPatternBytes)
+            {
+                throw new InvalidOperationException(
+                    $"a managed save of a persistent domain wrote {biggest:N0} bytes, the guest's RAM with it: its memory is not in the region or x-ignore-shared was off");
+            }
+
             var offsets = domains.Select(d => d.Serial.Length).ToList();
             var restoreStarted = Stopwatch.GetTimestamp();
             var restores = await Task.WhenAll(domains.Select((d, i) => Task.Run(async () =>
