@@ -17,8 +17,11 @@ public static class QemuOptionSyntax
         "enable-sync-profile", "only-migratable", "preconfig", "perfmap", "jitdump", "semihosting", "old-param", "mem-prealloc",
     };
 
-    /// <summary>One option of the caller's: its name without dashes, its value (null when it takes none), and how it was written.</summary>
-    public readonly record struct QemuOption(string Name, string? Value, string Text);
+    /// <summary>
+    /// One option of the caller's: its name without dashes, its value (null when it takes none), how it was written, and
+    /// where: <c>args[Index]</c> is the option, its value (when not written <c>-opt=value</c>) is <c>args[Index + 1]</c>.
+    /// </summary>
+    public readonly record struct QemuOption(string Name, string? Value, string Text, int Index);
 
     /// <summary>
     /// The options in <paramref name="args"/>, in order. <c>-opt</c>, <c>--opt</c> and <c>-opt=value</c> are all read
@@ -39,15 +42,16 @@ public static class QemuOptionSyntax
             int equals = body.IndexOf('=', StringComparison.Ordinal);
             if (equals >= 0)
             {
-                yield return new QemuOption(body[..equals], body[(equals + 1)..], arg);
+                yield return new QemuOption(body[..equals], body[(equals + 1)..], arg, i);
             }
             else if (s_withoutValue.Contains(body))
             {
-                yield return new QemuOption(body, null, arg);
+                yield return new QemuOption(body, null, arg, i);
             }
             else if (i + 1 < args.Count)
             {
-                yield return new QemuOption(body, args[i + 1], $"{arg} {args[++i]}");
+                yield return new QemuOption(body, args[i + 1], $"{arg} {args[i + 1]}", i);
+                i++;
             }
             else
             {
