@@ -7,6 +7,7 @@
 #   sudo deploy/install.sh --enable             the same, then enable and start liveupdate.service
 #   deploy/install.sh --prefix /tmp/stage       install into a staging root (no systemctl, no systemd-sysusers)
 #   sudo deploy/install.sh --namespaces         also set the host up for the namespaces backend (ramdax, ndctl)
+#   sudo deploy/install.sh --libvirt            also install libvirt >= 11 from bookworm-backports (libvirt domains)
 #
 # See usage() for what goes where. Needs the .NET 10 SDK (to publish). The daemon is self-contained: it carries its own
 # .NET runtime, compiled ahead of time with it into one composite ReadyToRun image, because it starts inside the
@@ -22,18 +23,28 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-usage: deploy/install.sh [--prefix DIR] [--build-dir DIR] [--namespaces] [--enable] [--help]
+usage: deploy/install.sh [--prefix DIR] [--build-dir DIR] [--namespaces] [--libvirt] [--enable] [--help]
 
-Publishes the daemon (liveupdated), the operator CLI (luctl) and the QEMU supervisor (liveupdate-qemu), Release,
+Publishes the daemon (liveupdated), the operator CLI (luctl), the QEMU supervisor (liveupdate-qemu), and for libvirt
+domains the <emulator> wrapper (liveupdate-emulator) and the agent (liveupdate-libvirt), Release,
 linux-x64. The daemon is self-contained and composite ReadyToRun: the .NET runtime and the daemon precompiled
 together, generic code over the daemon's own types included, so that little is left to JIT when it starts right after
-a kexec (the runtime's security updates come with a rebuild and reinstall). luctl and liveupdate-qemu are
-framework-dependent .NET 10, ReadyToRun. Installs:
+a kexec (the runtime's security updates come with a rebuild and reinstall). The others are framework-dependent
+.NET 10, ReadyToRun. Installs:
   /usr/lib/liveupdate/daemon/              liveupdated and its assemblies (appsettings.json: the daemon's defaults)
   /usr/lib/liveupdate/cli/                 luctl and its assemblies
   /usr/bin/luctl                           symbolic link to ../lib/liveupdate/cli/luctl
   /usr/lib/liveupdate/qemu/                liveupdate-qemu and its assemblies: runs one VM's QEMU on the region
   /usr/bin/liveupdate-qemu                 symbolic link to ../lib/liveupdate/qemu/liveupdate-qemu
+  /usr/lib/liveupdate/emulator/            liveupdate-emulator and its assemblies
+  /usr/libexec/liveupdate/liveupdate-emulator
+                                           symbolic link to ../../lib/liveupdate/emulator/liveupdate-emulator: the
+                                           <emulator> of a libvirt domain marked for live update
+  /usr/lib/liveupdate/libvirt/             liveupdate-libvirt and its assemblies: the VMM agent of those domains
+  /usr/bin/liveupdate-libvirt              symbolic link to ../lib/liveupdate/libvirt/liveupdate-libvirt
+  /usr/lib/systemd/system/liveupdate-libvirt.service
+  /etc/liveupdate/emulator.conf            where liveupdate-emulator finds the daemon and QEMU (only when missing:
+                                           an edited copy is kept)
   /usr/sbin/liveupdate-kexec               freeze, load the next kernel keeping the region reserved, systemctl kexec
   /usr/lib/systemd/system/liveupdate.service
   /usr/lib/systemd/system/liveupdate-vm@.service
@@ -43,8 +54,8 @@ framework-dependent .NET 10, ReadyToRun. Installs:
                                            a commented example of that file
   /usr/lib/tmpfiles.d/liveupdate.conf      /run/liveupdate 0750 root:liveupdate, /dev/shm/liveupdate 0700
   /usr/lib/sysusers.d/liveupdate.conf      the groups liveupdate (socket access) and liveupdate-admin (operators)
-  /etc/libvirt/hooks/qemu.d/liveupdate     warns when a domain marked for live update starts: libvirt-managed
-                                           domains do not keep their memory across an update yet
+  /etc/libvirt/hooks/qemu.d/liveupdate     creates a marked domain's guest memory when it starts, refuses its
+                                           migration
   /usr/share/doc/liveupdate/README.md
 With --namespaces, for the namespaces backend (each VM's memory a devdax namespace of its own, Linux >= 6.19 with
 ramdax; docs/operator-manual.md, "The namespaces backend"), also:
@@ -57,7 +68,14 @@ ramdax; docs/operator-manual.md, "The namespaces backend"), also:
                                            what the daemon needs there: ndctl's sysfs and control devices, CAP_CHOWN
 and (into / as root) Debian's ndctl and daxctl when missing. Then set LIVEUPDATE_REGION=/sys/bus/nd/devices/regionN
 (the region ramdax made; install.sh names it when it is bound already) in /etc/default/liveupdate.
-Files of an earlier build that the new one no longer has are removed from the three program directories.
+Installing into / where libvirt is installed (or with --libvirt, which installs libvirt-daemon-system and
+libvirt-clients from bookworm-backports first), it also sets /etc/libvirt/qemu.conf so QEMU sees the region (one
+marked block: namespaces = [ ], cgroup_device_acl with the region's device; deploy/libvirt-qemu-conf.sh), adds the
+user QEMU runs as (qemu.conf's user, default libvirt-qemu) to the groups liveupdate (the emulator asks the daemon) and
+liveupdate-admin (its QEMU opens the region: the trust decision README.md "Running libvirt VMs" states), and gives that
+uid an unlimited byte quota in /etc/default/liveupdate (LIVEUPDATE_QUOTAS__UID__BYTES=0: every libvirt domain's files
+belong to it), each only when not set yet.
+Files of an earlier build that the new one no longer has are removed from the program directories.
 Without --prefix (as root) it installs QEMU >= 10 from bookworm-backports when the installed one is missing or older
 (liveupdate-qemu needs it; with --prefix it only warns), creates the groups and the directories (systemd-sysusers,
 systemd-tmpfiles) and, when systemd runs, reloads it if a unit changed. It never restarts a running daemon or VM: do
@@ -67,6 +85,7 @@ options:
   --prefix DIR     install under DIR (a staging root, e.g. for a package); nothing outside DIR is touched
   --build-dir DIR  where dotnet builds and publishes (default: deploy/obj, ignored by git; kept for quick re-runs)
   --namespaces     also install the namespaces backend's ramdax binding, unit drop-in, ndctl and daxctl (see above)
+  --libvirt        also install libvirt >= 11 (libvirt-daemon-system, libvirt-clients) from bookworm-backports
   --enable         after installing, systemctl enable --now liveupdate.service (not with --prefix)
   -h, --help       print this text
 
@@ -83,6 +102,7 @@ prefix=""
 build_dir=""
 enable=0
 namespaces=0
+libvirt=0
 while (($#)); do
   case "$1" in
     --prefix)
@@ -99,6 +119,7 @@ while (($#)); do
     --build-dir=*) build_dir=${1#--build-dir=}; shift ;;
     --enable) enable=1; shift ;;
     --namespaces) namespaces=1; shift ;;
+    --libvirt) libvirt=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *)
       printf 'install.sh: unknown argument %s\n' "$1" >&2
@@ -137,6 +158,15 @@ fi
 
 changes=0
 note() { printf '  %s\n' "$*"; }
+
+# libvirt domains need libvirt >= 11 (backports; Debian 12's is 9.0): installed before the long publish, like QEMU.
+if ((libvirt)); then
+  if [[ -n "$prefix" ]]; then
+    printf 'install.sh: --libvirt installs nothing into a staging root: its package must depend on libvirt >= 11\n' >&2
+  else
+    "$repo/deploy/apt-backports.sh" libvirt-daemon-system libvirt-clients || die "libvirt from bookworm-backports could not be installed (see above)"
+  fi
+fi
 
 # The namespaces backend runs Debian's ndctl (and daxctl): installed before the long publish, like QEMU.
 if ((namespaces)); then
@@ -240,11 +270,54 @@ ramdax_status() {
   done
 }
 
+# configure_libvirt: qemu.conf lets QEMU see the region; QEMU's user may ask the daemon and open the region, and has no
+# byte quota (every libvirt domain's files are its). Each step only when not done yet.
+libvirt_changed=0
+configure_libvirt() {
+  local region="" backend_args=() result user uid defaults=/etc/default/liveupdate
+  # The region the daemon is configured with (an environment file: read in a subshell).
+  # shellcheck source=/dev/null
+  [[ -r "$defaults" ]] && region=$(set +u; . "$defaults" >/dev/null 2>&1; printf '%s' "${LIVEUPDATE_REGION:-}")
+  [[ "$region" == /dev/* && "$region" != /dev/shm/* ]] && backend_args+=(--region-device "$region")
+  ((namespaces)) && backend_args+=(--namespaces-backend)
+  result=$("$repo/deploy/libvirt-qemu-conf.sh" /etc/libvirt/qemu.conf "${backend_args[@]}") || die "could not set /etc/libvirt/qemu.conf"
+  if [[ "$result" == changed ]]; then
+    note "set /etc/libvirt/qemu.conf (namespaces, cgroup_device_acl)"
+    changes=$((changes + 1))
+    libvirt_changed=1
+  fi
+  # QEMU's user, as the hook finds it: qemu.conf's last `user = "NAME"` (or "+UID"), default libvirt-qemu.
+  user=$(sed -n 's/^[[:space:]]*user[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' -- /etc/libvirt/qemu.conf | tail -n1)
+  user=${user:-libvirt-qemu}
+  if [[ "$user" == +* ]]; then
+    uid=${user#+}
+    user=$(getent passwd "$uid" | cut -d: -f1) || user=""
+  else
+    uid=$(getent passwd "$user" | cut -d: -f3) || uid=""
+  fi
+  if [[ -z "$user" || -z "$uid" ]]; then
+    printf 'install.sh: warning: QEMU'"'"'s user (qemu.conf user, default libvirt-qemu) does not exist here: add it to the groups liveupdate and liveupdate-admin, and give it a quota, once it does\n' >&2
+    return 0
+  fi
+  if [[ " $(id -nG "$user") " != *" liveupdate "* || " $(id -nG "$user") " != *" liveupdate-admin "* ]]; then
+    usermod -aG liveupdate,liveupdate-admin "$user" || die "usermod -aG liveupdate,liveupdate-admin $user failed"
+    note "added $user (QEMU under libvirt) to the groups liveupdate and liveupdate-admin"
+    changes=$((changes + 1))
+  fi
+  if ! grep -qs "^LIVEUPDATE_QUOTAS__${uid}__BYTES=" -- "$defaults"; then
+    printf '# %s (uid %s) owns the guest memory of every libvirt domain: no byte quota (install.sh).\nLIVEUPDATE_QUOTAS__%s__BYTES=0\n' "$user" "$uid" "$uid" >>"$defaults"
+    note "$defaults: LIVEUPDATE_QUOTAS__${uid}__BYTES=0 ($user)"
+    changes=$((changes + 1))
+  fi
+}
+
 daemon_out="$build_dir/publish/daemon"
 cli_out="$build_dir/publish/cli"
 qemu_out="$build_dir/publish/qemu"
+emulator_out="$build_dir/publish/emulator"
+agent_out="$build_dir/publish/libvirt"
 # A fresh publish directory each time, so that a file the build no longer produces is not installed again.
-rm -rf -- "$daemon_out" "$cli_out" "$qemu_out"
+rm -rf -- "$daemon_out" "$cli_out" "$qemu_out" "$emulator_out" "$agent_out"
 # Measured with the lifecycle benchmark: the start-up reconcile of 1,000 files took 25 ms framework-dependent
 # (generic code over the daemon's types is JIT-compiled when first run) and 16.5 ms composite.
 publish "$repo/service/LiveUpdate.Service/LiveUpdate.Service.csproj" "$daemon_out" --self-contained true -p:PublishReadyToRunComposite=true
@@ -252,8 +325,12 @@ publish "$repo/service/LiveUpdate.Service/LiveUpdate.Service.csproj" "$daemon_ou
 publish "$repo/client/LiveUpdate.Cli/LiveUpdate.Cli.csproj" "$cli_out" --self-contained false
 [[ -d "$repo/client/LiveUpdate.Qemu" ]] || die "client/LiveUpdate.Qemu is missing: this checkout has no liveupdate-qemu to install"
 publish "$repo/client/LiveUpdate.Qemu/LiveUpdate.Qemu.csproj" "$qemu_out" --self-contained false
-[[ -x "$daemon_out/liveupdated" && -x "$cli_out/luctl" && -x "$qemu_out/liveupdate-qemu" ]] ||
-  die "the publish produced no liveupdated, luctl or liveupdate-qemu apphost"
+[[ -d "$repo/client/LiveUpdate.Emulator" && -d "$repo/client/LiveUpdate.Libvirt" ]] ||
+  die "client/LiveUpdate.Emulator or client/LiveUpdate.Libvirt is missing: this checkout has no libvirt support to install"
+publish "$repo/client/LiveUpdate.Emulator/LiveUpdate.Emulator.csproj" "$emulator_out" --self-contained false
+publish "$repo/client/LiveUpdate.Libvirt/LiveUpdate.Libvirt.csproj" "$agent_out" --self-contained false
+[[ -x "$daemon_out/liveupdated" && -x "$cli_out/luctl" && -x "$qemu_out/liveupdate-qemu" && -x "$emulator_out/liveupdate-emulator" && -x "$agent_out/liveupdate-libvirt" ]] ||
+  die "the publish produced no liveupdated, luctl, liveupdate-qemu, liveupdate-emulator or liveupdate-libvirt apphost"
 
 root="$prefix"
 printf 'install.sh: installing into %s\n' "${root:-/}"
@@ -262,10 +339,16 @@ install_tree "$cli_out" "$root/usr/lib/liveupdate/cli"
 install_link ../lib/liveupdate/cli/luctl "$root/usr/bin/luctl"
 install_tree "$qemu_out" "$root/usr/lib/liveupdate/qemu"
 install_link ../lib/liveupdate/qemu/liveupdate-qemu "$root/usr/bin/liveupdate-qemu"
+install_tree "$emulator_out" "$root/usr/lib/liveupdate/emulator"
+install_link ../../lib/liveupdate/emulator/liveupdate-emulator "$root/usr/libexec/liveupdate/liveupdate-emulator"
+install_tree "$agent_out" "$root/usr/lib/liveupdate/libvirt"
+install_link ../lib/liveupdate/libvirt/liveupdate-libvirt "$root/usr/bin/liveupdate-libvirt"
+[[ -e "$root/etc/liveupdate/emulator.conf" ]] || install_file "$repo/deploy/emulator.conf" "$root/etc/liveupdate/emulator.conf" 644
 install_file "$repo/deploy/liveupdate-kexec" "$root/usr/sbin/liveupdate-kexec" 755
 before=$changes
 install_file "$repo/deploy/liveupdate.service" "$root/usr/lib/systemd/system/liveupdate.service" 644
 install_file "$repo/deploy/liveupdate-vm@.service" "$root/usr/lib/systemd/system/liveupdate-vm@.service" 644
+install_file "$repo/deploy/liveupdate-libvirt.service" "$root/usr/lib/systemd/system/liveupdate-libvirt.service" 644
 unit_changed=$((changes - before))
 install_file "$repo/deploy/tmpfiles.d/liveupdate.conf" "$root/usr/lib/tmpfiles.d/liveupdate.conf" 644
 install_file "$repo/deploy/sysusers.d/liveupdate.conf" "$root/usr/lib/sysusers.d/liveupdate.conf" 644
@@ -312,6 +395,7 @@ fi
   die "the installed liveupdated does not run (liveupdated --help failed)"
 "$root/usr/bin/luctl" --help >/dev/null || die "the installed luctl does not run (luctl --help failed)"
 "$root/usr/bin/liveupdate-qemu" --help >/dev/null || die "the installed liveupdate-qemu does not run (liveupdate-qemu --help failed)"
+"$root/usr/bin/liveupdate-libvirt" --help >/dev/null || die "the installed liveupdate-libvirt does not run (liveupdate-libvirt --help failed)"
 
 if [[ -z "$prefix" ]]; then
   if command -v systemd-sysusers >/dev/null; then
@@ -342,8 +426,11 @@ if [[ -z "$prefix" ]]; then
     fi
     ramdax_status
   fi
-  if ((hook_changed)) && [[ -d /etc/libvirt ]]; then
-    printf 'install.sh: libvirt finds new hook scripts when it starts: systemctl restart libvirtd (or virtqemud) once\n'
+  if [[ -f /etc/libvirt/qemu.conf ]]; then
+    configure_libvirt
+  fi
+  if ((hook_changed || libvirt_changed)) && [[ -d /etc/libvirt ]]; then
+    printf 'install.sh: libvirt reads new hook scripts and qemu.conf when it starts: systemctl restart libvirtd (or virtqemud) once\n'
   fi
 fi
 

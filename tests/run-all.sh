@@ -27,7 +27,8 @@ esac
 # and libvirt's client library (libvirt0) for the VM inventory through its in-process test:/// driver.
 # The deploy tests use systemd's tools (systemd-analyze verify/security, systemd-sysusers, systemd-tmpfiles, and
 # libseccomp, which systemd depends on, to sandbox the daemon) and shellcheck. The QEMU tests build their guest
-# (tests/guests/tickguest) with gcc and run it under QEMU >= 10 (below).
+# (tests/guests/tickguest) with gcc and run it under QEMU >= 10 (below); the libvirt tests run it under a libvirtd >= 11
+# of their own (below), both from bookworm-backports.
 need_apt=()
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
@@ -46,11 +47,22 @@ if ((${#need_apt[@]})); then
 fi
 # QEMU >= 10 from bookworm-backports (Debian 12's own 7.2 cannot run liveupdate-qemu): checked by version. Only the
 # end-to-end tests run QEMU.
+# libvirt >= 11 from bookworm-backports too (libvirtd, virtlogd, virsh): the libvirt tests start their own libvirtd.
 if ! $fast; then
   if [ "$(id -u)" = 0 ]; then
     deploy/require-qemu.sh --install
   else
     deploy/require-qemu.sh
+  fi
+  libvirt_version=$(libvirtd --version 2>/dev/null | awk '{print $NF}') || libvirt_version=""
+  libvirt_major=${libvirt_version%%.*}
+  if ! command -v virsh >/dev/null || ! [[ "$libvirt_major" =~ ^[0-9]+$ ]] || ((libvirt_major < 11)); then
+    if [ "$(id -u)" = 0 ]; then
+      deploy/apt-backports.sh libvirt-daemon-system libvirt-clients
+    else
+      echo "run-all: libvirt >= 11 is missing (libvirtd: ${libvirt_version:-none}); as root: deploy/apt-backports.sh libvirt-daemon-system libvirt-clients" >&2
+      exit 1
+    fi
   fi
 fi
 

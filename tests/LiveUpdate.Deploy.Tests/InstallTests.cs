@@ -17,6 +17,12 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         ("usr/lib/liveupdate/cli/luctl.dll", "644"),
         ("usr/lib/liveupdate/qemu/liveupdate-qemu", "755"),
         ("usr/lib/liveupdate/qemu/liveupdate-qemu.dll", "644"),
+        ("usr/lib/liveupdate/emulator/liveupdate-emulator", "755"),
+        ("usr/lib/liveupdate/emulator/liveupdate-emulator.dll", "644"),
+        ("usr/lib/liveupdate/libvirt/liveupdate-libvirt", "755"),
+        ("usr/lib/liveupdate/libvirt/liveupdate-libvirt.dll", "644"),
+        ("usr/lib/systemd/system/liveupdate-libvirt.service", "644"),
+        ("etc/liveupdate/emulator.conf", "644"),
         ("usr/sbin/liveupdate-kexec", "755"),
         ("usr/lib/systemd/system/liveupdate.service", "644"),
         ("usr/lib/systemd/system/liveupdate-vm@.service", "644"),
@@ -44,6 +50,8 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
 
         Assert.Equal("../lib/liveupdate/cli/luctl", new FileInfo(install["usr/bin/luctl"]).LinkTarget);
         Assert.Equal("../lib/liveupdate/qemu/liveupdate-qemu", new FileInfo(install["usr/bin/liveupdate-qemu"]).LinkTarget);
+        Assert.Equal("../../lib/liveupdate/emulator/liveupdate-emulator", new FileInfo(install["usr/libexec/liveupdate/liveupdate-emulator"]).LinkTarget);
+        Assert.Equal("../lib/liveupdate/libvirt/liveupdate-libvirt", new FileInfo(install["usr/bin/liveupdate-libvirt"]).LinkTarget);
         Assert.Contains("file(s) changed", install.First.Stdout, StringComparison.Ordinal);
     }
 
@@ -55,6 +63,8 @@ public sealed class InstallTests(InstallFixture install, ITestOutputHelper outpu
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate-kexec")), File.ReadAllBytes(install["usr/sbin/liveupdate-kexec"]));
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("libvirt-hook-qemu")), File.ReadAllBytes(install["etc/libvirt/hooks/qemu.d/liveupdate"]));
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate-vm@.service")), File.ReadAllBytes(install["usr/lib/systemd/system/liveupdate-vm@.service"]));
+        Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate-libvirt.service")), File.ReadAllBytes(install["usr/lib/systemd/system/liveupdate-libvirt.service"]));
+        Assert.Equal(File.ReadAllBytes(Repo.DeployFile("emulator.conf")), File.ReadAllBytes(install["etc/liveupdate/emulator.conf"]));
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("liveupdate-vm.env")), File.ReadAllBytes(install["usr/share/doc/liveupdate/examples/liveupdate-vm.env"]));
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("namespaces/namespaces.conf")), File.ReadAllBytes(install["usr/lib/systemd/system/liveupdate.service.d/namespaces.conf"]));
         Assert.Equal(File.ReadAllBytes(Repo.DeployFile("namespaces/liveupdate-ramdax.conf")), File.ReadAllBytes(install["usr/lib/modprobe.d/liveupdate-ramdax.conf"]));

@@ -15,7 +15,7 @@ public sealed class ShellcheckTests(ITestOutputHelper output)
         "tests/run-all.sh", "tests/crash-soak.sh", ".ci/run", "tests/LiveUpdate.Deploy.Tests/Sandbox/unit-sandbox.sh",
         "tests/kexec-lab/run.sh", "tests/kexec-lab/build-initramfs.sh", "tests/kexec-lab/guest/init.sh", "tests/kexec-lab/guest/lab.sh",
         "tests/kexec-lab/guest/qemu-vm.sh", "tests/kexec-lab/guest/namespaces.sh", "tests/kexec-lab/fetch-kernel.sh",
-        "deploy/apt-backports.sh", "deploy/require-qemu.sh",
+        "deploy/apt-backports.sh", "deploy/require-qemu.sh", "deploy/libvirt-qemu-conf.sh",
     ];
 
     /// <summary>The named scripts and every other file with a shell shebang in deploy/, tests/*.sh, tests/kexec-lab/ and .ci/.</summary>

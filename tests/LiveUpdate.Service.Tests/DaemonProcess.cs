@@ -54,6 +54,9 @@ public sealed class DaemonProcess : IAsyncDisposable
 
     public int Pid => _process!.Id;
 
+    /// <summary>Environment variables every start of the daemon gets (e.g. a per-uid quota, LIVEUPDATE_QUOTAS__UID__BYTES).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     /// <summary>
     /// The first match of <paramref name="pattern"/> in the output, waited for (polling every 50 ms, at most
     /// <paramref name="timeout"/>): the daemon's console logger writes asynchronously, so a line may reach the output
@@ -215,6 +218,11 @@ public sealed class DaemonProcess : IAsyncDisposable
         foreach (var name in new[] { "LIVEUPDATE_REGION", "LIVEUPDATE_SOCKET_DIR", "LIVEUPDATE_FORMAT", "LIVEUPDATE_LIBVIRT_URI", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM" })
         {
             start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
         }
 
         _process?.Dispose();

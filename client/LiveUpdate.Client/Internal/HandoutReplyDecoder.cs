@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using LiveUpdate.Protocol;
 
@@ -16,40 +15,8 @@ internal static class HandoutReplyDecoder
     /// bytes recvmsg filled) into <paramref name="descriptors"/>, up to its length. Returns how many it found in all,
     /// which may exceed the room. Malformed headers end the walk; this never throws.
     /// </summary>
-    internal static int CollectDescriptors(ReadOnlySpan<byte> control, Span<int> descriptors)
-    {
-        int found = 0;
-        int offset = 0;
-        while (control.Length - offset >= Interop.Libc.CmsgHdr.TotalSize)
-        {
-            ReadOnlySpan<byte> header = control[offset..];
-            ulong length = BinaryPrimitives.ReadUInt64LittleEndian(header);
-            int level = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
-            int type = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
-            if (length < Interop.Libc.CmsgHdr.DataOffset || length > (ulong)header.Length)
-            {
-                break;
-            }
-
-            if (level == Interop.Libc.SOL_SOCKET && type == Interop.Libc.SCM_RIGHTS)
-            {
-                ReadOnlySpan<byte> payload = header[Interop.Libc.CmsgHdr.DataOffset..(int)length];
-                for (int i = 0; i + sizeof(int) <= payload.Length; i += sizeof(int))
-                {
-                    if (found < descriptors.Length)
-                    {
-                        descriptors[found] = BinaryPrimitives.ReadInt32LittleEndian(payload[i..]);
-                    }
-
-                    found++;
-                }
-            }
-
-            offset += Interop.Libc.CmsgHdr.Align((int)length);
-        }
-
-        return found;
-    }
+    internal static int CollectDescriptors(ReadOnlySpan<byte> control, Span<int> descriptors) =>
+        Interop.Libc.CmsgHdr.CollectDescriptors(control, descriptors);
 
     /// <summary>The error of a connection that ended without an answer: the daemon went away, so the whole Open is worth retrying.</summary>
     internal static LiveUpdateException ClosedWithoutAnswer(string socketPath) => new(

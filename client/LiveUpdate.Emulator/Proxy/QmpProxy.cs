@@ -66,7 +66,7 @@ internal sealed class QmpProxy : IDisposable
     public async Task<int> RunAsync()
     {
         var token = _stop.Token;
-        if (await _qemu.ReadLineAsync(token).ConfigureAwait(false) is not { } greeting)
+        if (await _qemu.ReadTextAsync(token).ConfigureAwait(false) is not { } greeting)
         {
             await _log.WriteLineAsync($"{Name}: QEMU closed its monitor before its greeting").ConfigureAwait(false);
             return ExitCodes.Refused;
@@ -127,9 +127,12 @@ internal sealed class QmpProxy : IDisposable
             return false;
         }
 
-        while (await libvirt.ReadLineAsync(token).ConfigureAwait(false) is { } line)
+        while (await libvirt.ReadLineAsync(token).ConfigureAwait(false) is { } received)
         {
-            if (!await _qemu.WriteLineAsync(line, token).ConfigureAwait(false))
+            string line = received.Text;
+            bool forwarded = await _qemu.WriteLineAsync(line, token, received.Descriptors).ConfigureAwait(false);
+            received.CloseDescriptors();
+            if (!forwarded)
             {
                 throw new ProxyFailedException("QEMU closed its monitor during capabilities negotiation");
             }
@@ -174,7 +177,7 @@ internal sealed class QmpProxy : IDisposable
 
         while (true)
         {
-            string line = await _qemu.ReadLineAsync(token).ConfigureAwait(false)
+            string line = await _qemu.ReadTextAsync(token).ConfigureAwait(false)
                 ?? throw new ProxyFailedException("QEMU closed its monitor during capabilities negotiation");
             var message = Parse(line) ?? throw new ProxyFailedException($"QEMU sent a line that is not a JSON object: {line}");
             if (message.ContainsKey("event"))
@@ -193,7 +196,7 @@ internal sealed class QmpProxy : IDisposable
     /// <summary>Everything QEMU says goes to the connected libvirt, if any (events while none is connected are dropped).</summary>
     private async Task PumpFromQemuAsync(CancellationToken token)
     {
-        while (await _qemu.ReadLineAsync(token).ConfigureAwait(false) is { } line)
+        while (await _qemu.ReadTextAsync(token).ConfigureAwait(false) is { } line)
         {
             if (_libvirt is { } libvirt)
             {
@@ -238,9 +241,10 @@ internal sealed class QmpProxy : IDisposable
             return false;
         }
 
-        while (await libvirt.ReadLineAsync(token).ConfigureAwait(false) is { } line)
+        while (await libvirt.ReadLineAsync(token).ConfigureAwait(false) is { } received)
         {
-            var command = Parse(line);
+            received.CloseDescriptors();
+            var command = Parse(received.Text);
             var reply = ExecuteOf(command) == "qmp_capabilities"
                 ? new JsonObject { ["return"] = new JsonObject() }
                 : new JsonObject
@@ -271,14 +275,18 @@ internal sealed class QmpProxy : IDisposable
     {
         while (await libvirt.ReadLineAsync(token).ConfigureAwait(false) is { } line)
         {
-            if (Parse(line) is { } command && SnapshotRefusal.ReplyTo(command) is { } refusal)
+            if (Parse(line.Text) is { } command && SnapshotRefusal.ReplyTo(command) is { } refusal)
             {
+                line.CloseDescriptors();
                 await _log.WriteLineAsync($"{Name}: refused {ExecuteOf(command)} (an internal snapshot would not hold guest RAM)").ConfigureAwait(false);
                 await libvirt.WriteLineAsync(refusal, token).ConfigureAwait(false);
                 continue;
             }
 
-            if (!await _qemu.WriteLineAsync(line, token).ConfigureAwait(false))
+            // The descriptors go with the command (QEMU keeps them for its getfd/add-fd); ours are closed after sending.
+            bool forwarded = await _qemu.WriteLineAsync(line.Text, token, line.Descriptors).ConfigureAwait(false);
+            line.CloseDescriptors();
+            if (!forwarded)
             {
                 return;
             }

@@ -43,6 +43,46 @@ internal static partial class Interop
 
             /// <summary>CMSG_LEN(<paramref name="payload"/>): the cmsg_len of a message with that payload.</summary>
             internal static int MessageLength(int payload) => DataOffset + payload;
+
+            /// <summary>
+            /// Collects the descriptors of every SCM_RIGHTS control message in <paramref name="control"/> (the msg_controllen
+            /// bytes recvmsg filled) into <paramref name="descriptors"/>, up to its length. Returns how many it found in all,
+            /// which may exceed the room. Malformed headers end the walk; this never throws.
+            /// </summary>
+            internal static int CollectDescriptors(ReadOnlySpan<byte> control, Span<int> descriptors)
+            {
+                int found = 0;
+                int offset = 0;
+                while (control.Length - offset >= TotalSize)
+                {
+                    ReadOnlySpan<byte> header = control[offset..];
+                    ulong length = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(header);
+                    int level = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
+                    int type = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
+                    if (length < DataOffset || length > (ulong)header.Length)
+                    {
+                        break;
+                    }
+
+                    if (level == SOL_SOCKET && type == SCM_RIGHTS)
+                    {
+                        ReadOnlySpan<byte> payload = header[DataOffset..(int)length];
+                        for (int i = 0; i + sizeof(int) <= payload.Length; i += sizeof(int))
+                        {
+                            if (found < descriptors.Length)
+                            {
+                                descriptors[found] = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload[i..]);
+                            }
+
+                            found++;
+                        }
+                    }
+
+                    offset += Align((int)length);
+                }
+
+                return found;
+            }
         }
     }
 }
