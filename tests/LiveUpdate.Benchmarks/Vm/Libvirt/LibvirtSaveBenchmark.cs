@@ -25,10 +25,7 @@ internal static class LibvirtSaveBenchmark
         try
         {
             var booted = domains.Select(d => d.Serial.Length).ToList();
-            foreach (var domain in domains)
-            {
-                _ = domain.Start();
-            }
+            var starts = domains.Select(d => d.Start()).ToList();
 
             await Task.WhenAll(domains.Select((d, i) => d.Serial.NextTickAsync(booted[i], s_bootTimeout, NotStopped))).ConfigureAwait(false);
             var before = domains.Select(d => d.Serial.LastTick() ?? throw new InvalidOperationException($"{d.Name} printed no TICK")).ToList();
@@ -78,7 +75,7 @@ internal static class LibvirtSaveBenchmark
             var restoreAll = restores.Max(r => Stopwatch.GetElapsedTime(restoreStarted, r.Ended).TotalMilliseconds);
 
             return new LibvirtSaveRound(domains[0].Kind, saveAll, restoreAll,
-                [.. domains.Select((_, i) => new DomainSaveRestore(saves[i], restores[i].Ms, images[i], restores[i].ToTickMs))]);
+                [.. domains.Select((_, i) => new DomainSaveRestore(starts[i], saves[i], restores[i].Ms, images[i], restores[i].ToTickMs))]);
         }
         finally
         {
