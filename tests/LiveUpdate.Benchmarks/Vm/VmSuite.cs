@@ -1,5 +1,6 @@
 using System.Globalization;
 using LiveUpdate.Benchmarks.Harness;
+using LiveUpdate.Benchmarks.Vm.Libvirt;
 
 namespace LiveUpdate.Benchmarks.Vm;
 
@@ -15,6 +16,9 @@ internal sealed class VmSuite : IBenchmarkSuite
     private const string ResumeSection = "resume (each supervisor's 'resumed in' line, and from outside: the supervisor's Process.Start to the guest's next TICK on its serial log)";
     private const string SetupSection = "setup (not judged)";
 
+    /// <summary>Set to 1, the suite runs only its libvirt part (<see cref="LibvirtSavePart"/>).</summary>
+    private const string LibvirtOnlyVariable = "LU_BENCH_VM_LIBVIRT_ONLY";
+
     private const ulong SmallMemoryBytes = 256UL << 20;
     private const ulong LargeMemoryBytes = 1UL << 30;
     private const int ManyVms = 8;
@@ -24,17 +28,23 @@ internal sealed class VmSuite : IBenchmarkSuite
 
     public string Name => "vm";
 
-    public string Description => "real QEMU guests: pause, resume after a simulated kexec, 8-VM freeze (liveupdate-qemu, TCG)";
+    public string Description => "real QEMU guests: pause, resume after a simulated kexec, 8-VM freeze (liveupdate-qemu, TCG); libvirt managed save/restore vs plain virsh save/restore";
 
     public SuiteResult Run(ScratchDirectory scratch, TextWriter log)
     {
         var result = new SuiteResult(Name);
+        var libvirtOnly = Environment.GetEnvironmentVariable(LibvirtOnlyVariable) == "1";
         log.WriteLine($"daemon: {Daemon.DaemonBinary.Path}");
-        log.WriteLine($"supervisor: {SupervisorBinary.Path}");
         var guest = TickGuest.Build(scratch.Path);
         log.WriteLine($"guest: {guest.KernelPath}; {guest.QemuVersion}");
-        RunAsync(scratch, guest, result, log).GetAwaiter().GetResult();
-        AddNotes(result, guest);
+        if (!libvirtOnly)
+        {
+            log.WriteLine($"supervisor: {SupervisorBinary.Path}");
+            RunAsync(scratch, guest, result, log).GetAwaiter().GetResult();
+            AddNotes(result, guest);
+        }
+
+        LibvirtSavePart.RunAsync(scratch, guest, result, log).GetAwaiter().GetResult();
         return result;
     }
 
