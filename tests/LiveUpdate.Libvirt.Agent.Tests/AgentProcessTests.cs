@@ -1,12 +1,17 @@
 using System.Diagnostics;
 using LiveUpdate.Service.Tests;
 
-namespace LiveUpdate.Libvirt.Agent.Tests.RealLibvirt;
+namespace LiveUpdate.Libvirt.Agent.Tests;
 
-/// <summary>liveupdate-libvirt run as the service runs it: its usage, its exit codes, and a clean stop on SIGTERM.</summary>
+/// <summary>
+/// liveupdate-libvirt run as the service runs it: its usage, its exit codes, and a clean stop on SIGTERM. libvirt's
+/// in-process test driver stands in for libvirtd here; tests/LiveUpdate.Libvirt.Tests runs the agent against a real one.
+/// </summary>
 [Trait("Category", "EndToEnd")]
 public sealed class AgentProcessTests
 {
+    private const string TestDriverUri = "test:///default";
+
     private static string AgentDll => Path.Combine(AppContext.BaseDirectory, "liveupdate-libvirt.dll");
 
     [Fact(Timeout = 60_000)]
@@ -28,7 +33,7 @@ public sealed class AgentProcessTests
         await using var daemon = DaemonProcess.Create();
         await daemon.StartAsync();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in new[] { AgentDll, "--libvirt-uri", Virsh.Uri, "--socket-dir", daemon.SocketDirectory, "--rescan-interval", "500ms" })
+        foreach (string arg in new[] { AgentDll, "--libvirt-uri", TestDriverUri, "--socket-dir", daemon.SocketDirectory, "--rescan-interval", "500ms" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -43,14 +48,14 @@ public sealed class AgentProcessTests
                 stderr.AppendLine(e.Data);
             }
 
-            if (e.Data?.Contains("following the domains of qemu:///system", StringComparison.Ordinal) == true)
+            if (e.Data?.Contains("following the domains of " + TestDriverUri, StringComparison.Ordinal) == true)
             {
                 following.TrySetResult();
             }
         };
         agent.BeginErrorReadLine();
         await following.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(1000); // a scan or two against the real libvirtd
+        await Task.Delay(1000); // a scan or two
 
         using (var kill = Process.Start("kill", ["-TERM", agent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
