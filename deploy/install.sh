@@ -71,8 +71,8 @@ and (into / as root) Debian's ndctl and daxctl when missing. Then set LIVEUPDATE
 Installing into / where libvirt is installed (or with --libvirt, which installs libvirt-daemon-system and
 libvirt-clients from bookworm-backports first), it also sets /etc/libvirt/qemu.conf so QEMU sees the region (one
 marked block: namespaces = [ ], cgroup_device_acl with the region's device; deploy/libvirt-qemu-conf.sh), adds the
-user QEMU runs as (qemu.conf's user, default libvirt-qemu) to the groups liveupdate (the emulator asks the daemon) and
-liveupdate-admin (its QEMU opens the region: the trust decision README.md "Running libvirt VMs" states), and gives that
+user QEMU runs as (qemu.conf's user, default libvirt-qemu) to the group liveupdate (the emulator asks the daemon for
+the domain's files; never to liveupdate-admin, which would make every QEMU an administrator of the daemon), and gives that
 uid an unlimited byte quota in /etc/default/liveupdate (LIVEUPDATE_QUOTAS__UID__BYTES=0: every libvirt domain's files
 belong to it), each only when not set yet.
 Files of an earlier build that the new one no longer has are removed from the program directories.
@@ -296,12 +296,12 @@ configure_libvirt() {
     uid=$(getent passwd "$user" | cut -d: -f3) || uid=""
   fi
   if [[ -z "$user" || -z "$uid" ]]; then
-    printf 'install.sh: warning: QEMU'"'"'s user (qemu.conf user, default libvirt-qemu) does not exist here: add it to the groups liveupdate and liveupdate-admin, and give it a quota, once it does\n' >&2
+    printf 'install.sh: warning: QEMU'"'"'s user (qemu.conf user, default libvirt-qemu) does not exist here: add it to the group liveupdate, and give it a quota, once it does\n' >&2
     return 0
   fi
-  if [[ " $(id -nG "$user") " != *" liveupdate "* || " $(id -nG "$user") " != *" liveupdate-admin "* ]]; then
-    usermod -aG liveupdate,liveupdate-admin "$user" || die "usermod -aG liveupdate,liveupdate-admin $user failed"
-    note "added $user (QEMU under libvirt) to the groups liveupdate and liveupdate-admin"
+  if [[ " $(id -nG "$user") " != *" liveupdate "* ]]; then
+    usermod -aG liveupdate "$user" || die "usermod -aG liveupdate $user failed"
+    note "added $user (QEMU under libvirt) to the group liveupdate"
     changes=$((changes + 1))
   fi
   if ! grep -qs "^LIVEUPDATE_QUOTAS__${uid}__BYTES=" -- "$defaults"; then

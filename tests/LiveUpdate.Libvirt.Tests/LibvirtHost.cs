@@ -9,7 +9,7 @@ namespace LiveUpdate.Libvirt.Tests;
 /// One scenario's host: a real daemon (its own region and socket directory, the fixture's libvirtd as its inventory),
 /// the agent, and the fixture's libvirtd pointed at this daemon. QEMU runs as libvirt-qemu (qemu.conf's default), so
 /// as install.sh arranges on a real host, that uid may reach the daemon's sockets and open the region (here through its
-/// own group, there through liveupdate and liveupdate-admin), and has no byte quota.
+/// own group, there through the group liveupdate and the region's group the operator chose), and has no byte quota.
 /// </summary>
 internal sealed class LibvirtHost : IAsyncDisposable
 {
