@@ -84,7 +84,7 @@ public sealed partial class UnitFileTests(ITestOutputHelper output)
     public async Task Libvirt_agent_starts_after_the_daemon_and_libvirt_and_stops_before_them()
     {
         RequireTool(SystemdAnalyze);
-        // DESIGN §15: liveupdate.service and libvirt in either order, the agent after both (systemd stops in reverse order).
+        // docs/design.md §15: liveupdate.service and libvirt in either order, the agent after both (systemd stops in reverse order).
         var unit = await File.ReadAllTextAsync(Repo.DeployFile("liveupdate-libvirt.service"));
         var after = unit.Split('\n').Where(l => l.StartsWith("After=", StringComparison.Ordinal)).SelectMany(l => l["After=".Length..].Split(' ')).ToHashSet();
         Assert.Superset(new HashSet<string> { "liveupdate.service", "libvirtd.service", "virtqemud.service" }, after);
